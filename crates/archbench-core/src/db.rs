@@ -1,0 +1,599 @@
+//! The capability and toolkit database: every capability Nixpkgs knows (with its CUDA range,
+//! default-list cut-off and Jetson flag), NVIDIA's own add/drop range for each, and per CUDA
+//! release its PTX ISA version and minimum Linux driver.
+//!
+//! Sources: Nixpkgs `_cuda/db/bootstrap/cuda.nix`, NVIDIA's release notes, and the real
+//! toolchains this crate's tests run (`tests/toolchain_oracle.rs` checks NVIDIA's ranges
+//! against ptxas 11.8, 12.6, 12.8, 12.9 and nvcc 13.0).
+
+use crate::capability::{Capability, Suffix};
+use crate::version::{CudaVersion, DriverVersion};
+
+/// One row of the capability table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapabilityInfo {
+    pub capability: Capability,
+    /// Architecture family name (`Ampere`, `Hopper`, …).
+    pub arch: &'static str,
+    /// Nixpkgs' `minCudaMajorMinorVersion`; `None` when Nixpkgs does not list the capability.
+    pub nix_min: Option<CudaVersion>,
+    /// Nixpkgs' `maxCudaMajorMinorVersion` (inclusive); `None` = still supported.
+    pub nix_max: Option<CudaVersion>,
+    /// Nixpkgs' `dontDefaultAfterCudaMajorMinorVersion`.
+    pub no_default_after: Option<CudaVersion>,
+    /// A Jetson (embedded, aarch64-linux) capability.
+    pub jetson: bool,
+    /// First CUDA release whose ptxas accepts the target (as far as this crate checks: from 11.8).
+    pub nvidia_min: CudaVersion,
+    /// Last CUDA release whose ptxas accepts the target; `None` = still accepted.
+    pub nvidia_max: Option<CudaVersion>,
+    /// Example products or remarks.
+    pub note: &'static str,
+}
+
+impl CapabilityInfo {
+    /// Nixpkgs supports the capability with CUDA `v`: `min ≤ v ≤ max`.
+    pub fn nix_supports(&self, v: CudaVersion) -> bool {
+        match self.nix_min {
+            Some(min) => min <= v && self.nix_max.is_none_or(|max| v <= max),
+            None => false,
+        }
+    }
+
+    /// NVIDIA's toolchain of release `v` accepts the target.
+    pub fn nvidia_supports(&self, v: CudaVersion) -> bool {
+        self.nvidia_min <= v && self.nvidia_max.is_none_or(|max| v <= max)
+    }
+
+    /// In Nixpkgs' default `cudaCapabilities` for CUDA `v`.
+    pub fn nix_default(&self, v: CudaVersion) -> bool {
+        self.nix_supports(v)
+            && self.no_default_after.is_none_or(|d| v <= d)
+            && !self.jetson
+            && self.capability.suffix == Suffix::None
+    }
+
+    /// Listed in Nixpkgs' capability table at all.
+    pub fn in_nixpkgs(&self) -> bool {
+        self.nix_min.is_some()
+    }
+}
+
+const fn v(major: u16, minor: u16) -> CudaVersion {
+    CudaVersion::new(major, minor)
+}
+
+const fn row(
+    cap: (u8, u8, Suffix),
+    arch: &'static str,
+    nix: Option<(CudaVersion, Option<CudaVersion>)>,
+    no_default_after: Option<CudaVersion>,
+    jetson: bool,
+    nvidia: (CudaVersion, Option<CudaVersion>),
+    note: &'static str,
+) -> CapabilityInfo {
+    let (nix_min, nix_max) = match nix {
+        Some((a, b)) => (Some(a), b),
+        None => (None, None),
+    };
+    CapabilityInfo {
+        capability: Capability::new(cap.0, cap.1, cap.2),
+        arch,
+        nix_min,
+        nix_max,
+        no_default_after,
+        jetson,
+        nvidia_min: nvidia.0,
+        nvidia_max: nvidia.1,
+        note,
+    }
+}
+
+use Suffix::{Arch as A, Family as F, None as N};
+
+/// Every capability, in Nix version order.
+pub static CAPABILITIES: &[CapabilityInfo] = &[
+    row(
+        (3, 5, N),
+        "Kepler",
+        Some((v(10, 0), Some(v(11, 8)))),
+        Some(v(11, 0)),
+        false,
+        (v(10, 0), Some(v(11, 8))),
+        "K20, K40",
+    ),
+    row(
+        (3, 7, N),
+        "Kepler",
+        Some((v(10, 0), Some(v(11, 8)))),
+        Some(v(11, 0)),
+        false,
+        (v(10, 0), Some(v(11, 8))),
+        "K80",
+    ),
+    row(
+        (5, 0, N),
+        "Maxwell",
+        Some((v(10, 0), Some(v(12, 9)))),
+        Some(v(11, 0)),
+        false,
+        (v(10, 0), Some(v(12, 9))),
+        "",
+    ),
+    row(
+        (5, 2, N),
+        "Maxwell",
+        Some((v(10, 0), Some(v(12, 9)))),
+        Some(v(11, 0)),
+        false,
+        (v(10, 0), Some(v(12, 9))),
+        "GTX 9xx, M40",
+    ),
+    row(
+        (6, 0, N),
+        "Pascal",
+        Some((v(10, 0), Some(v(12, 9)))),
+        Some(v(12, 3)),
+        false,
+        (v(10, 0), Some(v(12, 9))),
+        "P100",
+    ),
+    row(
+        (6, 1, N),
+        "Pascal",
+        Some((v(10, 0), Some(v(12, 9)))),
+        Some(v(12, 3)),
+        false,
+        (v(10, 0), Some(v(12, 9))),
+        "GTX 10xx, P40",
+    ),
+    row(
+        (7, 0, N),
+        "Volta",
+        Some((v(10, 0), Some(v(12, 9)))),
+        Some(v(12, 5)),
+        false,
+        (v(10, 0), Some(v(12, 9))),
+        "V100",
+    ),
+    row(
+        (7, 2, N),
+        "Volta",
+        Some((v(10, 0), Some(v(12, 2)))),
+        None,
+        true,
+        (v(10, 0), Some(v(12, 9))),
+        "Jetson Xavier",
+    ),
+    row(
+        (7, 5, N),
+        "Turing",
+        Some((v(10, 0), None)),
+        None,
+        false,
+        (v(10, 0), None),
+        "T4, RTX 20xx",
+    ),
+    row(
+        (8, 0, N),
+        "Ampere",
+        Some((v(11, 2), None)),
+        None,
+        false,
+        (v(11, 2), None),
+        "A100",
+    ),
+    row(
+        (8, 6, N),
+        "Ampere",
+        Some((v(11, 2), None)),
+        None,
+        false,
+        (v(11, 2), None),
+        "A10, RTX 30xx",
+    ),
+    row(
+        (8, 7, N),
+        "Ampere",
+        Some((v(11, 4), None)),
+        None,
+        true,
+        (v(11, 4), None),
+        "Jetson Orin",
+    ),
+    row(
+        (8, 8, N),
+        "Ampere",
+        None,
+        None,
+        false,
+        (v(13, 0), None),
+        "listed by nvcc 13.0; commented out in Nixpkgs",
+    ),
+    row(
+        (8, 9, N),
+        "Ada",
+        Some((v(11, 8), None)),
+        None,
+        false,
+        (v(11, 8), None),
+        "L4, L40, RTX 40xx",
+    ),
+    row(
+        (9, 0, N),
+        "Hopper",
+        Some((v(11, 8), None)),
+        None,
+        false,
+        (v(11, 8), None),
+        "H100, H200",
+    ),
+    row(
+        (9, 0, A),
+        "Hopper",
+        Some((v(12, 0), None)),
+        None,
+        false,
+        (v(12, 0), None),
+        "H100, H200 (wgmma, TMA)",
+    ),
+    row(
+        (10, 0, N),
+        "Blackwell",
+        Some((v(12, 7), None)),
+        None,
+        false,
+        (v(12, 8), None),
+        "B200",
+    ),
+    row(
+        (10, 0, A),
+        "Blackwell",
+        Some((v(12, 7), None)),
+        None,
+        false,
+        (v(12, 8), None),
+        "B200",
+    ),
+    row(
+        (10, 0, F),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "B200, B300 family",
+    ),
+    row(
+        (10, 1, N),
+        "Blackwell",
+        Some((v(12, 7), Some(v(12, 9)))),
+        None,
+        true,
+        (v(12, 8), Some(v(12, 9))),
+        "Jetson Thor under CUDA 12 (11.0 from 13.0)",
+    ),
+    row(
+        (10, 1, A),
+        "Blackwell",
+        Some((v(12, 7), Some(v(12, 9)))),
+        None,
+        true,
+        (v(12, 8), Some(v(12, 9))),
+        "Jetson Thor under CUDA 12",
+    ),
+    row(
+        (10, 1, F),
+        "Blackwell",
+        Some((v(12, 9), Some(v(12, 9)))),
+        None,
+        true,
+        (v(12, 9), Some(v(12, 9))),
+        "Jetson Thor under CUDA 12",
+    ),
+    row(
+        (10, 3, N),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "B300",
+    ),
+    row(
+        (10, 3, A),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "B300",
+    ),
+    row(
+        (10, 3, F),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "B300",
+    ),
+    row(
+        (11, 0, N),
+        "Blackwell",
+        Some((v(13, 0), None)),
+        None,
+        true,
+        (v(13, 0), None),
+        "Jetson Thor under CUDA 13",
+    ),
+    row(
+        (11, 0, A),
+        "Blackwell",
+        Some((v(13, 0), None)),
+        None,
+        true,
+        (v(13, 0), None),
+        "Jetson Thor under CUDA 13",
+    ),
+    row(
+        (11, 0, F),
+        "Blackwell",
+        Some((v(13, 0), None)),
+        None,
+        true,
+        (v(13, 0), None),
+        "Jetson Thor under CUDA 13",
+    ),
+    row(
+        (12, 0, N),
+        "Blackwell",
+        Some((v(12, 8), None)),
+        None,
+        false,
+        (v(12, 8), None),
+        "RTX 50xx, RTX PRO 6000",
+    ),
+    row(
+        (12, 0, A),
+        "Blackwell",
+        Some((v(12, 8), None)),
+        None,
+        false,
+        (v(12, 8), None),
+        "RTX 50xx",
+    ),
+    row(
+        (12, 0, F),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "RTX 50xx family",
+    ),
+    row(
+        (12, 1, N),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "DGX Spark",
+    ),
+    row(
+        (12, 1, A),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "DGX Spark",
+    ),
+    row(
+        (12, 1, F),
+        "Blackwell",
+        Some((v(12, 9), None)),
+        None,
+        false,
+        (v(12, 9), None),
+        "DGX Spark",
+    ),
+];
+
+/// Looks a capability up in the table.
+pub fn capability(cap: Capability) -> Option<&'static CapabilityInfo> {
+    CAPABILITIES.iter().find(|i| i.capability == cap)
+}
+
+/// Capabilities Nixpkgs knows (its `cudaCapabilities` keys), in order.
+pub fn nix_capabilities() -> impl Iterator<Item = &'static CapabilityInfo> {
+    CAPABILITIES.iter().filter(|i| i.in_nixpkgs())
+}
+
+/// Nixpkgs' default `cudaCapabilities` for CUDA `v`.
+pub fn default_capabilities(v: CudaVersion) -> Vec<Capability> {
+    CAPABILITIES
+        .iter()
+        .filter(|i| i.nix_default(v))
+        .map(|i| i.capability)
+        .collect()
+}
+
+/// The "pre-SBSA" Jetson capabilities: Nixpkgs forbids mixing them with any other.
+pub fn is_pre_sbsa_jetson(cap: Capability) -> bool {
+    capability(cap).is_some_and(|i| i.jetson) && cap.major < 10
+}
+
+/// One CUDA toolkit release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CudaRelease {
+    pub version: CudaVersion,
+    /// PTX ISA version its nvcc emits (`.version`), as (major, minor).
+    pub ptx_isa: (u8, u8),
+    /// Minimum Linux driver (release notes, table 3).
+    pub min_driver: [u32; 3],
+    /// Nixpkgs has a `cudaPackages_X_Y` set for it.
+    pub in_nixpkgs: bool,
+}
+
+impl CudaRelease {
+    pub fn ptx_isa_string(&self) -> String {
+        format!("{}.{}", self.ptx_isa.0, self.ptx_isa.1)
+    }
+
+    pub fn min_driver_string(&self) -> String {
+        DriverVersion::Linux(self.min_driver).to_string()
+    }
+}
+
+const fn rel(
+    version: CudaVersion,
+    ptx_isa: (u8, u8),
+    min_driver: [u32; 3],
+    in_nixpkgs: bool,
+) -> CudaRelease {
+    CudaRelease {
+        version,
+        ptx_isa,
+        min_driver,
+        in_nixpkgs,
+    }
+}
+
+/// Every CUDA release this crate knows, oldest first.
+pub static RELEASES: &[CudaRelease] = &[
+    rel(v(11, 8), (7, 8), [520, 61, 5], false),
+    rel(v(12, 0), (8, 0), [525, 60, 13], false),
+    rel(v(12, 1), (8, 1), [530, 30, 2], false),
+    rel(v(12, 2), (8, 2), [535, 54, 3], false),
+    rel(v(12, 3), (8, 3), [545, 23, 6], false),
+    rel(v(12, 4), (8, 4), [550, 54, 14], false),
+    rel(v(12, 5), (8, 5), [555, 42, 2], false),
+    rel(v(12, 6), (8, 5), [560, 28, 3], true),
+    rel(v(12, 8), (8, 7), [570, 26, 0], true),
+    rel(v(12, 9), (8, 8), [575, 51, 3], true),
+    rel(v(13, 0), (9, 0), [580, 65, 6], true),
+    rel(v(13, 1), (9, 1), [590, 44, 1], false),
+];
+
+/// Looks a release up.
+pub fn release(v: CudaVersion) -> Option<&'static CudaRelease> {
+    RELEASES.iter().find(|r| r.version == v)
+}
+
+/// The newest CUDA release a driver supports, or `None` if it predates every known release.
+pub fn driver_max_cuda(driver: DriverVersion) -> Option<CudaVersion> {
+    match driver {
+        DriverVersion::Cuda(v) => Some(v),
+        DriverVersion::Linux(d) => RELEASES
+            .iter()
+            .rev()
+            .find(|r| r.min_driver <= d)
+            .map(|r| r.version),
+    }
+}
+
+/// The newest PTX ISA a driver can JIT: that of the newest release it supports.
+pub fn driver_max_ptx_isa(driver: DriverVersion) -> Option<(u8, u8)> {
+    let max = driver_max_cuda(driver)?;
+    RELEASES
+        .iter()
+        .rev()
+        .find(|r| r.version <= max)
+        .map(|r| r.ptx_isa)
+}
+
+/// The first released CUDA version that supports `info` in Nixpkgs (12.7 was never released,
+/// so 10.0's Nixpkgs minimum 12.7 becomes 12.8 here).
+pub fn first_release_supporting(info: &CapabilityInfo) -> Option<&'static CudaRelease> {
+    RELEASES.iter().find(|r| info.nix_supports(r.version))
+}
+
+/// The last released CUDA version that supports `info` in Nixpkgs.
+pub fn last_release_supporting(info: &CapabilityInfo) -> Option<&'static CudaRelease> {
+    RELEASES.iter().rev().find(|r| info.nix_supports(r.version))
+}
+
+/// The Nixpkgs `cudaPackages_X_Y` sets that support `info`, oldest first.
+pub fn nix_sets_supporting(info: &CapabilityInfo) -> Vec<CudaVersion> {
+    RELEASES
+        .iter()
+        .filter(|r| r.in_nixpkgs && info.nix_supports(r.version))
+        .map(|r| r.version)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(v: CudaVersion) -> Vec<String> {
+        default_capabilities(v)
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for w in CAPABILITIES.windows(2) {
+            assert!(w[0].capability < w[1].capability, "{:?}", w[1].capability);
+        }
+        for w in RELEASES.windows(2) {
+            assert!(w[0].version < w[1].version);
+            assert!(w[0].ptx_isa <= w[1].ptx_isa);
+            assert!(w[0].min_driver < w[1].min_driver);
+        }
+    }
+
+    #[test]
+    fn nixpkgs_default_lists() {
+        assert_eq!(caps(v(12, 6)), ["7.5", "8.0", "8.6", "8.9", "9.0"]);
+        assert_eq!(
+            caps(v(12, 8)),
+            ["7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0"]
+        );
+        let all = [
+            "7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "10.3", "12.0", "12.1",
+        ];
+        assert_eq!(caps(v(12, 9)), all);
+        assert_eq!(caps(v(13, 0)), all);
+        // Before 12.3, Pascal is still a default.
+        assert!(caps(v(12, 0)).contains(&"6.1".to_string()));
+    }
+
+    #[test]
+    fn drivers_map_to_cuda() {
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([575, 51, 3])),
+            Some(v(12, 9))
+        );
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([580, 0, 0])),
+            Some(v(12, 9))
+        );
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([580, 65, 6])),
+            Some(v(13, 0))
+        );
+        assert_eq!(driver_max_cuda(DriverVersion::Linux([400, 0, 0])), None);
+        assert_eq!(
+            driver_max_ptx_isa(DriverVersion::Linux([570, 26, 0])),
+            Some((8, 7))
+        );
+        assert_eq!(
+            driver_max_ptx_isa(DriverVersion::Cuda(v(12, 7))),
+            Some((8, 5))
+        );
+    }
+
+    #[test]
+    fn first_release_skips_unreleased_12_7() {
+        let info = capability("10.0".parse().unwrap()).unwrap();
+        assert_eq!(first_release_supporting(info).unwrap().version, v(12, 8));
+        let info = capability("7.0".parse().unwrap()).unwrap();
+        assert_eq!(last_release_supporting(info).unwrap().version, v(12, 9));
+        assert_eq!(nix_sets_supporting(info), [v(12, 6), v(12, 8), v(12, 9)]);
+    }
+}

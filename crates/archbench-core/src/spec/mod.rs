@@ -1,0 +1,140 @@
+//! Variant specs: every spelling users have for "which GPUs to build for", parsed into
+//! [`Variant`]s. Parse problems come back as diagnostics (never panics), so one bad spec
+//! does not hide the findings about the others.
+//!
+//! | spec | example |
+//! |---|---|
+//! | Nixpkgs attribute path | `pkgsForCudaArch.sm_100.cudaPackages_12_8.pkgs.opencv` |
+//! | Nix config attrset | `{ cudaSupport = true; cudaCapabilities = [ "8.9" ]; }` or `cfg.nix` |
+//! | PyTorch | `torch:8.0;8.6+PTX`, `torch:Ampere Hopper` |
+//! | CMake | `cmake:89-real;90a`, `cmake:all-major` |
+//! | variant file | `variants.toml`, `variants.json` |
+
+mod attr_path;
+mod cmake;
+mod file;
+pub mod nix_config;
+pub mod nix_expr;
+pub mod torch;
+
+use std::path::Path;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::variant::Variant;
+use crate::version::CudaVersion;
+
+/// What parsing needs to know beyond the text.
+#[derive(Debug, Clone)]
+pub struct SpecContext {
+    /// The CUDA version of specs that do not pick one (`--cuda`, else the toolchain's).
+    pub default_cuda: CudaVersion,
+}
+
+/// One variant a spec produced (or failed to), with what parsing found.
+#[derive(Debug, Clone)]
+pub struct SpecEntry {
+    pub variant: Option<Variant>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SpecEntry {
+    fn ok(variant: Variant, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            variant: Some(variant),
+            diagnostics,
+        }
+    }
+
+    fn failed(d: Diagnostic) -> Self {
+        Self {
+            variant: None,
+            diagnostics: vec![d],
+        }
+    }
+}
+
+/// Parses one spec; a variant file gives several entries, anything else one.
+pub fn parse(spec: &str, ctx: &SpecContext) -> Vec<SpecEntry> {
+    let t = spec.trim();
+    if let Some(rest) = t.strip_prefix("torch:") {
+        vec![torch::parse(spec, spec.len() - rest.len(), ctx)]
+    } else if let Some(rest) = t.strip_prefix("cmake:") {
+        vec![cmake::parse(spec, spec.len() - rest.len(), ctx)]
+    } else if t.starts_with('{') {
+        vec![nix_config::parse(t, "nix-config", ctx)]
+    } else if t.ends_with(".nix") || t.ends_with(".toml") || t.ends_with(".json") {
+        parse_file(Path::new(t), ctx)
+    } else {
+        vec![attr_path::parse(spec, ctx)]
+    }
+}
+
+fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![SpecEntry::failed(
+                Diagnostic::error(
+                    Code::FileError,
+                    format!("cannot read `{}`: {e}", path.display()),
+                )
+                .with_help(
+                    "check the path; specs ending in .nix, .toml or .json are read as files",
+                ),
+            )]
+        }
+    };
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("variant")
+        .to_string();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("nix") => vec![nix_config::parse(&text, &stem, ctx)],
+        Some("json") => file::parse(&text, file::Format::Json, ctx),
+        _ => file::parse(&text, file::Format::Toml, ctx),
+    }
+}
+
+/// Nearest known spelling for a user's `word` among `candidates` (edit distance ≤ 3).
+pub(crate) fn nearest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_words() {
+        assert_eq!(
+            nearest("cudaCapability", ["cudaCapabilities", "cudaSupport"]),
+            Some("cudaCapabilities")
+        );
+        assert_eq!(nearest("zzzzzzzz", ["cudaSupport"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

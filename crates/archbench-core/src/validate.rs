@@ -1,0 +1,364 @@
+//! Validation of a [`Variant`] with Nixpkgs' semantics (its assertion messages are quoted
+//! verbatim) plus the checks Nixpkgs lacks: `a`/`f` with forward compat, PTX newer than a
+//! driver, duplicates. Every finding says what is wrong and how to fix it.
+
+use crate::capability::{Capability, Suffix};
+use crate::db::{self, CapabilityInfo};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::loading::LoadError;
+use crate::spec::nix_config::json_list;
+use crate::variant::{Origin, Variant};
+use crate::version::{CudaVersion, DriverVersion};
+
+/// What validation needs beyond the variant.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// The driver the build must load on (`--driver`).
+    pub driver: Option<DriverVersion>,
+    /// The Nix system building it (`x86_64-linux`, `aarch64-linux`).
+    pub system: String,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        Self {
+            driver: None,
+            system: host_system(),
+        }
+    }
+}
+
+/// The Nix system string of this machine.
+pub fn host_system() -> String {
+    format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
+}
+
+/// Validates one variant; errors make it invalid, warnings do not.
+pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let nix = v.origin.is_nixpkgs();
+    if db::release(v.cuda).is_none() {
+        let known: Vec<String> = db::RELEASES.iter().map(|r| r.version.to_string()).collect();
+        let sets: Vec<String> = db::RELEASES
+            .iter()
+            .filter(|r| r.in_nixpkgs)
+            .map(|r| format!("`{}`", r.version.nix_attr()))
+            .collect();
+        out.push(
+            Diagnostic::error(
+                Code::UnknownCudaVersion,
+                format!("CUDA {} is not a CUDA release archbench knows", v.cuda),
+            )
+            .with_help(format!(
+                "known releases: {}; Nixpkgs sets: {}",
+                known.join(", "),
+                sets.join(", ")
+            )),
+        );
+    }
+    if v.capabilities.is_empty() && v.ptx.is_empty() {
+        out.push(
+            Diagnostic::error(
+                Code::EmptyCapabilities,
+                "the variant has no capabilities: nvcc would build nothing for a GPU",
+            )
+            .with_help("list at least one capability, e.g. \"8.9\""),
+        );
+        return out;
+    }
+    let all = v.all_capabilities();
+
+    // Unknown capabilities.
+    let known = |c: &Capability| db::capability(*c).filter(|i| !nix || i.in_nixpkgs());
+    let unknown: Vec<Capability> = all.iter().copied().filter(|c| known(c).is_none()).collect();
+    if !unknown.is_empty() {
+        let names: Vec<String> = unknown.iter().map(|c| c.to_string()).collect();
+        let help: Vec<String> = unknown.iter().map(|c| unknown_help(*c, nix)).collect();
+        out.push(
+            Diagnostic::error(
+                Code::UnknownCapability,
+                format!(
+                    "Requested unrecognized CUDA capabilities: {}",
+                    json_list(&names)
+                ),
+            )
+            .with_help(help.join("\n")),
+        );
+    }
+    let infos: Vec<&CapabilityInfo> = all.iter().filter_map(known).collect();
+
+    // Duplicates.
+    let mut seen = Vec::new();
+    for c in &v.capabilities {
+        if seen.contains(c) {
+            out.push(
+                Diagnostic::warning(Code::DuplicateCapability, format!("capability {c} is listed twice; Nixpkgs passes the list as given, so nvcc gets a duplicate -gencode"))
+                    .with_help("remove the repeat"),
+            );
+        }
+        seen.push(*c);
+    }
+
+    // nvcc refuses SASS for X and Xf together.
+    for c in v.capabilities.iter().filter(|c| c.suffix == Suffix::Family) {
+        if v.capabilities.contains(&c.base()) {
+            out.push(
+                Diagnostic::error(Code::PlainAndFamilySass, format!("{} and {} are both built as SASS; nvcc stops with \"The same GPU code (`{}`) generated for non family-specific and family-specific GPU arch\"", c.base(), c, c.sm()))
+                    .with_help(format!("keep one of them: {} runs on {}, {} only on {}", c, crate::loading::family_members(*c).iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(" and "), c.base(), c.base())),
+            );
+        }
+    }
+
+    // Range checks, Nixpkgs' table for Nix specs, NVIDIA's toolchain range otherwise.
+    let supports = |i: &CapabilityInfo, cv: CudaVersion| {
+        if nix {
+            i.nix_supports(cv)
+        } else {
+            i.nvidia_supports(cv)
+        }
+    };
+    let max_of = |i: &CapabilityInfo| if nix { i.nix_max } else { i.nvidia_max };
+    let min_of = |i: &CapabilityInfo| {
+        if nix {
+            i.nix_min.unwrap_or(i.nvidia_min)
+        } else {
+            i.nvidia_min
+        }
+    };
+    let too_old: Vec<&CapabilityInfo> = infos
+        .iter()
+        .copied()
+        .filter(|i| max_of(i).is_some_and(|m| m < v.cuda))
+        .collect();
+    let too_new: Vec<&CapabilityInfo> = infos
+        .iter()
+        .copied()
+        .filter(|i| v.cuda < min_of(i))
+        .collect();
+    let fix = suggest_cuda(&infos, v.cuda, &supports);
+    for (list, code, word) in [
+        (&too_old, Code::CapabilityTooOld, "old"),
+        (&too_new, Code::CapabilityTooNew, "new"),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = list.iter().map(|i| i.capability.to_string()).collect();
+        let mut lines: Vec<String> = list.iter().map(|i| range_text(i, nix)).collect();
+        lines.push(fix_text(v, fix, list));
+        out.push(
+            Diagnostic::error(
+                code,
+                format!(
+                    "Requested CUDA capabilities which are too {word} for CUDA {}: {}",
+                    v.cuda,
+                    json_list(&names)
+                ),
+            )
+            .with_help(lines.join("\n")),
+        );
+    }
+
+    // Jetson rules.
+    let jetson: Vec<String> = infos
+        .iter()
+        .filter(|i| i.jetson)
+        .map(|i| i.capability.to_string())
+        .collect();
+    if !jetson.is_empty() && opts.system != "aarch64-linux" {
+        let d = Diagnostic {
+            severity: if nix { crate::diagnostic::Severity::Error } else { crate::diagnostic::Severity::Warning },
+            code: Code::JetsonNeedsAarch64,
+            message: format!("Requested Jetson CUDA capabilities ({}) require hostPlatform ({}) to be aarch64-linux", json_list(&jetson), opts.system),
+            help: Some("Jetson (Xavier 7.2, Orin 8.7, Thor) builds are made for aarch64-linux: build with `--system aarch64-linux` / pkgsCross.aarch64-multiplatform, or drop the Jetson capabilities".into()),
+        };
+        out.push(d);
+    }
+    let pre_sbsa: Vec<String> = all
+        .iter()
+        .filter(|c| db::is_pre_sbsa_jetson(**c))
+        .map(|c| c.to_string())
+        .collect();
+    let others: Vec<String> = all
+        .iter()
+        .filter(|c| !db::is_pre_sbsa_jetson(**c))
+        .map(|c| c.to_string())
+        .collect();
+    if !pre_sbsa.is_empty() && !others.is_empty() {
+        let sbsa = if v.cuda.major >= 13 { "11.0" } else { "10.1" };
+        out.push(Diagnostic {
+            severity: if nix { crate::diagnostic::Severity::Error } else { crate::diagnostic::Severity::Warning },
+            code: Code::JetsonMixed,
+            message: format!("Requested pre-SBSA ({sbsa}) Jetson CUDA capabilities ({}) cannot be specified with other capabilities ({})", json_list(&pre_sbsa), json_list(&others)),
+            help: Some("build the Jetson capability in a variant of its own, e.g. `pkgsForCudaArch.sm_87`".into()),
+        });
+    }
+
+    // a/f with forward compatibility.
+    let specific_ptx: Vec<String> = v
+        .ptx
+        .iter()
+        .filter(|c| c.suffix != Suffix::None)
+        .map(|c| c.to_string())
+        .collect();
+    let specific_any = v.capabilities.iter().any(|c| c.suffix != Suffix::None);
+    if !specific_ptx.is_empty() {
+        out.push(
+            Diagnostic::warning(Code::ArchSpecificForwardCompat, format!("forward compatibility is on, but its PTX is {} ({}), which runs only on that architecture (family), so it makes no build forward-compatible", specific_ptx.join(", "), v.ptx.iter().filter(|c| c.suffix != Suffix::None).map(|c| c.compute()).collect::<Vec<_>>().join(", ")))
+                .with_help(match v.origin {
+                    Origin::NixAttrPath { .. } | Origin::NixConfig => "set `cudaForwardCompat = false;` (as `pkgsForCudaArch.sm_90a` does), or put a plain capability last in `cudaCapabilities`",
+                    Origin::Torch => "put `+PTX` on a plain capability (e.g. `9.0+PTX`) instead",
+                    Origin::Cmake => "use `-real` for the arch-specific entry and add a plain `-virtual` one",
+                }),
+        );
+    } else if nix && v.forward_compat && specific_any {
+        out.push(
+            Diagnostic::warning(Code::ArchSpecificForwardCompat, "an `a`/`f` capability is built with forward compatibility on; Nixpkgs documents that these \"cannot be built with forward compatibility\" but does not check it")
+                .with_help("set `cudaForwardCompat = false;`, or build the `a`/`f` capability in its own variant"),
+        );
+    }
+
+    // PTX newer than the driver.
+    if let (Some(driver), false) = (opts.driver, v.ptx.is_empty()) {
+        if let Some(rel) = db::release(v.cuda) {
+            let max = db::driver_max_ptx_isa(driver);
+            if max.is_none_or(|m| m < rel.ptx_isa) {
+                let can = match (db::driver_max_cuda(driver), max) {
+                    (Some(c), Some(m)) => format!(
+                        "driver {driver} supports CUDA ≤ {c} (PTX ISA ≤ {}.{})",
+                        m.0, m.1
+                    ),
+                    _ => {
+                        format!("driver {driver} is older than every CUDA release archbench knows")
+                    }
+                };
+                let older = db::driver_max_cuda(driver)
+                    .map(|c| format!("build with CUDA {c} or older, or "))
+                    .unwrap_or_default();
+                out.push(
+                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs driver ≥ {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.min_driver_string(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
+                        .with_help(format!("{older}upgrade the driver to ≥ {}", rel.min_driver_string())),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The CUDA version closest to `current` that supports every capability, preferring Nixpkgs sets.
+fn suggest_cuda(
+    infos: &[&CapabilityInfo],
+    current: CudaVersion,
+    supports: &dyn Fn(&CapabilityInfo, CudaVersion) -> bool,
+) -> Option<CudaVersion> {
+    let fits = |r: &&db::CudaRelease| infos.iter().all(|i| supports(i, r.version));
+    let dist = |v: CudaVersion| {
+        (i32::from(v.major) * 100 + i32::from(v.minor)
+            - i32::from(current.major) * 100
+            - i32::from(current.minor))
+        .abs()
+    };
+    let pick = |nix_only: bool| {
+        db::RELEASES
+            .iter()
+            .filter(|r| !nix_only || r.in_nixpkgs)
+            .filter(fits)
+            .min_by_key(|r| dist(r.version))
+            .map(|r| r.version)
+    };
+    pick(true).or_else(|| pick(false))
+}
+
+fn range_text(i: &CapabilityInfo, nix: bool) -> String {
+    // Nixpkgs' minimum, unless it names a release that never shipped (10.0's 12.7).
+    let first = match i.nix_min {
+        Some(m)
+            if db::release(m).is_some() || db::RELEASES.first().is_some_and(|r| m < r.version) =>
+        {
+            Some(m)
+        }
+        _ => db::first_release_supporting(i).map(|r| r.version),
+    };
+    let last = i.nix_max;
+    let (first, last) = if nix {
+        (first, last)
+    } else {
+        (Some(i.nvidia_min), i.nvidia_max)
+    };
+    let c = i.capability;
+    match (first, last) {
+        (Some(a), Some(b)) => format!("{} ({}) is supported by CUDA {a} to {b}", c.sm(), i.arch),
+        (Some(a), None) => format!("{} needs CUDA ≥ {a}", c.sm()),
+        (None, _) => format!("{} is supported by no CUDA release", c.sm()),
+    }
+}
+
+fn fix_text(v: &Variant, fix: Option<CudaVersion>, list: &[&CapabilityInfo]) -> String {
+    let Some(cv) = fix else {
+        let names: Vec<String> = list
+            .iter()
+            .map(|i| format!("\"{}\"", i.capability))
+            .collect();
+        return format!("no single CUDA release supports all requested capabilities: drop {} or split the variant", names.join(", "));
+    };
+    match &v.origin {
+        Origin::NixAttrPath { base } => {
+            let tail = v
+                .package
+                .as_deref()
+                .filter(|p| !p.starts_with("cudaPackages_"))
+                .map(|p| format!(".{p}"))
+                .unwrap_or_default();
+            let base = if base.is_empty() {
+                String::new()
+            } else {
+                format!("{base}.")
+            };
+            format!("try `{base}{}.pkgs{tail}`", cv.nix_attr())
+        }
+        Origin::NixConfig => format!(
+            "build with CUDA {cv}: `{}.pkgs` (or `--cuda {cv}`), or drop the capability",
+            cv.nix_attr()
+        ),
+        Origin::Torch | Origin::Cmake => {
+            format!("build with CUDA {cv} (`--cuda {cv}`), or drop the capability")
+        }
+    }
+}
+
+fn unknown_help(c: Capability, nix: bool) -> String {
+    if let Some(i) = db::capability(c) {
+        if nix && !i.in_nixpkgs() {
+            return format!(
+                "{c}: {} (use a `torch:` or `cmake:` spec to build it outside Nixpkgs' table)",
+                i.note
+            );
+        }
+    }
+    let candidates = db::CAPABILITIES
+        .iter()
+        .filter(|i| !nix || i.in_nixpkgs())
+        .map(|i| i.capability);
+    let near = candidates.min_by_key(|k| {
+        let d = (i32::from(k.major) - i32::from(c.major)).abs() * 10
+            + (i32::from(k.minor) - i32::from(c.minor)).abs();
+        d * 2 + i32::from(k.suffix != c.suffix)
+    });
+    let list: Vec<String> = db::CAPABILITIES
+        .iter()
+        .filter(|i| !nix || i.in_nixpkgs())
+        .map(|i| i.capability.to_string())
+        .collect();
+    match near {
+        Some(n) => format!(
+            "{c} is not a known capability; did you mean \"{n}\"? Known: {}",
+            list.join(" ")
+        ),
+        None => format!("{c} is not a known capability"),
+    }
+}
+
+/// `true` when no diagnostic is an error.
+pub fn is_valid(diags: &[Diagnostic]) -> bool {
+    !diags.iter().any(Diagnostic::is_error)
+}

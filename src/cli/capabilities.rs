@@ -1,0 +1,105 @@
+//! `archbench capabilities`: the capability table for one CUDA version.
+
+use std::process::ExitCode;
+
+use archbench::core::{db, CudaVersion};
+use serde::Serialize;
+
+use super::context::default_cuda;
+use super::CudaArg;
+
+#[derive(Serialize)]
+struct Row {
+    capability: String,
+    arch: &'static str,
+    supported: bool,
+    default: bool,
+    jetson: bool,
+    arch_specific: bool,
+    family_specific: bool,
+    in_nixpkgs: bool,
+    min_cuda: Option<String>,
+    max_cuda: Option<String>,
+    nvidia_min_cuda: String,
+    nvidia_max_cuda: Option<String>,
+    note: &'static str,
+}
+
+fn rows(cuda: CudaVersion) -> Vec<Row> {
+    db::CAPABILITIES
+        .iter()
+        .map(|i| Row {
+            capability: i.capability.to_string(),
+            arch: i.arch,
+            supported: i.nix_supports(cuda),
+            default: i.nix_default(cuda),
+            jetson: i.jetson,
+            arch_specific: i.capability.is_arch_specific(),
+            family_specific: i.capability.is_family_specific(),
+            in_nixpkgs: i.in_nixpkgs(),
+            min_cuda: i.nix_min.map(|v| v.to_string()),
+            max_cuda: i.nix_max.map(|v| v.to_string()),
+            nvidia_min_cuda: i.nvidia_min.to_string(),
+            nvidia_max_cuda: i.nvidia_max.map(|v| v.to_string()),
+            note: i.note,
+        })
+        .collect()
+}
+
+pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
+    let v = default_cuda(&cuda);
+    let rows = rows(v);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "cuda": v.to_string(), "release": db::release(v).map(|r| serde_json::json!({"ptx_isa": r.ptx_isa_string(), "min_driver": r.min_driver_string(), "nixpkgs_set": r.in_nixpkgs.then(|| r.version.nix_attr())})), "capabilities": rows })
+            )?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    match db::release(v) {
+        Some(r) => println!(
+            "CUDA {v}: PTX ISA {}, driver ≥ {}{}",
+            r.ptx_isa_string(),
+            r.min_driver_string(),
+            if r.in_nixpkgs {
+                format!(", Nixpkgs `{}`", v.nix_attr())
+            } else {
+                String::new()
+            }
+        ),
+        None => println!("CUDA {v}: not a release archbench knows"),
+    }
+    println!(
+        "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} note",
+        "cap", "arch", "supported", "default", "jetson", "a/f", "nixpkgs", "nvidia"
+    );
+    let range = |a: Option<String>, b: Option<String>| match (a, b) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        (Some(a), None) => format!("{a}+"),
+        (None, _) => "—".to_string(),
+    };
+    for r in rows {
+        let af = if r.arch_specific {
+            "a"
+        } else if r.family_specific {
+            "f"
+        } else {
+            ""
+        };
+        println!(
+            "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} {}",
+            r.capability,
+            r.arch,
+            if r.supported { "yes" } else { "no" },
+            if r.default { "yes" } else { "" },
+            if r.jetson { "yes" } else { "" },
+            af,
+            range(r.min_cuda, r.max_cuda),
+            range(Some(r.nvidia_min_cuda), r.nvidia_max_cuda),
+            r.note
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,64 @@
+//! `archbench flags`: the compiler flags of one variant in the chosen dialect.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use archbench::core::validate::{self, ValidateOptions};
+use archbench::core::{flags, spec};
+
+use super::context::spec_context;
+use super::CudaArg;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Format {
+    /// nvcc `-gencode=…` flags, one per line, exactly as Nixpkgs writes them.
+    Gencode,
+    /// CMake `CUDA_ARCHITECTURES` that builds exactly these images (`89-real;89-virtual`).
+    Cmake,
+    /// Nixpkgs' `cmakeCudaArchitecturesString` (`75;86`).
+    CmakeNixpkgs,
+    /// `TORCH_CUDA_ARCH_LIST`.
+    Torch,
+    /// OpenCV's `CUDA_ARCH_BIN` and `CUDA_ARCH_PTX`.
+    Opencv,
+    /// All of the above as JSON.
+    Json,
+}
+
+pub fn run(cuda: CudaArg, format: Format, text: &str) -> anyhow::Result<ExitCode> {
+    let ctx = spec_context(&cuda);
+    let mut entries = spec::parse(text, &ctx);
+    if entries.len() != 1 {
+        bail!(
+            "`{text}` holds {} variants; `flags` takes one (use `validate --json` for all of them)",
+            entries.len()
+        );
+    }
+    let entry = entries.remove(0);
+    let mut diags = entry.diagnostics;
+    if let Some(v) = &entry.variant {
+        diags.extend(validate::validate(v, &ValidateOptions::default()));
+    }
+    for d in &diags {
+        eprintln!("{d}");
+    }
+    let Some(v) = entry.variant.filter(|_| validate::is_valid(&diags)) else {
+        eprintln!("`{text}` is not a valid variant; no flags printed");
+        return Ok(ExitCode::from(1));
+    };
+    match format {
+        Format::Gencode => flags::gencode(&v).iter().for_each(|f| println!("{f}")),
+        Format::Cmake => println!("{}", flags::cmake(&v)),
+        Format::CmakeNixpkgs => println!("{}", flags::cmake_nixpkgs(&v)),
+        Format::Torch => println!("{}", flags::torch(&v)?),
+        Format::Opencv => {
+            let o = flags::opencv(&v);
+            println!(
+                "CUDA_ARCH_BIN={}\nCUDA_ARCH_PTX={}",
+                o.cuda_arch_bin, o.cuda_arch_ptx
+            );
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&flags::all(&v))?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

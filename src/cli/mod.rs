@@ -1,0 +1,94 @@
+//! Command-line interface: argument definitions and dispatch to one module per command.
+
+mod capabilities;
+mod context;
+mod flags;
+mod toolchain;
+mod validate;
+
+use std::process::ExitCode;
+
+use archbench::core::{CudaVersion, DriverVersion};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "archbench",
+    version,
+    about = "Which CUDA image runs on this GPU, is it right, and how fast: for Nixpkgs, PyTorch and CMake build variants"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check variant specs with Nixpkgs' rules (exit 0 valid, 1 invalid, 2 usage error).
+    ///
+    /// SPEC is a Nixpkgs attribute path (`pkgsForCudaArch.sm_89.opencv`,
+    /// `pkgsForCudaArch.sm_100.cudaPackages_12_8.pkgs`, `pkgsCuda`), a Nix config attrset
+    /// (`{ cudaSupport = true; cudaCapabilities = [ "8.9" ]; }`) or `.nix` file,
+    /// `torch:<TORCH_CUDA_ARCH_LIST>`, `cmake:<CUDA_ARCHITECTURES>`, or a `.toml`/`.json`
+    /// variant file.
+    Validate {
+        #[command(flatten)]
+        cuda: CudaArg,
+        /// The driver the build must load on: a Linux driver (`575.51.03`) or the CUDA
+        /// version it supports (`12.9`).
+        #[arg(long)]
+        driver: Option<DriverVersion>,
+        /// The Nix system that builds (Jetson capabilities need `aarch64-linux`).
+        #[arg(long)]
+        system: Option<String>,
+        /// Print a JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "SPEC")]
+        specs: Vec<String>,
+    },
+    /// Print the compiler flags a variant means.
+    Flags {
+        #[command(flatten)]
+        cuda: CudaArg,
+        #[arg(long, value_enum, default_value = "gencode")]
+        format: flags::Format,
+        #[arg(value_name = "SPEC")]
+        spec: String,
+    },
+    /// The capability table for a CUDA version.
+    Capabilities {
+        #[command(flatten)]
+        cuda: CudaArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Installed CUDA toolchains; install pinned ones from PyPI.
+    Toolchain {
+        #[command(subcommand)]
+        action: toolchain::Action,
+    },
+}
+
+/// `--cuda X.Y`, shared by the commands that interpret specs.
+#[derive(clap::Args, Debug)]
+pub struct CudaArg {
+    /// CUDA version for specs that do not choose one (default: the installed toolchain's).
+    #[arg(long, value_name = "X.Y")]
+    pub cuda: Option<CudaVersion>,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate {
+            cuda,
+            driver,
+            system,
+            json,
+            specs,
+        } => validate::run(cuda, driver, system, json, &specs),
+        Command::Flags { cuda, format, spec } => flags::run(cuda, format, &spec),
+        Command::Capabilities { cuda, json } => capabilities::run(cuda, json),
+        Command::Toolchain { action } => toolchain::run(action),
+    }
+}

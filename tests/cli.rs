@@ -1,0 +1,153 @@
+//! The CLI contract: exit codes, JSON shape, exact flag output.
+
+use std::process::Command;
+
+fn archbench(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn validate_exit_codes() {
+    let (rc, out, _) = archbench(&["validate", "--cuda", "12.6", "pkgsForCudaArch.sm_100"]);
+    assert_eq!(rc, 1);
+    assert!(
+        out.contains("CUDA ≥ 12.8")
+            && out.contains("pkgsForCudaArch.sm_100.cudaPackages_12_8.pkgs"),
+        "{out}"
+    );
+    let (rc, _, _) = archbench(&[
+        "validate",
+        "--cuda",
+        "12.8",
+        "pkgsForCudaArch.sm_100",
+        "pkgsCuda",
+    ]);
+    assert_eq!(rc, 0);
+    // Warnings alone keep it valid.
+    let (rc, out, _) = archbench(&[
+        "validate",
+        "--cuda",
+        "13.0",
+        r#"{ cudaSupport = true; cudaCapabilities = [ "9.0a" ]; }"#,
+    ]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("arch-specific-forward-compat"));
+    let (rc, _, err) = archbench(&["validate"]);
+    assert_eq!(rc, 2, "{err}");
+    let (rc, _, _) = archbench(&["validate", "--cuda", "twelve", "pkgsCuda"]);
+    assert_eq!(rc, 2);
+}
+
+#[test]
+fn validate_json_shape() {
+    let (rc, out, _) = archbench(&[
+        "validate",
+        "--json",
+        "--cuda",
+        "13.0",
+        "pkgsForCudaArch.sm_89.opencv",
+        "pkgsForCudaArch.sm_8x",
+    ]);
+    assert_eq!(rc, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0]["spec"], "pkgsForCudaArch.sm_89.opencv");
+    assert_eq!(a[0]["valid"], true);
+    assert_eq!(a[0]["variant"]["cuda"], "13.0");
+    assert_eq!(a[0]["variant"]["capabilities"], serde_json::json!(["8.9"]));
+    assert_eq!(a[0]["variant"]["forward_compat"], false);
+    assert_eq!(a[0]["variant"]["package"], "opencv");
+    assert_eq!(a[1]["valid"], false);
+    assert!(a[1]["variant"].is_null());
+    let d = &a[1]["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "parse-error");
+    assert!(d["message"].as_str().unwrap().contains("column 17"));
+}
+
+#[test]
+fn flags_are_exact() {
+    let (rc, out, _) = archbench(&[
+        "flags",
+        "--cuda",
+        "12.8",
+        r#"{ cudaSupport = true; cudaCapabilities = [ "7.5" "8.6" ]; }"#,
+    ]);
+    assert_eq!(rc, 0);
+    assert_eq!(out, "-gencode=arch=compute_75,code=sm_75\n-gencode=arch=compute_86,code=sm_86\n-gencode=arch=compute_86,code=compute_86\n");
+    let (_, out, _) = archbench(&[
+        "flags",
+        "--cuda",
+        "12.8",
+        "--format",
+        "cmake-nixpkgs",
+        "pkgsCuda",
+    ]);
+    assert_eq!(out, "75;80;86;89;90;100;120\n");
+    let (_, out, _) = archbench(&[
+        "flags",
+        "--cuda",
+        "12.8",
+        "--format",
+        "cmake",
+        "pkgsForCudaArch.sm_90a",
+    ]);
+    assert_eq!(out, "90a-real\n");
+    let (_, out, _) = archbench(&[
+        "flags",
+        "--cuda",
+        "12.8",
+        "--format",
+        "torch",
+        "cmake:80-real;86",
+    ]);
+    assert_eq!(out, "8.0;8.6+PTX\n");
+    let (_, out, _) = archbench(&[
+        "flags",
+        "--cuda",
+        "12.8",
+        "--format",
+        "opencv",
+        "torch:8.0;8.6+PTX",
+    ]);
+    assert_eq!(out, "CUDA_ARCH_BIN=8.0;8.6\nCUDA_ARCH_PTX=8.6\n");
+    let (rc, out, err) = archbench(&["flags", "--cuda", "12.6", "pkgsForCudaArch.sm_100"]);
+    assert_eq!(rc, 1);
+    assert!(
+        out.is_empty() && err.contains("capability-too-new"),
+        "{err}"
+    );
+}
+
+#[test]
+fn capabilities_table() {
+    let (rc, out, _) = archbench(&["capabilities", "--cuda", "12.9", "--json"]);
+    assert_eq!(rc, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["release"]["ptx_isa"], "8.8");
+    let rows = v["capabilities"].as_array().unwrap();
+    let defaults: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["default"] == true)
+        .map(|r| r["capability"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        defaults,
+        ["7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "10.3", "12.0", "12.1"]
+    );
+    let (rc, out, _) = archbench(&["capabilities", "--cuda", "13.0"]);
+    assert_eq!(rc, 0);
+    assert!(
+        out.starts_with("CUDA 13.0: PTX ISA 9.0, driver ≥ 580.65.06"),
+        "{out}"
+    );
+}
