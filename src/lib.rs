@@ -15,3 +15,6 @@
 //! - Everything that does not need a GPU works without one.
 
 pub use archbench_core as core;
+
+pub mod results;
+pub mod suite;

@@ -1,8 +1,13 @@
 //! Command-line interface: argument definitions and dispatch to one module per command.
 
+mod baseline;
 mod capabilities;
+mod compare;
 mod context;
 mod flags;
+mod inspect;
+mod predict;
+mod report;
 mod toolchain;
 mod validate;
 
@@ -68,6 +73,17 @@ pub enum Command {
         #[command(subcommand)]
         action: toolchain::Action,
     },
+    /// List the images in CUDA binaries (cubin, fatbin, PTX, shared libraries), or check them
+    /// against a variant with `--expect`.
+    Inspect(inspect::Args),
+    /// Predict which image the driver loads on a GPU, for specs or binaries.
+    Predict(predict::Args),
+    /// Compare a results file with a baseline; exit 1 on a regression.
+    Compare(compare::Args),
+    /// Merge results from several runs/GPUs into markdown, HTML and charts.
+    Report(report::Args),
+    /// Save and list baselines under results/.
+    Baseline(baseline::Args),
 }
 
 /// `--cuda X.Y`, shared by the commands that interpret specs.
@@ -90,5 +106,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Flags { cuda, format, spec } => flags::run(cuda, format, &spec),
         Command::Capabilities { cuda, json } => capabilities::run(cuda, json),
         Command::Toolchain { action } => toolchain::run(action),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Baseline(a) => baseline::run(a),
     }
 }

@@ -1,0 +1,1 @@
+//! CUDA binary inspection (stub; filled by the inspect/predict issue).

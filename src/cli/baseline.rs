@@ -1,0 +1,10 @@
+//! `archbench baseline` (stub).
+
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`archbench baseline` is not implemented yet")
+}

@@ -1,0 +1,3 @@
+//! Versioned results of `archbench run` (serde JSON under `results/`), written atomically.
+
+pub mod schema;

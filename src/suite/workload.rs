@@ -1,0 +1,112 @@
+//! A kernel case as data: the buffers it needs (with seeded random inputs), the launches
+//! (entry point, grid, block, shared memory, one by-value parameter struct whose device
+//! pointers are patched in by the runtime), and the output checks against the CPU reference.
+//!
+//! The GPU runtime executes a [`Workload`] generically; nothing in it is kernel-specific.
+
+use serde::{Deserialize, Serialize};
+
+/// Element types of buffers (for fills and comparisons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DType {
+    U8,
+    I16,
+    U32,
+    F32,
+    Bf16,
+}
+
+impl DType {
+    pub fn size(self) -> usize {
+        match self {
+            DType::U8 => 1,
+            DType::I16 | DType::Bf16 => 2,
+            DType::U32 | DType::F32 => 4,
+        }
+    }
+}
+
+/// How an input buffer is filled (from the run's seed, so every check gets fresh data).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Fill {
+    /// Uniform random bytes 0..=255 (images).
+    Bytes,
+    /// Uniform floats in `[lo, hi)`, stored as the buffer's dtype.
+    Uniform { lo: f32, hi: f32 },
+    /// Zeroes.
+    Zero,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Role {
+    Input(Fill),
+    /// Written by the kernels; poisoned (0xFF… bytes) before each checked run.
+    Output,
+    /// Device scratch; contents undefined.
+    Scratch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Buffer {
+    pub name: &'static str,
+    pub dtype: DType,
+    /// Size in bytes (pitched images include their padding).
+    pub bytes: usize,
+    pub role: Role,
+}
+
+/// One kernel launch. `params` is the C parameter struct's bytes (from `kernels/params.h`);
+/// at each `(offset, buffer)` in `pointers` the runtime writes that buffer's device address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    pub entry: &'static str,
+    pub grid: [u32; 3],
+    pub block: [u32; 3],
+    pub shared_mem_bytes: u32,
+    pub params: Vec<u8>,
+    pub pointers: Vec<(usize, usize)>,
+}
+
+/// How an output is compared with the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// Every element equal.
+    Exact,
+    /// Integer elements within `max_diff` (e.g. 1 LSB for resize).
+    WithinLsb { max_diff: u32 },
+    /// Floats: |got − want| ≤ atol + rtol·|want| for every element.
+    Close { rtol: f64, atol: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Index into [`Workload::buffers`] of an `Output`.
+    pub buffer: usize,
+    pub rule: Rule,
+}
+
+/// Everything needed to run and check one case of one kernel.
+pub struct Workload {
+    pub buffers: Vec<Buffer>,
+    pub launches: Vec<Launch>,
+    pub checks: Vec<Check>,
+    /// Computes the expected bytes of each checked buffer (in `checks` order) from the
+    /// input buffers' bytes (indexed like `buffers`; outputs/scratch are empty slices).
+    pub reference: Box<dyn Fn(&[&[u8]]) -> Vec<Vec<u8>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workload").field("buffers", &self.buffers).field("launches", &self.launches).field("checks", &self.checks).finish_non_exhaustive()
+    }
+}
+
+/// Copies a `#[repr(C)]` plain-old-data parameter struct into bytes.
+pub fn pod_bytes<T: Copy>(value: &T) -> Vec<u8> {
+    // SAFETY: T is a bindgen-generated #[repr(C)] struct of integers and floats (no
+    // padding-dependent invariants, no pointers the CPU dereferences); reading its bytes is
+    // sound, and padding bytes are copied as whatever they hold, which the GPU ignores.
+    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), std::mem::size_of::<T>()) }.to_vec()
+}
