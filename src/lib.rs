@@ -18,3 +18,4 @@ pub use archbench_core as core;
 
 pub mod results;
 pub mod suite;
+pub mod report;

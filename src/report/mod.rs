@@ -1,0 +1,1 @@
+//! Regression reports (stub; filled by the reports issue).
