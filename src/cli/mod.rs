@@ -1,13 +1,16 @@
 //! Command-line interface: argument definitions and dispatch to one module per command.
 
 mod baseline;
+mod build_info;
 mod capabilities;
 mod compare;
 mod context;
 mod flags;
 mod inspect;
+mod kernels;
 mod predict;
 mod report;
+mod run;
 mod toolchain;
 mod validate;
 
@@ -78,6 +81,24 @@ pub enum Command {
     Inspect(inspect::Args),
     /// Predict which image the driver loads on a GPU, for specs or binaries.
     Predict(predict::Args),
+    /// The kernel suite: sizes, bytes, FLOPs, launches.
+    Kernels {
+        #[arg(long)]
+        json: bool,
+        /// Show the `--quick` sizes.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// The embedded build manifest: variants × kernels, image sizes, registers, spills.
+    BuildInfo {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every embedded variant's kernels on the GPU: check, time, write results
+    /// (exit 3 without a GPU, after printing the plan).
+    Run(run::Args),
+    #[command(name = "__worker", hide = true)]
+    Worker { task: String },
     /// Compare a results file with a baseline; exit 1 on a regression.
     Compare(compare::Args),
     /// Merge results from several runs/GPUs into markdown, HTML and charts.
@@ -106,6 +127,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Flags { cuda, format, spec } => flags::run(cuda, format, &spec),
         Command::Capabilities { cuda, json } => capabilities::run(cuda, json),
         Command::Toolchain { action } => toolchain::run(action),
+        Command::Kernels { json, quick } => kernels::run(json, quick),
+        Command::BuildInfo { json } => build_info::run(json),
+        Command::Run(a) => run::run(a),
+        Command::Worker { task } => run::worker(&task),
         Command::Inspect(a) => inspect::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Compare(a) => compare::run(a),

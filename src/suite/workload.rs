@@ -68,6 +68,14 @@ pub struct Launch {
     pub pointers: Vec<(usize, usize)>,
 }
 
+impl Launch {
+    /// A launch whose parameter bytes are `params` (a bindgen struct from `kernels/params.h`)
+    /// and whose device pointers go at `pointers` = `(byte offset in the struct, buffer index)`.
+    pub fn new<T: Copy>(entry: &'static str, grid: [u32; 3], block: [u32; 3], shared_mem_bytes: u32, params: &T, pointers: &[(usize, usize)]) -> Self {
+        Launch { entry, grid, block, shared_mem_bytes, params: pod_bytes(params), pointers: pointers.to_vec() }
+    }
+}
+
 /// How an output is compared with the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -85,6 +93,9 @@ pub struct Check {
     /// Index into [`Workload::buffers`] of an `Output`.
     pub buffer: usize,
     pub rule: Rule,
+    /// Element indices the reference computes (sampled checks of huge outputs); `None` =
+    /// the reference computes every element.
+    pub sample: Option<Vec<usize>>,
 }
 
 /// Everything needed to run and check one case of one kernel.

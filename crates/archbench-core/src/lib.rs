@@ -29,6 +29,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod flags;
 pub mod loading;
+pub mod manifest;
 pub mod spec;
 pub mod toolchain;
 pub mod validate;

@@ -1,0 +1,121 @@
+//! Executing a suite [`Workload`] on the GPU: allocate its buffers, fill inputs from a seed,
+//! poison outputs, patch device addresses into each launch's parameter bytes, launch, and
+//! check the outputs against the CPU reference.
+
+use cudarc::driver::sys;
+
+use super::memory::DeviceBuffer;
+use super::module::{Function, Module};
+use super::GpuError;
+use crate::check;
+use crate::fill::{fill, Rng};
+use crate::results::schema::Correctness;
+use crate::suite::{Role, Workload};
+
+/// A workload with its buffers on the device and its launches resolved.
+pub struct Prepared<'w> {
+    workload: &'w Workload,
+    buffers: Vec<DeviceBuffer>,
+    host_inputs: Vec<Vec<u8>>,
+    launches: Vec<(Function, Vec<u8>)>,
+    seed: u64,
+}
+
+/// Result of one checked execution.
+pub struct Execution {
+    pub correctness: Correctness,
+}
+
+impl<'w> Prepared<'w> {
+    /// Allocates and fills everything; resolves each launch's function in `module`.
+    pub fn new(workload: &'w Workload, module: &Module, seed: u64) -> Result<Self, GpuError> {
+        let mut buffers = Vec::with_capacity(workload.buffers.len());
+        for b in &workload.buffers {
+            buffers.push(DeviceBuffer::new(b.bytes)?);
+        }
+        let mut launches = Vec::new();
+        for l in &workload.launches {
+            let f = module.function(l.entry)?;
+            f.allow_dynamic_smem(l.shared_mem_bytes)?;
+            let mut params = l.params.clone();
+            for &(offset, buf) in &l.pointers {
+                let ptr = buffers.get(buf).ok_or_else(|| GpuError::Invalid(format!("launch `{}` names buffer {buf}, which does not exist", l.entry)))?.ptr();
+                let slot = params.get_mut(offset..offset + 8).ok_or_else(|| GpuError::Invalid(format!("launch `{}`: pointer offset {offset} is outside its {}-byte parameters", l.entry, l.params.len())))?;
+                slot.copy_from_slice(&ptr.to_le_bytes());
+            }
+            launches.push((f, params));
+        }
+        let mut p = Self { workload, buffers, host_inputs: Vec::new(), launches, seed };
+        p.refill(seed)?;
+        Ok(p)
+    }
+
+    /// Fresh inputs from `seed` (every check uses new data).
+    pub fn refill(&mut self, seed: u64) -> Result<(), GpuError> {
+        self.seed = seed;
+        let mut rng = Rng::new(seed);
+        self.host_inputs.clear();
+        for (b, dev) in self.workload.buffers.iter().zip(&self.buffers) {
+            match b.role {
+                Role::Input(f) => {
+                    let mut host = vec![0u8; b.bytes];
+                    fill(&mut host, b.dtype, f, &mut rng);
+                    dev.upload(&host)?;
+                    self.host_inputs.push(host);
+                }
+                _ => self.host_inputs.push(Vec::new()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes 0xFF into every output so a kernel that skips elements cannot pass.
+    pub fn poison_outputs(&self) -> Result<(), GpuError> {
+        for (b, dev) in self.workload.buffers.iter().zip(&self.buffers) {
+            if matches!(b.role, Role::Output) {
+                dev.fill_byte(0xFF)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues every launch on `stream`.
+    pub fn launch(&mut self, stream: sys::CUstream) -> Result<(), GpuError> {
+        for ((f, params), l) in self.launches.iter_mut().zip(&self.workload.launches) {
+            // SAFETY: params are the kernel's struct with device addresses of live buffers.
+            unsafe { f.launch(l.entry, l.grid, l.block, l.shared_mem_bytes, stream, params)? };
+        }
+        Ok(())
+    }
+
+    /// The first launch's function (which image runs is the same for all of a module).
+    pub fn first_function(&self) -> Option<Function> {
+        self.launches.first().map(|l| l.0)
+    }
+
+    /// Poisons outputs, runs once, and compares every checked output with the reference.
+    pub fn run_checked(&mut self, stream: sys::CUstream) -> Result<Execution, GpuError> {
+        self.poison_outputs()?;
+        self.launch(stream)?;
+        // SAFETY: stream of the current context.
+        unsafe { cudarc::driver::result::stream::synchronize(stream) }.map_err(|source| GpuError::Launch { entry: self.workload.launches.first().map(|l| l.entry).unwrap_or("?").to_string(), source })?;
+        let inputs: Vec<&[u8]> = self.host_inputs.iter().map(Vec::as_slice).collect();
+        let expected = (self.workload.reference)(&inputs);
+        let mut c = Correctness { passed: true, seed: self.seed, mismatches: 0, max_abs_err: 0.0, detail: None };
+        for (k, chk) in self.workload.checks.iter().enumerate() {
+            let b = self.workload.buffers.get(chk.buffer).ok_or_else(|| GpuError::Invalid(format!("check names buffer {}, which does not exist", chk.buffer)))?;
+            let got = self.buffers[chk.buffer].download()?;
+            let want = expected.get(k).ok_or_else(|| GpuError::Invalid(format!("the reference returned {} outputs for {} checks", expected.len(), self.workload.checks.len())))?;
+            let o = check::compare(b.dtype, chk.rule, &got, want, chk.sample.as_deref());
+            c.mismatches += o.mismatches;
+            c.max_abs_err = c.max_abs_err.max(o.max_abs_err);
+            if !o.passed() {
+                c.passed = false;
+                if c.detail.is_none() {
+                    c.detail = Some(format!("{}: {} of {} elements wrong; {}", b.name, o.mismatches, o.elements, o.first_mismatch.unwrap_or_default()));
+                }
+            }
+        }
+        Ok(Execution { correctness: c })
+    }
+}

@@ -1,0 +1,74 @@
+//! Two tiny helper kernels as PTX text, JIT-compiled by the driver for any GPU (so they need
+//! no per-variant build): the SM clock probe (clock64 cycles over globaltimer nanoseconds, as
+//! nvbench measures throttling) and the blocking kernel (spins on a host-mapped flag so queued
+//! work starts only when the host releases it, hiding launch latency from event timings).
+
+/// `archbench_clock_probe(struct { u64 out; u64 spin_ns; })`: writes `[cycles, ns]`.
+/// `archbench_block(struct { u64 flag; u64 timeout_ns; })`: returns when `*flag != 0` or
+/// after `timeout_ns`.
+pub const HELPERS_PTX: &str = r#".version 7.8
+.target sm_75
+.address_size 64
+
+.visible .entry archbench_clock_probe(.param .align 8 .b8 p[16])
+{
+    .reg .pred %p<2>;
+    .reg .b64 %rd<10>;
+    ld.param.u64 %rd1, [p];
+    ld.param.u64 %rd2, [p+8];
+    cvta.to.global.u64 %rd1, %rd1;
+    mov.u64 %rd3, %globaltimer;
+    mov.u64 %rd4, %clock64;
+$L_spin:
+    mov.u64 %rd5, %globaltimer;
+    sub.u64 %rd6, %rd5, %rd3;
+    setp.lt.u64 %p1, %rd6, %rd2;
+    @%p1 bra $L_spin;
+    mov.u64 %rd7, %clock64;
+    sub.u64 %rd8, %rd7, %rd4;
+    st.global.u64 [%rd1], %rd8;
+    st.global.u64 [%rd1+8], %rd6;
+    ret;
+}
+
+.visible .entry archbench_block(.param .align 8 .b8 p[16])
+{
+    .reg .pred %p<3>;
+    .reg .b32 %r<2>;
+    .reg .b64 %rd<8>;
+    ld.param.u64 %rd1, [p];
+    ld.param.u64 %rd2, [p+8];
+    cvta.to.global.u64 %rd1, %rd1;
+    mov.u64 %rd3, %globaltimer;
+$L_wait:
+    ld.volatile.global.u32 %r1, [%rd1];
+    setp.ne.u32 %p1, %r1, 0;
+    @%p1 bra $L_done;
+    mov.u64 %rd4, %globaltimer;
+    sub.u64 %rd5, %rd4, %rd3;
+    setp.lt.u64 %p2, %rd5, %rd2;
+    @%p2 bra $L_wait;
+$L_done:
+    ret;
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::HELPERS_PTX;
+
+    /// The real ptxas (CUDA 13.0) assembles the helpers for the oldest and newest targets.
+    #[test]
+    fn helpers_assemble_with_real_ptxas() {
+        let t = archbench_core::toolchain::install(archbench_core::toolchain::PINNED_NVCC).expect("CUDA 13.0 toolchain (installs from PyPI)");
+        let dir = std::env::temp_dir().join(format!("archbench-helpers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("helpers.ptx");
+        std::fs::write(&src, HELPERS_PTX).unwrap();
+        for arch in ["sm_75", "sm_90", "sm_120"] {
+            let out = std::process::Command::new(t.ptxas()).arg(format!("-arch={arch}")).arg(&src).arg("-o").arg(dir.join("h.cubin")).output().unwrap();
+            assert!(out.status.success(), "{arch}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,11 @@
+//! Measurement logic that needs no GPU: sample statistics, the stopping rule, throttle
+//! detection on SM-clock readings. The GPU layer feeds it numbers; tests feed it recorded
+//! series.
+
+pub mod stats;
+pub mod stopping;
+pub mod throttle;
+
+pub use stats::Summary;
+pub use stopping::{Decision, StopReason, StopRule};
+pub use throttle::ThrottleGuard;

@@ -1,0 +1,167 @@
+//! What a run will do: the embedded variants selected, the kernels and cases selected, the
+//! predicted image per variant for the GPU, and the task order (per kernel, variants in a
+//! seeded shuffled order, so slow drift is spread over all variants).
+
+use archbench_core::manifest::BuildManifest;
+use archbench_core::{Capability, DriverVersion};
+use regex::Regex;
+use serde::Serialize;
+
+use super::RunError;
+use crate::fill::{derive_seed, Rng};
+use crate::suite::{self, Size};
+
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Variant names to run (empty = every embedded variant).
+    pub variants: Vec<String>,
+    /// Regexes on kernel names (empty = all).
+    pub kernels: Vec<String>,
+    pub quick: bool,
+    pub seed: u64,
+    /// The GPU to predict for (the detected one, or `--gpu`).
+    pub gpu: Option<Capability>,
+    pub driver: Option<DriverVersion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanVariant {
+    pub name: String,
+    pub gencode: Vec<String>,
+    pub capabilities: Vec<String>,
+    /// The predictor's verdict for the GPU, e.g. `SASS sm_90 (exact)`.
+    pub predicted: Option<String>,
+    pub loads: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanKernel {
+    pub name: String,
+    pub file: String,
+    pub cases: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub variant: String,
+    pub kernel: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub gpu: Option<String>,
+    pub variants: Vec<PlanVariant>,
+    pub kernels: Vec<PlanKernel>,
+    pub tasks: Vec<Task>,
+    pub quick: bool,
+    pub seed: u64,
+}
+
+impl Plan {
+    pub fn new(manifest: &BuildManifest, opts: &PlanOptions) -> Result<Self, RunError> {
+        if let Some(why) = &manifest.skipped {
+            return Err(RunError::Plan(format!("this archbench has no kernels ({why}); rebuild without ARCHBENCH_SKIP_KERNELS to run them")));
+        }
+        let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
+        for want in &opts.variants {
+            if !names.contains(&want.as_str()) {
+                return Err(RunError::Plan(format!(
+                    "variant `{want}` is not embedded in this binary; embedded: {}\nhelp: rebuild with ARCHBENCH_VARIANTS='{want}' (specs separated by `;`) to embed it",
+                    names.join(", ")
+                )));
+            }
+        }
+        let ctx = archbench_core::spec::SpecContext { default_cuda: manifest.nvcc.as_ref().and_then(|n| n.cuda.parse().ok()).unwrap_or(archbench_core::toolchain::PINNED_NVCC) };
+        let mut variants = Vec::new();
+        for v in manifest.variants.iter().filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name)) {
+            let (predicted, loads) = match opts.gpu {
+                Some(gpu) => {
+                    let parsed = variant_of(v, &ctx);
+                    let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
+                    let verdict = p.modules.first().map(|m| (m.verdict.summary(), m.verdict.loads()));
+                    (verdict.as_ref().map(|x| x.0.clone()), verdict.map(|x| x.1))
+                }
+                None => (None, None),
+            };
+            variants.push(PlanVariant { name: v.name.clone(), gencode: v.gencode.clone(), capabilities: v.capabilities.clone(), predicted, loads });
+        }
+        let res: Vec<Regex> = opts.kernels.iter().map(|r| Regex::new(r).map_err(|e| RunError::Plan(format!("--kernel `{r}` is not a valid regex: {e}")))).collect::<Result<_, _>>()?;
+        let size = if opts.quick { Size::Quick } else { Size::Default };
+        let kernels: Vec<PlanKernel> = suite::all()
+            .into_iter()
+            .filter(|k| res.is_empty() || res.iter().any(|r| r.is_match(k.name)))
+            .map(|k| PlanKernel { name: k.name.to_string(), file: k.file.to_string(), cases: (k.cases)(size).into_iter().map(|c| c.label).collect() })
+            .collect();
+        if kernels.is_empty() {
+            return Err(RunError::Plan(format!("no kernel matches {:?}; `archbench kernels` lists them", opts.kernels)));
+        }
+        let mut tasks = Vec::new();
+        for k in &kernels {
+            let mut order: Vec<&PlanVariant> = variants.iter().collect();
+            shuffle(&mut order, derive_seed(opts.seed, &["order", &k.name]));
+            tasks.extend(order.into_iter().map(|v| Task { variant: v.name.clone(), kernel: k.name.clone() }));
+        }
+        Ok(Self { gpu: opts.gpu.map(|g| g.to_string()), variants, kernels, tasks, quick: opts.quick, seed: opts.seed })
+    }
+
+    /// Human-readable plan.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!("plan: {} variant(s) × {} kernel(s) = {} task(s), {} sizes, seed {}\n", self.variants.len(), self.kernels.len(), self.tasks.len(), if self.quick { "quick" } else { "default" }, self.seed));
+        if let Some(g) = &self.gpu {
+            s.push_str(&format!("predicted for a {g} GPU:\n"));
+        }
+        for v in &self.variants {
+            let p = v.predicted.as_deref().map(|p| format!(" → {p}")).unwrap_or_default();
+            s.push_str(&format!("  {}  [{}]{p}\n", v.name, v.capabilities.join(" ")));
+        }
+        s.push_str("kernels:\n");
+        for k in &self.kernels {
+            s.push_str(&format!("  {} ({}): {}\n", k.name, k.file, k.cases.join(", ")));
+        }
+        s
+    }
+}
+
+/// Rebuilds the variant a manifest entry was compiled from (its name is its spec, or a file
+/// entry; capabilities and PTX are authoritative from the manifest).
+fn variant_of(v: &archbench_core::manifest::VariantBuild, ctx: &archbench_core::spec::SpecContext) -> archbench_core::Variant {
+    let caps = v.capabilities.iter().filter_map(|c| c.parse().ok()).collect();
+    let ptx = v.ptx.iter().filter_map(|c| c.parse().ok()).collect();
+    archbench_core::Variant {
+        name: v.name.clone(),
+        cuda: v.cuda_requested.parse().unwrap_or(ctx.default_cuda),
+        capabilities: caps,
+        forward_compat: v.forward_compat,
+        ptx,
+        package: None,
+        origin: archbench_core::Origin::NixConfig,
+    }
+}
+
+fn shuffle<T>(v: &mut [T], seed: u64) {
+    let mut rng = Rng::new(seed);
+    for i in (1..v.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let mut a: Vec<u32> = (0..11).collect();
+        let mut b = a.clone();
+        shuffle(&mut a, 5);
+        shuffle(&mut b, 5);
+        assert_eq!(a, b);
+        let mut c = (0..11).collect::<Vec<u32>>();
+        shuffle(&mut c, 6);
+        assert_ne!(a, c);
+        a.sort();
+        assert_eq!(a, (0..11).collect::<Vec<_>>());
+    }
+}

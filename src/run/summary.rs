@@ -1,0 +1,91 @@
+//! The terminal summary table of a run, and small formatting helpers (durations, UTC time).
+
+use crate::results::schema::{CaseResult, RunFile};
+
+/// Formats seconds with a unit that keeps 3–4 significant digits.
+pub fn duration(s: f64) -> String {
+    if !s.is_finite() {
+        "—".into()
+    } else if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.2} µs", s * 1e6)
+    }
+}
+
+fn check_cell(c: &CaseResult) -> String {
+    match (&c.correctness, &c.error) {
+        (Some(k), _) if !k.passed => "FAILED".into(),
+        (Some(_), _) => "ok".into(),
+        (None, Some(_)) => "error".into(),
+        (None, None) => "—".into(),
+    }
+}
+
+/// One row per kernel × case × variant.
+pub fn table(run: &RunFile) -> String {
+    let header = ["kernel", "case", "variant", "image", "check", "median", "GB/s", "TFLOP/s", "%BW", "CV"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
+    cases.sort_by(|a, b| (&a.kernel, &a.case, &a.variant).cmp(&(&b.kernel, &b.case, &b.variant)));
+    for c in cases {
+        let t = c.timing.as_ref();
+        let tp = c.throughput.as_ref();
+        rows.push(vec![
+            c.kernel.clone(),
+            c.case.clone(),
+            c.variant.clone(),
+            c.image.as_ref().map(|i| format!("{} {}", i.kind, i.binary_version)).unwrap_or_else(|| "not loaded".into()),
+            check_cell(c),
+            t.map(|t| duration(t.median_s)).unwrap_or_else(|| "—".into()),
+            tp.map(|x| format!("{:.1}", x.gbps)).unwrap_or_else(|| "—".into()),
+            tp.filter(|_| c.flops > 0).map(|x| format!("{:.2}", x.tflops)).unwrap_or_else(|| "—".into()),
+            tp.and_then(|x| x.pct_copy_bw).map(|p| format!("{p:.0}%")).unwrap_or_else(|| "—".into()),
+            t.map(|t| format!("{:.2}%", t.cv * 100.0)).unwrap_or_else(|| "—".into()),
+        ]);
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string();
+    let mut out = vec![line(header.iter().map(|s| s.to_string()).collect())];
+    out.extend(rows.into_iter().map(line));
+    out.join("\n") + "\n"
+}
+
+/// `2026-11-25T12:34:56Z` from a Unix time (proleptic Gregorian, UTC).
+pub fn rfc3339_utc(unix_s: u64) -> String {
+    let days = (unix_s / 86_400) as i64;
+    let secs = unix_s % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(duration(1.5), "1.500 s");
+        assert_eq!(duration(0.0123), "12.300 ms");
+        assert_eq!(duration(4.2e-6), "4.20 µs");
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}
