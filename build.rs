@@ -5,7 +5,8 @@
 //!
 //! Variants: `ARCHBENCH_VARIANTS` (specs separated by `;`, or a variant file), else
 //! `pkgsForCudaArch.sm_XX` for every default capability of the toolchain's CUDA version,
-//! `pkgsForCudaArch.sm_90a` and `pkgsCuda`. `ARCHBENCH_SKIP_KERNELS=1` builds without kernels.
+//! `pkgsForCudaArch.sm_90a`, `pkgsCuda`, and `cmake:75-virtual` (PTX only, so every GPU
+//! also runs a JIT-compiled build). `ARCHBENCH_SKIP_KERNELS=1` builds without kernels.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -14,13 +15,27 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use archbench_core::manifest::{self, BuildManifest, FileBuild, NvccInfo, VariantBuild, MANIFEST_VERSION};
+use archbench_core::manifest::{
+    self, BuildManifest, FileBuild, NvccInfo, VariantBuild, MANIFEST_VERSION,
+};
 use archbench_core::spec::{self, SpecContext};
 use archbench_core::toolchain::{self, Toolchain};
 use archbench_core::validate::{self, ValidateOptions};
 use archbench_core::{db, flags, Capability, Variant};
 
-const ENV_VARS: &[&str] = &["ARCHBENCH_VARIANTS", "ARCHBENCH_SKIP_KERNELS", "ARCHBENCH_HOME", "ARCHBENCH_NO_DOWNLOAD", "NVCC", "CUDA_PATH", "CUDA_HOME", "XDG_CACHE_HOME"];
+#[path = "build_support/host_ref.rs"]
+mod host_ref;
+
+const ENV_VARS: &[&str] = &[
+    "ARCHBENCH_VARIANTS",
+    "ARCHBENCH_SKIP_KERNELS",
+    "ARCHBENCH_HOME",
+    "ARCHBENCH_NO_DOWNLOAD",
+    "NVCC",
+    "CUDA_PATH",
+    "CUDA_HOME",
+    "XDG_CACHE_HOME",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -28,6 +43,8 @@ fn main() {
     for v in ENV_VARS {
         println!("cargo:rerun-if-env-changed={v}");
     }
+    // OpenCV-exact host C++ references (the CPU side; built even without nvcc).
+    host_ref::compile_host_refs();
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     if let Err(msg) = build(&out_dir) {
         eprintln!("\nerror: {msg}\n");
@@ -38,54 +55,95 @@ fn main() {
 fn build(out_dir: &Path) -> Result<(), String> {
     let start = Instant::now();
     if std::env::var("ARCHBENCH_SKIP_KERNELS").is_ok_and(|v| v == "1") {
-        let m = BuildManifest { manifest_version: MANIFEST_VERSION, skipped: Some("built with ARCHBENCH_SKIP_KERNELS=1".into()), nvcc: None, variants: Vec::new(), wall_seconds: 0.0, jobs: 0 };
+        let m = BuildManifest {
+            manifest_version: MANIFEST_VERSION,
+            skipped: Some("built with ARCHBENCH_SKIP_KERNELS=1".into()),
+            nvcc: None,
+            variants: Vec::new(),
+            wall_seconds: 0.0,
+            jobs: 0,
+        };
         return write_outputs(out_dir, &m, &[]);
     }
     let tc = toolchain::find_or_install().map_err(|e| format!("no CUDA compiler for the kernels: {e}\nhelp: {}\nhelp: or build without kernels: ARCHBENCH_SKIP_KERNELS=1 cargo build", e.help()))?;
     if tc.kind != toolchain::ToolKind::Nvcc {
-        return Err(format!("{} is ptxas only; the kernels need nvcc", tc.bin.display()));
+        return Err(format!(
+            "{} is ptxas only; the kernels need nvcc",
+            tc.bin.display()
+        ));
     }
     let variants = variants(&tc)?;
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let kernels_dir = manifest_dir.join("kernels");
     let sources = kernel_sources(&kernels_dir)?;
     let headers_hash = headers_hash(&kernels_dir)?;
     let cache = toolchain::home().join("kernel-cache");
-    std::fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+    std::fs::create_dir_all(&cache)
+        .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
 
     // One job per (kernel file × variant).
     let mut jobs = VecDeque::new();
     for (vi, v) in variants.iter().enumerate() {
         for (fi, src) in sources.iter().enumerate() {
-            jobs.push_back(Job { variant: vi, file: fi, flags: flags::gencode(v), src: src.clone() });
+            jobs.push_back(Job {
+                variant: vi,
+                file: fi,
+                flags: flags::gencode(v),
+                src: src.clone(),
+            });
         }
     }
     let total = jobs.len();
-    let n_jobs: usize = std::env::var("NUM_JOBS").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let n_jobs: usize = std::env::var("NUM_JOBS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let queue = Arc::new(Mutex::new(jobs));
     let results = Arc::new(Mutex::new(Vec::new()));
     let failed = Arc::new(Mutex::new(None::<String>));
     let done = Arc::new(Mutex::new(0usize));
     std::thread::scope(|s| {
         for _ in 0..n_jobs.min(total.max(1)) {
-            let (queue, results, failed, done) = (queue.clone(), results.clone(), failed.clone(), done.clone());
+            let (queue, results, failed, done) =
+                (queue.clone(), results.clone(), failed.clone(), done.clone());
             let (tc, cache, kernels_dir, variants) = (&tc, &cache, &kernels_dir, &variants);
-            let headers_hash = headers_hash;
             s.spawn(move || loop {
                 if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                     return;
                 }
-                let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else { return };
+                let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                    return;
+                };
                 let v = &variants[job.variant];
                 match compile(tc, cache, kernels_dir, headers_hash, &job) {
                     Ok(r) => {
                         let mut d = done.lock().expect("progress lock");
                         *d += 1;
-                        eprintln!("[{}/{total}] {} × {}: {} bytes, {:.1} s{}", *d, file_name(&job.src), v.name, r.1.fatbin_bytes, r.1.compile_seconds, if r.1.cached { " (cached)" } else { "" });
-                        results.lock().expect("results lock").push((job.variant, job.file, r.0, r.1));
+                        eprintln!(
+                            "[{}/{total}] {} × {}: {} bytes, {:.1} s{}",
+                            *d,
+                            file_name(&job.src),
+                            v.name,
+                            r.1.fatbin_bytes,
+                            r.1.compile_seconds,
+                            if r.1.cached { " (cached)" } else { "" }
+                        );
+                        results.lock().expect("results lock").push((
+                            job.variant,
+                            job.file,
+                            r.0,
+                            r.1,
+                        ));
                     }
                     Err(e) => {
-                        let msg = format!("kernel `{}` for variant `{}` failed to compile:\n{e}", file_name(&job.src), v.name);
+                        let msg = format!(
+                            "kernel `{}` for variant `{}` failed to compile:\n{e}",
+                            file_name(&job.src),
+                            v.name
+                        );
                         if let Ok(mut f) = failed.lock() {
                             f.get_or_insert(msg);
                         }
@@ -94,10 +152,15 @@ fn build(out_dir: &Path) -> Result<(), String> {
             });
         }
     });
-    if let Some(msg) = failed.lock().map_err(|_| "worker panicked".to_string())?.take() {
+    if let Some(msg) = failed
+        .lock()
+        .map_err(|_| "worker panicked".to_string())?
+        .take()
+    {
         return Err(msg);
     }
-    let mut results = std::mem::take(&mut *results.lock().map_err(|_| "worker panicked".to_string())?);
+    let mut results =
+        std::mem::take(&mut *results.lock().map_err(|_| "worker panicked".to_string())?);
     results.sort_by_key(|r| (r.0, r.1));
     let mut builds: Vec<VariantBuild> = variants
         .iter()
@@ -119,12 +182,19 @@ fn build(out_dir: &Path) -> Result<(), String> {
     let m = BuildManifest {
         manifest_version: MANIFEST_VERSION,
         skipped: None,
-        nvcc: Some(NvccInfo { path: tc.bin.display().to_string(), release: tc.release.clone(), cuda: tc.version.to_string() }),
+        nvcc: Some(NvccInfo {
+            path: tc.bin.display().to_string(),
+            release: tc.release.clone(),
+            cuda: tc.version.to_string(),
+        }),
         variants: builds,
         wall_seconds: start.elapsed().as_secs_f64(),
         jobs: n_jobs as u32,
     };
-    eprintln!("kernels: {total} nvcc jobs on {n_jobs} threads in {:.1} s", m.wall_seconds);
+    eprintln!(
+        "kernels: {total} nvcc jobs on {n_jobs} threads in {:.1} s",
+        m.wall_seconds
+    );
     write_outputs(out_dir, &m, &images)
 }
 
@@ -136,28 +206,43 @@ struct Job {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The variants to build: `ARCHBENCH_VARIANTS`, else the default set for the toolchain.
 fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
-    let ctx = SpecContext { default_cuda: tc.version };
+    let ctx = SpecContext {
+        default_cuda: tc.version,
+    };
     let specs: Vec<String> = match std::env::var("ARCHBENCH_VARIANTS") {
         Ok(s) if !s.trim().is_empty() => {
             let t = s.trim();
             if t.ends_with(".toml") || t.ends_with(".json") {
                 vec![t.to_string()]
             } else {
-                t.split(';').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+                t.split(';')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
             }
         }
         _ => {
-            let mut v: Vec<String> = db::default_capabilities(tc.version).iter().map(|c| format!("pkgsForCudaArch.{}", c.sm())).collect();
+            let mut v: Vec<String> = db::default_capabilities(tc.version)
+                .iter()
+                .map(|c| format!("pkgsForCudaArch.{}", c.sm()))
+                .collect();
             let sm90a = Capability::new(9, 0, archbench_core::Suffix::Arch);
             if db::capability(sm90a).is_some_and(|i| i.nix_supports(tc.version)) {
                 v.push(format!("pkgsForCudaArch.{}", sm90a.sm()));
             }
             v.push("pkgsCuda".into());
+            // A PTX-only build of the oldest default capability: JIT-compiled on every GPU,
+            // so each run also measures the PTX path against native SASS.
+            if let Some(oldest) = db::default_capabilities(tc.version).first() {
+                v.push(format!("cmake:{}-virtual", oldest.dotless()));
+            }
             v
         }
     };
@@ -193,7 +278,10 @@ fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
         }
     }
     if !errors.is_empty() {
-        return Err(format!("{errors}help: check the specs with `archbench validate --cuda {} SPEC`", tc.version));
+        return Err(format!(
+            "{errors}help: check the specs with `archbench validate --cuda {} SPEC`",
+            tc.version
+        ));
     }
     if out.is_empty() {
         return Err("ARCHBENCH_VARIANTS names no variant".into());
@@ -221,33 +309,64 @@ fn headers_hash(dir: &Path) -> Result<u64, String> {
     paths.sort();
     let mut h = Fnv::new();
     for p in paths {
-        h.write(p.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        h.write(
+            p.file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
         h.write(&std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?);
     }
     Ok(h.0)
 }
 
 /// Compiles one job through the cache. Returns the fatbin path and its manifest entry.
-fn compile(tc: &Toolchain, cache: &Path, kernels_dir: &Path, headers: u64, job: &Job) -> Result<(PathBuf, FileBuild), String> {
-    let src = std::fs::read(&job.src).map_err(|e| format!("cannot read {}: {e}", job.src.display()))?;
+fn compile(
+    tc: &Toolchain,
+    cache: &Path,
+    kernels_dir: &Path,
+    headers: u64,
+    job: &Job,
+) -> Result<(PathBuf, FileBuild), String> {
+    let src =
+        std::fs::read(&job.src).map_err(|e| format!("cannot read {}: {e}", job.src.display()))?;
     let base_flags = ["-fatbin", "-O3", "-Xptxas", "-v", "-std=c++17"];
     let mut h = Fnv::new();
     h.write(tc.bin.as_os_str().as_encoded_bytes());
     h.write(tc.release.as_bytes());
-    for f in base_flags.iter().map(|s| s.to_string()).chain(job.flags.iter().cloned()) {
+    for f in base_flags
+        .iter()
+        .map(|s| s.to_string())
+        .chain(job.flags.iter().cloned())
+    {
         h.write(f.as_bytes());
         h.write(&[0]);
     }
     h.write(&headers.to_le_bytes());
     h.write(&src);
-    let key = format!("{}-{:016x}", file_name(&job.src).trim_end_matches(".cu"), h.0);
+    let key = format!(
+        "{}-{:016x}",
+        file_name(&job.src).trim_end_matches(".cu"),
+        h.0
+    );
     let fatbin = cache.join(format!("{key}.fatbin"));
     let log = cache.join(format!("{key}.log"));
     let secs = cache.join(format!("{key}.secs"));
     let file = file_name(&job.src);
     if let (Ok(meta), Ok(log_text)) = (fatbin.metadata(), std::fs::read_to_string(&log)) {
-        let compile_seconds = std::fs::read_to_string(&secs).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0);
-        return Ok((fatbin, FileBuild { file, fatbin_bytes: meta.len(), compile_seconds, cached: true, kernels: manifest::parse_ptxas_verbose(&log_text) }));
+        let compile_seconds = std::fs::read_to_string(&secs)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0.0);
+        return Ok((
+            fatbin,
+            FileBuild {
+                file,
+                fatbin_bytes: meta.len(),
+                compile_seconds,
+                cached: true,
+                kernels: manifest::parse_ptxas_verbose(&log_text),
+            },
+        ));
     }
     let tmp = cache.join(format!("{key}.{}.tmp", std::process::id()));
     let t0 = Instant::now();
@@ -265,19 +384,41 @@ fn compile(tc: &Toolchain, cache: &Path, kernels_dir: &Path, headers: u64, job: 
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
         let _ = std::fs::remove_file(&tmp);
-        let shown: String = stderr.lines().filter(|l| !l.starts_with("ptxas info") && !l.starts_with("    ")).collect::<Vec<_>>().join("\n");
-        return Err(format!("{} {} {}\n{shown}", tc.bin.display(), base_flags.join(" "), job.flags.join(" ")));
+        let shown: String = stderr
+            .lines()
+            .filter(|l| !l.starts_with("ptxas info") && !l.starts_with("    "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(format!(
+            "{} {} {}\n{shown}",
+            tc.bin.display(),
+            base_flags.join(" "),
+            job.flags.join(" ")
+        ));
     }
     let io = |e: std::io::Error| format!("cache write in {}: {e}", cache.display());
     std::fs::write(&log, &stderr).map_err(io)?;
     std::fs::write(&secs, format!("{compile_seconds:.3}")).map_err(io)?;
     std::fs::rename(&tmp, &fatbin).map_err(io)?;
     let bytes = fatbin.metadata().map_err(io)?.len();
-    Ok((fatbin, FileBuild { file, fatbin_bytes: bytes, compile_seconds, cached: false, kernels: manifest::parse_ptxas_verbose(&stderr) }))
+    Ok((
+        fatbin,
+        FileBuild {
+            file,
+            fatbin_bytes: bytes,
+            compile_seconds,
+            cached: false,
+            kernels: manifest::parse_ptxas_verbose(&stderr),
+        },
+    ))
 }
 
 /// Writes the manifest and `embedded.rs` (images as aligned statics) into OUT_DIR.
-fn write_outputs(out_dir: &Path, m: &BuildManifest, images: &[(String, String, PathBuf)]) -> Result<(), String> {
+fn write_outputs(
+    out_dir: &Path,
+    m: &BuildManifest,
+    images: &[(String, String, PathBuf)],
+) -> Result<(), String> {
     let io = |e: std::io::Error| format!("writing {}: {e}", out_dir.display());
     let json = serde_json::to_string_pretty(m).map_err(|e| e.to_string())?;
     std::fs::write(out_dir.join("manifest.json"), json).map_err(io)?;
@@ -286,11 +427,18 @@ fn write_outputs(out_dir: &Path, m: &BuildManifest, images: &[(String, String, P
         let local = out_dir.join(format!("image-{i}.fatbin"));
         std::fs::copy(path, &local).map_err(io)?;
         let len = local.metadata().map_err(io)?.len();
-        let _ = writeln!(rs, "static IMAGE_{i}: Aligned<[u8; {len}]> = Aligned(*include_bytes!({:?}));", local.display().to_string());
+        let _ = writeln!(
+            rs,
+            "static IMAGE_{i}: Aligned<[u8; {len}]> = Aligned(*include_bytes!({:?}));",
+            local.display().to_string()
+        );
     }
     rs.push_str("/// Every embedded fatbin.\npub static IMAGES: &[EmbeddedImage] = &[\n");
     for (i, (variant, file, _)) in images.iter().enumerate() {
-        let _ = writeln!(rs, "    EmbeddedImage {{ variant: {variant:?}, file: {file:?}, fatbin: &IMAGE_{i}.0 }},");
+        let _ = writeln!(
+            rs,
+            "    EmbeddedImage {{ variant: {variant:?}, file: {file:?}, fatbin: &IMAGE_{i}.0 }},"
+        );
     }
     rs.push_str("];\n");
     std::fs::write(out_dir.join("embedded.rs"), rs).map_err(io)?;

@@ -65,10 +65,18 @@ pub fn fill(bytes: &mut [u8], dtype: DType, fill: Fill, rng: &mut Rng) {
         Fill::Uniform { lo, hi } => {
             let mut next = || lo + (hi - lo) * rng.next_f32();
             match dtype {
-                DType::F32 => bytes.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&next().to_le_bytes())),
-                DType::Bf16 => bytes.chunks_exact_mut(2).for_each(|c| c.copy_from_slice(&f32_to_bf16_bits(next()).to_le_bytes())),
-                DType::I16 => bytes.chunks_exact_mut(2).for_each(|c| c.copy_from_slice(&(next() as i16).to_le_bytes())),
-                DType::U32 => bytes.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&(next() as u32).to_le_bytes())),
+                DType::F32 => bytes
+                    .chunks_exact_mut(4)
+                    .for_each(|c| c.copy_from_slice(&next().to_le_bytes())),
+                DType::Bf16 => bytes
+                    .chunks_exact_mut(2)
+                    .for_each(|c| c.copy_from_slice(&f32_to_bf16_bits(next()).to_le_bytes())),
+                DType::I16 => bytes
+                    .chunks_exact_mut(2)
+                    .for_each(|c| c.copy_from_slice(&(next() as i16).to_le_bytes())),
+                DType::U32 => bytes
+                    .chunks_exact_mut(4)
+                    .for_each(|c| c.copy_from_slice(&(next() as u32).to_le_bytes())),
                 DType::U8 => bytes.iter_mut().for_each(|b| *b = next() as u8),
             }
         }
@@ -95,10 +103,23 @@ mod tests {
     fn fills_are_seeded_and_in_range() {
         let mut a = vec![0u8; 4000];
         let mut b = vec![0u8; 4000];
-        fill(&mut a, DType::F32, Fill::Uniform { lo: -2.0, hi: 3.0 }, &mut Rng::new(7));
-        fill(&mut b, DType::F32, Fill::Uniform { lo: -2.0, hi: 3.0 }, &mut Rng::new(7));
+        fill(
+            &mut a,
+            DType::F32,
+            Fill::Uniform { lo: -2.0, hi: 3.0 },
+            &mut Rng::new(7),
+        );
+        fill(
+            &mut b,
+            DType::F32,
+            Fill::Uniform { lo: -2.0, hi: 3.0 },
+            &mut Rng::new(7),
+        );
         assert_eq!(a, b);
-        let v: Vec<f32> = a.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        let v: Vec<f32> = a
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
         assert!(v.iter().all(|x| (-2.0..3.0).contains(x)));
         assert!(v.iter().any(|x| *x < -1.5) && v.iter().any(|x| *x > 2.5));
         fill(&mut b, DType::U8, Fill::Bytes, &mut Rng::new(8));

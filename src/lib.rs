@@ -16,12 +16,12 @@
 
 pub use archbench_core as core;
 
-pub mod results;
-pub mod suite;
-pub mod report;
-pub mod embedded;
-pub mod measure;
 pub mod check;
+pub mod embedded;
 pub mod fill;
 pub mod gpu;
+pub mod measure;
+pub mod report;
+pub mod results;
 pub mod run;
+pub mod suite;

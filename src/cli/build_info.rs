@@ -18,18 +18,43 @@ pub fn run(json: bool) -> anyhow::Result<ExitCode> {
     if let Some(n) = &m.nvcc {
         println!("nvcc {} (CUDA {}) at {}", n.release, n.cuda, n.path);
     }
-    println!("{} variants, kernel build {:.1} s on {} jobs\n", m.variants.len(), m.wall_seconds, m.jobs);
-    println!("{:<28} {:>12} {:>10}  gencode", "variant", "embedded", "nvcc s");
+    println!(
+        "{} variants, kernel build {:.1} s on {} jobs\n",
+        m.variants.len(),
+        m.wall_seconds,
+        m.jobs
+    );
+    println!(
+        "{:<28} {:>12} {:>10}  gencode",
+        "variant", "embedded", "nvcc s"
+    );
     for v in &m.variants {
         let secs: f64 = v.files.iter().map(|f| f.compile_seconds).sum();
-        println!("{:<28} {:>12} {:>10.1}  {}", v.name, v.embedded_bytes(), secs, v.gencode.join(" "));
+        println!(
+            "{:<28} {:>12} {:>10.1}  {}",
+            v.name,
+            v.embedded_bytes(),
+            secs,
+            v.gencode.join(" ")
+        );
     }
     let mut spills = Vec::new();
-    println!("\n{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}", "variant", "file", "kernel@arch", "regs", "spill", "smem");
+    println!(
+        "\n{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}",
+        "variant", "file", "kernel@arch", "regs", "spill", "smem"
+    );
     for v in &m.variants {
         for f in &v.files {
             for k in &f.kernels {
-                println!("{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}", v.name, f.file, format!("{}@{}", k.name, k.arch), k.registers, k.spill_stores + k.spill_loads, k.smem_bytes);
+                println!(
+                    "{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}",
+                    v.name,
+                    f.file,
+                    format!("{}@{}", k.name, k.arch),
+                    k.registers,
+                    k.spill_stores + k.spill_loads,
+                    k.smem_bytes
+                );
                 if k.spill_stores + k.spill_loads > 0 {
                     spills.push(format!("{}@{} ({})", k.name, k.arch, v.name));
                 }

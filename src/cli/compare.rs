@@ -1,10 +1,136 @@
-//! `archbench compare` (stub).
+//! `archbench compare NEW [BASELINE]`: timing verdicts, correctness and image changes of a
+//! run against a baseline (picked from `results/` when not given). Exit 1 on a SLOWER
+//! verdict beyond `--threshold` percent or a correctness failure; speedups never fail.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args, Debug)]
-pub struct Args {}
+use archbench::report::compare::{compare, Comparison};
+use archbench::report::verdict::Rule;
+use archbench::report::{baseline, format, markdown};
+use archbench::results::read::read_run;
+use serde::Serialize;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`archbench compare` is not implemented yet")
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The new results file.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// The baseline results file (default: the newest matching one under --dir).
+    #[arg(value_name = "BASELINE")]
+    pub baseline: Option<PathBuf>,
+    /// Fail only on slowdowns larger than this many percent.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Where baselines live.
+    #[arg(long, default_value = "results")]
+    pub dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    new: &'a PathBuf,
+    baseline: &'a PathBuf,
+    threshold_pct: f64,
+    failures: &'a [String],
+    #[serde(flatten)]
+    comparison: &'a Comparison,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let new = read_run(&args.new)?;
+    let base_path = match &args.baseline {
+        Some(p) => p.clone(),
+        None => {
+            let b = baseline::find_for(&new, &args.new, &args.dir)?;
+            eprintln!(
+                "baseline: {} ({}, {})",
+                b.path.display(),
+                b.device,
+                b.started
+            );
+            b.path
+        }
+    };
+    let base = read_run(&base_path)?;
+    let cmp = compare(&base, &new, &Rule::default());
+    if !cmp.same_device {
+        eprintln!(
+            "warning: comparing different GPUs ({} sm {} vs baseline {} sm {}): differences describe the hardware, not regressions; timing verdicts do not fail",
+            cmp.new_device, cmp.new_capability, cmp.base_device, cmp.base_capability
+        );
+    }
+    let failures = cmp.failures(args.threshold);
+    if args.json {
+        let out = JsonOut {
+            new: &args.new,
+            baseline: &base_path,
+            threshold_pct: args.threshold,
+            failures: &failures,
+            comparison: &cmp,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_text(&cmp, &failures);
+    }
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_text(cmp: &Comparison, failures: &[String]) {
+    let width = cmp
+        .cases
+        .iter()
+        .map(|c| c.label().chars().count())
+        .max()
+        .unwrap_or(0);
+    for c in &cmp.cases {
+        let label = c.label();
+        let pad = " ".repeat(width.saturating_sub(label.chars().count()));
+        match &c.timing {
+            Some(j) => {
+                let ci = j.ci.map_or(String::new(), |(lo, hi)| {
+                    format!(
+                        " [{:+.1} … {:+.1} %]",
+                        (lo - 1.0) * 100.0,
+                        (hi - 1.0) * 100.0
+                    )
+                });
+                let p = j
+                    .p_value
+                    .map_or(String::new(), |p| format!(" p={}", markdown::p_value(p)));
+                println!(
+                    "{label}{pad}  {:>6}  {} → {}  {:+.1} %{ci}{p}",
+                    j.verdict.to_string(),
+                    c.base_median_s.map_or("—".into(), format::time),
+                    c.new_median_s.map_or("—".into(), format::time),
+                    j.delta_pct()
+                );
+            }
+            None => println!("{label}{pad}  {:>6}  no timing on one side", "—"),
+        }
+        if c.image_changed {
+            println!("    image changed: {} → {}", c.base_image, c.new_image);
+        }
+        if let Some(n) = c.correctness_note() {
+            println!("    correctness: {n}");
+        }
+    }
+    for l in &cmp.only_in_base {
+        println!("only in baseline: {l}");
+    }
+    for l in &cmp.only_in_new {
+        println!("only in new run: {l}");
+    }
+    let [f, s, same, u] = cmp.counts();
+    println!("{f} faster, {s} slower, {same} same, {u} unsure");
+    for fail in failures {
+        println!("FAIL: {fail}");
+    }
 }

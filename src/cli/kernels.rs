@@ -26,12 +26,36 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
         println!("the kernel suite is empty");
     }
     for k in &out {
-        println!("{} [{}] ({}) — {}", k["name"].as_str().unwrap_or(""), k["family"].as_str().unwrap_or(""), k["file"].as_str().unwrap_or(""), k["description"].as_str().unwrap_or(""));
+        println!(
+            "{} [{}] ({}) — {}",
+            k["name"].as_str().unwrap_or(""),
+            k["family"].as_str().unwrap_or(""),
+            k["file"].as_str().unwrap_or(""),
+            k["description"].as_str().unwrap_or("")
+        );
         for c in k["cases"].as_array().into_iter().flatten() {
             let bytes = c["bytes"].as_u64().unwrap_or(0);
             let flops = c["flops"].as_u64().unwrap_or(0);
-            let launches: Vec<String> = c["launches"].as_array().into_iter().flatten().map(|l| format!("{} grid {} block {}", l["entry"].as_str().unwrap_or(""), l["grid"], l["block"])).collect();
-            println!("    {:<24} {:>10.1} MB  {:>10.3} GFLOP  {}", c["label"].as_str().unwrap_or(""), bytes as f64 / 1e6, flops as f64 / 1e9, launches.join("; "));
+            let launches: Vec<String> = c["launches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|l| {
+                    format!(
+                        "{} grid {} block {}",
+                        l["entry"].as_str().unwrap_or(""),
+                        l["grid"],
+                        l["block"]
+                    )
+                })
+                .collect();
+            println!(
+                "    {:<24} {:>10.1} MB  {:>10.3} GFLOP  {}",
+                c["label"].as_str().unwrap_or(""),
+                bytes as f64 / 1e6,
+                flops as f64 / 1e9,
+                launches.join("; ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,10 +1,166 @@
-//! `archbench predict` (stub).
+//! `archbench predict`: which image the driver loads on a GPU, for binaries on disk and for
+//! variant specs, with the rule that decided it and notes where NVIDIA leaves it undocumented.
 
+use std::path::Path;
 use std::process::ExitCode;
 
-#[derive(clap::Args, Debug)]
-pub struct Args {}
+use archbench::core::{spec, Capability, DriverVersion};
+use archbench_inspect::predict::{predict_binary, predict_variant, Prediction};
+use serde::Serialize;
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`archbench predict` is not implemented yet")
+use super::context::spec_context;
+use super::CudaArg;
+
+/// Appends a line to the output buffer (written once at the end, so a closed pipe is harmless).
+macro_rules! w {
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
+/// Writes the buffered output; a reader that went away (`| head`) is not an error.
+fn emit(s: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(s.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The GPU's compute capability (`8.9`, `9.0`, `12.0`).
+    #[arg(long, value_name = "X.Y")]
+    pub gpu: Capability,
+    /// The driver: a Linux driver (`575.51.03`) or the CUDA version it supports (`12.9`).
+    /// Without it, every PTX ISA is assumed JIT-able.
+    #[arg(long)]
+    pub driver: Option<DriverVersion>,
+    #[command(flatten)]
+    pub cuda: CudaArg,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Files (anything that exists on disk) or variant specs.
+    #[arg(required = true, value_name = "SPEC|FILE")]
+    pub inputs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Out {
+    input: String,
+    #[serde(flatten)]
+    prediction: Prediction,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut ok = true;
+    let mut outs = Vec::new();
+    let mut ctx = None;
+    for input in &args.inputs {
+        let path = Path::new(input);
+        if path.exists() {
+            let bytes = match archbench_inspect::file::open(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: cannot read `{input}`: {e}");
+                    ok = false;
+                    continue;
+                }
+            };
+            match predict_binary(&bytes, args.gpu, args.driver) {
+                Ok(p) => outs.push(Out {
+                    input: input.clone(),
+                    prediction: p,
+                }),
+                Err(e) => {
+                    eprintln!("error: {input}: {e}\n  help: {}", e.help());
+                    ok = false;
+                }
+            }
+            continue;
+        }
+        let ctx = ctx.get_or_insert_with(|| spec_context(&args.cuda));
+        for entry in spec::parse(input, ctx) {
+            match entry.variant {
+                Some(v) => outs.push(Out {
+                    input: input.clone(),
+                    prediction: predict_variant(&v, args.gpu, args.driver),
+                }),
+                None => {
+                    let msgs: Vec<String> =
+                        entry.diagnostics.iter().map(|d| d.to_string()).collect();
+                    eprintln!(
+                        "error: `{input}` is neither a file nor a valid spec: {}",
+                        msgs.join("; ")
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    for o in &outs {
+        ok &= o.prediction.all_load();
+    }
+    let mut out = String::new();
+    if args.json {
+        w!(out, "{}", serde_json::to_string_pretty(&outs)?);
+    } else {
+        for o in &outs {
+            print_text(&mut out, o);
+        }
+    }
+    emit(&out)?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_text(out: &mut String, o: &Out) {
+    let p = &o.prediction;
+    let driver = match (&p.driver, &p.driver_max_ptx_isa) {
+        (Some(d), Some(isa)) => format!("driver {d}, PTX ISA ≤ {isa}"),
+        (Some(d), None) => format!("driver {d}"),
+        _ => "driver not given".into(),
+    };
+    w!(out, "{} on GPU {} ({driver}):", o.input, p.gpu);
+    // Modules with the same verdict are grouped: libraries have thousands of fatbins.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, m) in p.modules.iter().enumerate() {
+        let key = format!("{}|{}", m.verdict.summary(), m.verdict.reason);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    for (_, members) in &groups {
+        let m = &p.modules[members[0]];
+        let v = &m.verdict;
+        let who = if members.len() == 1 {
+            m.module.clone()
+        } else {
+            format!("{} modules", members.len())
+        };
+        w!(out, "  {who}: {}", v.summary());
+        w!(out, "    rule: {}", v.reason);
+        if let Some(a) = &v.ambiguity {
+            w!(out, "    ambiguity: {a}");
+        }
+        for n in &v.notes {
+            w!(out, "    note: {n}");
+        }
+        let kernels: usize = members.iter().map(|&i| p.modules[i].kernels.len()).sum();
+        if kernels > 0 && kernels <= 20 {
+            let names: Vec<&str> = members
+                .iter()
+                .flat_map(|&i| p.modules[i].kernels.iter().map(String::as_str))
+                .collect();
+            w!(out, "    kernels: {}", names.join(", "));
+        } else if kernels > 20 {
+            w!(out, "    kernels: {kernels} (use --json for the list)");
+        }
+    }
 }

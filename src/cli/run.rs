@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use archbench::core::{Capability, DriverVersion};
 use archbench::measure::StopRule;
 use archbench::results::schema::Mode;
 use archbench::run::orchestrate::{self, Outcome, RunOptions};
 use archbench::run::protocol::WorkerTask;
 use archbench::run::{summary, Plan, PlanOptions};
-use archbench::core::{Capability, DriverVersion};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -54,16 +54,38 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let seed = a.seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1));
-    let popts = PlanOptions { variants: a.variants, kernels: a.kernels, quick: a.quick, seed, gpu: a.gpu, driver: a.driver };
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    let popts = PlanOptions {
+        variants: a.variants,
+        kernels: a.kernels,
+        quick: a.quick,
+        seed,
+        gpu: a.gpu,
+        driver: a.driver,
+    };
     if a.plan {
         let m = archbench::embedded::manifest()?;
         print!("{}", Plan::new(&m, &popts)?.render());
         return Ok(ExitCode::SUCCESS);
     }
-    let rule = StopRule { max_noise: a.max_noise / 100.0, timeout_s: a.timeout, ..StopRule::default() };
+    let rule = StopRule {
+        max_noise: a.max_noise / 100.0,
+        timeout_s: a.timeout,
+        ..StopRule::default()
+    };
     let mode = if a.hot { Mode::Hot } else { Mode::Cold };
-    match orchestrate::run(RunOptions { plan: popts, device: a.device, mode, rule, out: a.out })? {
+    match orchestrate::run(RunOptions {
+        plan: popts,
+        device: a.device,
+        mode,
+        rule,
+        out: a.out,
+    })? {
         Outcome::NoGpu { reason, plan } => {
             if let Some(p) = plan {
                 print!("{}", p.render());
@@ -71,7 +93,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU; the plan above is what it would do (`--gpu X.Y` adds predictions).");
             Ok(ExitCode::from(3))
         }
-        Outcome::Done { path, run, failures } => {
+        Outcome::Done {
+            path,
+            run,
+            failures,
+        } => {
             print!("{}", summary::table(&run));
             println!("results: {}", path.display());
             if failures > 0 {
@@ -86,5 +112,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 
 pub fn worker(task_json: &str) -> anyhow::Result<ExitCode> {
     let task: WorkerTask = serde_json::from_str(task_json)?;
-    Ok(ExitCode::from(archbench::run::worker::run(&task).clamp(0, 255) as u8))
+    Ok(ExitCode::from(
+        archbench::run::worker::run(&task).clamp(0, 255) as u8,
+    ))
 }

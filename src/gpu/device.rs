@@ -63,7 +63,12 @@ pub fn driver_present() -> bool {
 fn linux_driver_release() -> Option<String> {
     let text = std::fs::read_to_string("/proc/driver/nvidia/version").ok()?;
     let line = text.lines().next()?;
-    line.split_whitespace().find(|w| w.chars().filter(|c| *c == '.').count() >= 1 && w.chars().all(|c| c.is_ascii_digit() || c == '.')).map(str::to_string)
+    line.split_whitespace()
+        .find(|w| {
+            w.chars().filter(|c| *c == '.').count() >= 1
+                && w.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+        .map(str::to_string)
 }
 
 impl Gpu {
@@ -78,12 +83,20 @@ impl Gpu {
             return Err(GpuError::NoDevice { ordinal, count });
         }
         let ctx = CudaContext::new(ordinal).map_err(GpuError::driver("creating the context"))?;
-        let attr = |a: A| ctx.attribute(a).map(|v| v.max(0) as u32).map_err(GpuError::driver("reading a device attribute"));
+        let attr = |a: A| {
+            ctx.attribute(a)
+                .map(|v| v.max(0) as u32)
+                .map_err(GpuError::driver("reading a device attribute"))
+        };
         let mut driver_version = 0i32;
         // SAFETY: writes one int.
-        unsafe { sys::cuDriverGetVersion(&mut driver_version) }.result().map_err(GpuError::driver("reading the driver version"))?;
+        unsafe { sys::cuDriverGetVersion(&mut driver_version) }
+            .result()
+            .map_err(GpuError::driver("reading the driver version"))?;
         let info = DeviceInfo {
-            name: ctx.name().map_err(GpuError::driver("reading the device name"))?,
+            name: ctx
+                .name()
+                .map_err(GpuError::driver("reading the device name"))?,
             major: attr(A::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)?,
             minor: attr(A::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)?,
             sm_count: attr(A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)?,
@@ -91,7 +104,10 @@ impl Gpu {
             mem_clock_khz: attr(A::CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE)?,
             mem_bus_bits: attr(A::CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH)?,
             l2_bytes: u64::from(attr(A::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)?),
-            memory_bytes: ctx.total_mem().map_err(GpuError::driver("reading total memory"))? as u64,
+            memory_bytes: ctx
+                .total_mem()
+                .map_err(GpuError::driver("reading total memory"))?
+                as u64,
             max_smem_optin: attr(A::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)?,
             driver_version: driver_version.max(0) as u32,
         };
@@ -100,11 +116,15 @@ impl Gpu {
 
     /// Binds the context to the calling thread.
     pub fn bind(&self) -> Result<(), GpuError> {
-        self.ctx.bind_to_thread().map_err(GpuError::driver("binding the context"))
+        self.ctx
+            .bind_to_thread()
+            .map_err(GpuError::driver("binding the context"))
     }
 
     /// Waits for all work on the device.
     pub fn synchronize(&self) -> Result<(), GpuError> {
-        self.ctx.synchronize().map_err(GpuError::driver("synchronising"))
+        self.ctx
+            .synchronize()
+            .map_err(GpuError::driver("synchronising"))
     }
 }

@@ -20,7 +20,10 @@ pub enum GpuError {
     #[error("entry point `{0}` is not in the module")]
     MissingFunction(String),
     #[error("{what}: {source}")]
-    Driver { what: &'static str, source: DriverError },
+    Driver {
+        what: &'static str,
+        source: DriverError,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -31,7 +34,10 @@ impl GpuError {
         match e.0 {
             CUresult::CUDA_ERROR_NO_BINARY_FOR_GPU => GpuError::NoBinaryForGpu,
             CUresult::CUDA_ERROR_UNSUPPORTED_PTX_VERSION => GpuError::UnsupportedPtxVersion,
-            _ => GpuError::Driver { what: "loading the module", source: e },
+            _ => GpuError::Driver {
+                what: "loading the module",
+                source: e,
+            },
         }
     }
 

@@ -2,8 +2,6 @@
 //! poison outputs, patch device addresses into each launch's parameter bytes, launch, and
 //! check the outputs against the CPU reference.
 
-use cudarc::driver::sys;
-
 use super::memory::DeviceBuffer;
 use super::module::{Function, Module};
 use super::GpuError;
@@ -39,13 +37,33 @@ impl<'w> Prepared<'w> {
             f.allow_dynamic_smem(l.shared_mem_bytes)?;
             let mut params = l.params.clone();
             for &(offset, buf) in &l.pointers {
-                let ptr = buffers.get(buf).ok_or_else(|| GpuError::Invalid(format!("launch `{}` names buffer {buf}, which does not exist", l.entry)))?.ptr();
-                let slot = params.get_mut(offset..offset + 8).ok_or_else(|| GpuError::Invalid(format!("launch `{}`: pointer offset {offset} is outside its {}-byte parameters", l.entry, l.params.len())))?;
+                let ptr = buffers
+                    .get(buf)
+                    .ok_or_else(|| {
+                        GpuError::Invalid(format!(
+                            "launch `{}` names buffer {buf}, which does not exist",
+                            l.entry
+                        ))
+                    })?
+                    .ptr();
+                let slot = params.get_mut(offset..offset + 8).ok_or_else(|| {
+                    GpuError::Invalid(format!(
+                        "launch `{}`: pointer offset {offset} is outside its {}-byte parameters",
+                        l.entry,
+                        l.params.len()
+                    ))
+                })?;
                 slot.copy_from_slice(&ptr.to_le_bytes());
             }
             launches.push((f, params));
         }
-        let mut p = Self { workload, buffers, host_inputs: Vec::new(), launches, seed };
+        let mut p = Self {
+            workload,
+            buffers,
+            host_inputs: Vec::new(),
+            launches,
+            seed,
+        };
         p.refill(seed)?;
         Ok(p)
     }
@@ -80,7 +98,7 @@ impl<'w> Prepared<'w> {
     }
 
     /// Queues every launch on `stream`.
-    pub fn launch(&mut self, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn launch(&mut self, stream: super::Stream) -> Result<(), GpuError> {
         for ((f, params), l) in self.launches.iter_mut().zip(&self.workload.launches) {
             // SAFETY: params are the kernel's struct with device addresses of live buffers.
             unsafe { f.launch(l.entry, l.grid, l.block, l.shared_mem_bytes, stream, params)? };
@@ -94,25 +112,59 @@ impl<'w> Prepared<'w> {
     }
 
     /// Poisons outputs, runs once, and compares every checked output with the reference.
-    pub fn run_checked(&mut self, stream: sys::CUstream) -> Result<Execution, GpuError> {
+    pub fn run_checked(&mut self, stream: super::Stream) -> Result<Execution, GpuError> {
         self.poison_outputs()?;
         self.launch(stream)?;
         // SAFETY: stream of the current context.
-        unsafe { cudarc::driver::result::stream::synchronize(stream) }.map_err(|source| GpuError::Launch { entry: self.workload.launches.first().map(|l| l.entry).unwrap_or("?").to_string(), source })?;
+        unsafe { cudarc::driver::result::stream::synchronize(stream.raw()) }.map_err(|source| {
+            GpuError::Launch {
+                entry: self
+                    .workload
+                    .launches
+                    .first()
+                    .map(|l| l.entry)
+                    .unwrap_or("?")
+                    .to_string(),
+                source,
+            }
+        })?;
         let inputs: Vec<&[u8]> = self.host_inputs.iter().map(Vec::as_slice).collect();
         let expected = (self.workload.reference)(&inputs);
-        let mut c = Correctness { passed: true, seed: self.seed, mismatches: 0, max_abs_err: 0.0, detail: None };
+        let mut c = Correctness {
+            passed: true,
+            seed: self.seed,
+            mismatches: 0,
+            max_abs_err: 0.0,
+            detail: None,
+        };
         for (k, chk) in self.workload.checks.iter().enumerate() {
-            let b = self.workload.buffers.get(chk.buffer).ok_or_else(|| GpuError::Invalid(format!("check names buffer {}, which does not exist", chk.buffer)))?;
+            let b = self.workload.buffers.get(chk.buffer).ok_or_else(|| {
+                GpuError::Invalid(format!(
+                    "check names buffer {}, which does not exist",
+                    chk.buffer
+                ))
+            })?;
             let got = self.buffers[chk.buffer].download()?;
-            let want = expected.get(k).ok_or_else(|| GpuError::Invalid(format!("the reference returned {} outputs for {} checks", expected.len(), self.workload.checks.len())))?;
+            let want = expected.get(k).ok_or_else(|| {
+                GpuError::Invalid(format!(
+                    "the reference returned {} outputs for {} checks",
+                    expected.len(),
+                    self.workload.checks.len()
+                ))
+            })?;
             let o = check::compare(b.dtype, chk.rule, &got, want, chk.sample.as_deref());
             c.mismatches += o.mismatches;
             c.max_abs_err = c.max_abs_err.max(o.max_abs_err);
             if !o.passed() {
                 c.passed = false;
                 if c.detail.is_none() {
-                    c.detail = Some(format!("{}: {} of {} elements wrong; {}", b.name, o.mismatches, o.elements, o.first_mismatch.unwrap_or_default()));
+                    c.detail = Some(format!(
+                        "{}: {} of {} elements wrong; {}",
+                        b.name,
+                        o.mismatches,
+                        o.elements,
+                        o.first_mismatch.unwrap_or_default()
+                    ));
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! Device memory as RAII buffers of bytes (the suite's workloads are typed by `DType`, not by
 //! Rust types), with the copies and fills the runtime needs.
 
-use cudarc::driver::sys::{self, CUdeviceptr, CUresult};
 use cudarc::driver::result;
+use cudarc::driver::sys::{CUdeviceptr, CUresult};
 
 use super::GpuError;
 
@@ -17,7 +17,16 @@ impl DeviceBuffer {
         // Zero-byte allocations are invalid in CUDA; keep one byte so pointers stay unique.
         let n = bytes.max(1);
         // SAFETY: plain allocation in the current context.
-        let ptr = unsafe { result::malloc_sync(n) }.map_err(|e| if e.0 == CUresult::CUDA_ERROR_OUT_OF_MEMORY { GpuError::OutOfMemory { bytes: n } } else { GpuError::Driver { what: "allocating", source: e } })?;
+        let ptr = unsafe { result::malloc_sync(n) }.map_err(|e| {
+            if e.0 == CUresult::CUDA_ERROR_OUT_OF_MEMORY {
+                GpuError::OutOfMemory { bytes: n }
+            } else {
+                GpuError::Driver {
+                    what: "allocating",
+                    source: e,
+                }
+            }
+        })?;
         Ok(Self { ptr, bytes })
     }
 
@@ -35,29 +44,37 @@ impl DeviceBuffer {
 
     pub fn upload(&self, data: &[u8]) -> Result<(), GpuError> {
         if data.len() != self.bytes {
-            return Err(GpuError::Invalid(format!("upload of {} bytes into a {}-byte buffer", data.len(), self.bytes)));
+            return Err(GpuError::Invalid(format!(
+                "upload of {} bytes into a {}-byte buffer",
+                data.len(),
+                self.bytes
+            )));
         }
         // SAFETY: sizes checked; synchronous copy.
-        unsafe { result::memcpy_htod_sync(self.ptr, data) }.map_err(GpuError::driver("copying to the device"))
+        unsafe { result::memcpy_htod_sync(self.ptr, data) }
+            .map_err(GpuError::driver("copying to the device"))
     }
 
     pub fn download(&self) -> Result<Vec<u8>, GpuError> {
         let mut out = vec![0u8; self.bytes];
         // SAFETY: sizes match; synchronous copy.
-        unsafe { result::memcpy_dtoh_sync(&mut out, self.ptr) }.map_err(GpuError::driver("copying from the device"))?;
+        unsafe { result::memcpy_dtoh_sync(&mut out, self.ptr) }
+            .map_err(GpuError::driver("copying from the device"))?;
         Ok(out)
     }
 
     /// Sets every byte (synchronously).
     pub fn fill_byte(&self, value: u8) -> Result<(), GpuError> {
         // SAFETY: the whole allocation.
-        unsafe { result::memset_d8_sync(self.ptr, value, self.bytes) }.map_err(GpuError::driver("memset"))
+        unsafe { result::memset_d8_sync(self.ptr, value, self.bytes) }
+            .map_err(GpuError::driver("memset"))
     }
 
     /// Sets every byte on `stream` (asynchronously).
-    pub fn fill_byte_async(&self, value: u8, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn fill_byte_async(&self, value: u8, stream: super::Stream) -> Result<(), GpuError> {
         // SAFETY: the whole allocation, on a stream of the current context.
-        unsafe { result::memset_d8_async(self.ptr, value, self.bytes, stream) }.map_err(GpuError::driver("memset"))
+        unsafe { result::memset_d8_async(self.ptr, value, self.bytes, stream.raw()) }
+            .map_err(GpuError::driver("memset"))
     }
 }
 

@@ -14,9 +14,23 @@ mod module;
 mod ptx;
 mod timer;
 
-pub use device::{Gpu, DeviceInfo};
+pub use device::{DeviceInfo, Gpu};
 pub use error::GpuError;
 pub use exec::{Execution, Prepared};
 pub use memory::DeviceBuffer;
 pub use module::{image_kind, Function, Module};
 pub use timer::{BlockingKernel, ClockProbe, EventPair, L2Flusher};
+
+/// A CUDA stream handle of the current context (`Stream::DEFAULT` is the legacy default
+/// stream). A newtype so the safe API never takes raw pointers.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream(cudarc::driver::sys::CUstream);
+
+impl Stream {
+    /// The legacy default stream.
+    pub const DEFAULT: Stream = Stream(std::ptr::null_mut());
+
+    pub(crate) fn raw(self) -> cudarc::driver::sys::CUstream {
+        self.0
+    }
+}

@@ -24,11 +24,21 @@ impl Module {
     /// Loads a fatbin, cubin or PTX image. PTX text is NUL-terminated here as the driver
     /// requires; binary images are passed in place.
     pub fn load(image: &[u8]) -> Result<Self, GpuError> {
-        let is_ptx = image.starts_with(b"//") || image.starts_with(b".version") || image.windows(8).take(4096).any(|w| w == b".version");
-        let is_binary = image.starts_with(&[0x50, 0xed, 0x55, 0xba]) || image.starts_with(b"\x7fELF");
+        let is_ptx = image.starts_with(b"//")
+            || image.starts_with(b".version")
+            || image.windows(8).take(4096).any(|w| w == b".version");
+        let is_binary =
+            image.starts_with(&[0x50, 0xed, 0x55, 0xba]) || image.starts_with(b"\x7fELF");
         let owned;
         let ptr: *const c_void = if is_ptx && !is_binary {
-            owned = CString::new(image.iter().copied().take_while(|b| *b != 0).collect::<Vec<u8>>()).map_err(|e| GpuError::Invalid(e.to_string()))?;
+            owned = CString::new(
+                image
+                    .iter()
+                    .copied()
+                    .take_while(|b| *b != 0)
+                    .collect::<Vec<u8>>(),
+            )
+            .map_err(|e| GpuError::Invalid(e.to_string()))?;
             owned.as_ptr().cast()
         } else {
             image.as_ptr().cast()
@@ -41,7 +51,8 @@ impl Module {
     pub fn function(&self, name: &str) -> Result<Function, GpuError> {
         let c = CString::new(name).map_err(|e| GpuError::Invalid(e.to_string()))?;
         // SAFETY: the module is loaded.
-        let raw = unsafe { result::module::get_function(self.raw, c) }.map_err(|_| GpuError::MissingFunction(name.to_string()))?;
+        let raw = unsafe { result::module::get_function(self.raw, c) }
+            .map_err(|_| GpuError::MissingFunction(name.to_string()))?;
         Ok(Function { raw })
     }
 }
@@ -56,12 +67,16 @@ impl Drop for Module {
 impl Function {
     fn attr(&self, a: F) -> Result<i32, GpuError> {
         // SAFETY: the function belongs to a loaded module.
-        unsafe { result::function::get_function_attribute(self.raw, a) }.map_err(GpuError::driver("reading a function attribute"))
+        unsafe { result::function::get_function_attribute(self.raw, a) }
+            .map_err(GpuError::driver("reading a function attribute"))
     }
 
     /// `(binary_version, ptx_version)`, e.g. (90, 90) for sm_90 SASS built from compute_90.
     pub fn versions(&self) -> Result<(u32, u32), GpuError> {
-        Ok((self.attr(F::CU_FUNC_ATTRIBUTE_BINARY_VERSION)?.max(0) as u32, self.attr(F::CU_FUNC_ATTRIBUTE_PTX_VERSION)?.max(0) as u32))
+        Ok((
+            self.attr(F::CU_FUNC_ATTRIBUTE_BINARY_VERSION)?.max(0) as u32,
+            self.attr(F::CU_FUNC_ATTRIBUTE_PTX_VERSION)?.max(0) as u32,
+        ))
     }
 
     pub fn num_regs(&self) -> Result<u32, GpuError> {
@@ -74,22 +89,54 @@ impl Function {
             return Ok(());
         }
         // SAFETY: valid function handle.
-        unsafe { sys::cuFuncSetAttribute(self.raw, F::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes as i32) }.result().map_err(GpuError::driver("raising the dynamic shared memory limit"))
+        unsafe {
+            sys::cuFuncSetAttribute(
+                self.raw,
+                F::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                bytes as i32,
+            )
+        }
+        .result()
+        .map_err(GpuError::driver("raising the dynamic shared memory limit"))
     }
 
     /// Launches with one by-value parameter struct given as bytes.
     ///
     /// # Safety
     /// `params` must be exactly the kernel's parameter struct, with valid device addresses.
-    pub unsafe fn launch(&self, entry: &str, grid: [u32; 3], block: [u32; 3], smem: u32, stream: sys::CUstream, params: &mut [u8]) -> Result<(), GpuError> {
+    pub unsafe fn launch(
+        &self,
+        entry: &str,
+        grid: [u32; 3],
+        block: [u32; 3],
+        smem: u32,
+        stream: super::Stream,
+        params: &mut [u8],
+    ) -> Result<(), GpuError> {
         let mut args: [*mut c_void; 1] = [params.as_mut_ptr().cast()];
-        unsafe { result::launch_kernel(self.raw, (grid[0], grid[1], grid[2]), (block[0], block[1], block[2]), smem, stream, &mut args) }.map_err(|source| GpuError::Launch { entry: entry.to_string(), source })
+        unsafe {
+            result::launch_kernel(
+                self.raw,
+                (grid[0], grid[1], grid[2]),
+                (block[0], block[1], block[2]),
+                smem,
+                stream.raw(),
+                &mut args,
+            )
+        }
+        .map_err(|source| GpuError::Launch {
+            entry: entry.to_string(),
+            source,
+        })
     }
 }
 
 /// Classifies the image a function runs: `sass` when the variant carries SASS for the
 /// binary version, `ptx-jit` otherwise (the driver compiled PTX for this GPU).
-pub fn image_kind(binary_version: u32, variant_sass: &[archbench_core::Capability]) -> &'static str {
+pub fn image_kind(
+    binary_version: u32,
+    variant_sass: &[archbench_core::Capability],
+) -> &'static str {
     if variant_sass.iter().any(|c| c.sm_number() == binary_version) {
         "sass"
     } else {
@@ -103,7 +150,8 @@ mod tests {
 
     #[test]
     fn classifies_images() {
-        let caps: Vec<archbench_core::Capability> = vec!["8.0".parse().unwrap(), "9.0a".parse().unwrap()];
+        let caps: Vec<archbench_core::Capability> =
+            vec!["8.0".parse().unwrap(), "9.0a".parse().unwrap()];
         assert_eq!(image_kind(80, &caps), "sass");
         assert_eq!(image_kind(90, &caps), "sass");
         assert_eq!(image_kind(89, &caps), "ptx-jit");

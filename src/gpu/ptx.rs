@@ -60,14 +60,25 @@ mod tests {
     /// The real ptxas (CUDA 13.0) assembles the helpers for the oldest and newest targets.
     #[test]
     fn helpers_assemble_with_real_ptxas() {
-        let t = archbench_core::toolchain::install(archbench_core::toolchain::PINNED_NVCC).expect("CUDA 13.0 toolchain (installs from PyPI)");
+        let t = archbench_core::toolchain::install(archbench_core::toolchain::PINNED_NVCC)
+            .expect("CUDA 13.0 toolchain (installs from PyPI)");
         let dir = std::env::temp_dir().join(format!("archbench-helpers-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let src = dir.join("helpers.ptx");
         std::fs::write(&src, HELPERS_PTX).unwrap();
         for arch in ["sm_75", "sm_90", "sm_120"] {
-            let out = std::process::Command::new(t.ptxas()).arg(format!("-arch={arch}")).arg(&src).arg("-o").arg(dir.join("h.cubin")).output().unwrap();
-            assert!(out.status.success(), "{arch}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = std::process::Command::new(t.ptxas())
+                .arg(format!("-arch={arch}"))
+                .arg(&src)
+                .arg("-o")
+                .arg(dir.join("h.cubin"))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{arch}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

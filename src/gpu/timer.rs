@@ -19,27 +19,34 @@ pub struct EventPair {
 
 impl EventPair {
     pub fn new() -> Result<Self, GpuError> {
-        let start = result::event::create(CUevent_flags::CU_EVENT_DEFAULT).map_err(GpuError::driver("creating an event"))?;
-        let end = result::event::create(CUevent_flags::CU_EVENT_DEFAULT).map_err(GpuError::driver("creating an event"))?;
+        let start = result::event::create(CUevent_flags::CU_EVENT_DEFAULT)
+            .map_err(GpuError::driver("creating an event"))?;
+        let end = result::event::create(CUevent_flags::CU_EVENT_DEFAULT)
+            .map_err(GpuError::driver("creating an event"))?;
         Ok(Self { start, end })
     }
 
-    pub fn record_start(&self, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn record_start(&self, stream: super::Stream) -> Result<(), GpuError> {
         // SAFETY: live event and stream of the current context.
-        unsafe { result::event::record(self.start, stream) }.map_err(GpuError::driver("recording an event"))
+        unsafe { result::event::record(self.start, stream.raw()) }
+            .map_err(GpuError::driver("recording an event"))
     }
 
-    pub fn record_end(&self, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn record_end(&self, stream: super::Stream) -> Result<(), GpuError> {
         // SAFETY: as above.
-        unsafe { result::event::record(self.end, stream) }.map_err(GpuError::driver("recording an event"))
+        unsafe { result::event::record(self.end, stream.raw()) }
+            .map_err(GpuError::driver("recording an event"))
     }
 
     /// Waits for the end event and returns the elapsed GPU time in seconds.
     pub fn elapsed_s(&self) -> Result<f64, GpuError> {
         // SAFETY: both events were recorded.
         unsafe {
-            result::event::synchronize(self.end).map_err(GpuError::driver("waiting for an event"))?;
-            result::event::elapsed(self.start, self.end).map(|ms| f64::from(ms) / 1e3).map_err(GpuError::driver("reading event time"))
+            result::event::synchronize(self.end)
+                .map_err(GpuError::driver("waiting for an event"))?;
+            result::event::elapsed(self.start, self.end)
+                .map(|ms| f64::from(ms) / 1e3)
+                .map_err(GpuError::driver("reading event time"))
         }
     }
 }
@@ -62,10 +69,13 @@ pub struct L2Flusher {
 
 impl L2Flusher {
     pub fn new(l2_bytes: u64) -> Result<Self, GpuError> {
-        Ok(Self { buf: DeviceBuffer::new(l2_bytes.max(1) as usize)?, counter: 0 })
+        Ok(Self {
+            buf: DeviceBuffer::new(l2_bytes.max(1) as usize)?,
+            counter: 0,
+        })
     }
 
-    pub fn flush(&mut self, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn flush(&mut self, stream: super::Stream) -> Result<(), GpuError> {
         self.counter = self.counter.wrapping_add(1);
         self.buf.fill_byte_async(self.counter, stream)
     }
@@ -82,22 +92,40 @@ impl ClockProbe {
     pub fn new() -> Result<Self, GpuError> {
         let module = Module::load(HELPERS_PTX.as_bytes())?;
         let func = module.function("archbench_clock_probe")?;
-        Ok(Self { _module: module, func, out: DeviceBuffer::new(16)? })
+        Ok(Self {
+            _module: module,
+            func,
+            out: DeviceBuffer::new(16)?,
+        })
     }
 
     /// The current SM clock in MHz (spins ~20 µs on one SM).
-    pub fn read_mhz(&self, stream: sys::CUstream) -> Result<f64, GpuError> {
+    pub fn read_mhz(&self, stream: super::Stream) -> Result<f64, GpuError> {
         let mut p = [0u8; 16];
         p[..8].copy_from_slice(&self.out.ptr().to_le_bytes());
         p[8..].copy_from_slice(&20_000u64.to_le_bytes());
         // SAFETY: the helper's parameter struct is {u64 out; u64 spin_ns}.
-        unsafe { self.func.launch("archbench_clock_probe", [1, 1, 1], [1, 1, 1], 0, stream, &mut p)? };
+        unsafe {
+            self.func.launch(
+                "archbench_clock_probe",
+                [1, 1, 1],
+                [1, 1, 1],
+                0,
+                stream,
+                &mut p,
+            )?
+        };
         // SAFETY: the stream belongs to the current context.
-        unsafe { result::stream::synchronize(stream) }.map_err(GpuError::driver("synchronising"))?;
+        unsafe { result::stream::synchronize(stream.raw()) }
+            .map_err(GpuError::driver("synchronising"))?;
         let b = self.out.download()?;
         let cycles = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
         let ns = u64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
-        Ok(if ns == 0 { 0.0 } else { cycles as f64 * 1e3 / ns as f64 })
+        Ok(if ns == 0 {
+            0.0
+        } else {
+            cycles as f64 * 1e3 / ns as f64
+        })
     }
 }
 
@@ -114,23 +142,34 @@ impl BlockingKernel {
         let module = Module::load(HELPERS_PTX.as_bytes())?;
         let func = module.function("archbench_block")?;
         // SAFETY: pinned, device-mapped host memory for one u32.
-        let host_flag = unsafe { result::malloc_host(4, sys::CU_MEMHOSTALLOC_DEVICEMAP) }.map_err(GpuError::driver("allocating the host flag"))?;
+        let host_flag = unsafe { result::malloc_host(4, sys::CU_MEMHOSTALLOC_DEVICEMAP) }
+            .map_err(GpuError::driver("allocating the host flag"))?;
         let mut dev_flag: sys::CUdeviceptr = 0;
         // SAFETY: host_flag was allocated with DEVICEMAP.
-        unsafe { sys::cuMemHostGetDevicePointer_v2(&mut dev_flag, host_flag, 0) }.result().map_err(GpuError::driver("mapping the host flag"))?;
-        Ok(Self { _module: module, func, host_flag, dev_flag })
+        unsafe { sys::cuMemHostGetDevicePointer_v2(&mut dev_flag, host_flag, 0) }
+            .result()
+            .map_err(GpuError::driver("mapping the host flag"))?;
+        Ok(Self {
+            _module: module,
+            func,
+            host_flag,
+            dev_flag,
+        })
     }
 
     /// Queues the blocking kernel (flag cleared first). Work queued after it waits for
     /// [`release`](Self::release) or a 2 s timeout.
-    pub fn block(&self, stream: sys::CUstream) -> Result<(), GpuError> {
+    pub fn block(&self, stream: super::Stream) -> Result<(), GpuError> {
         // SAFETY: a live pinned u32.
         unsafe { std::ptr::write_volatile(self.host_flag.cast::<u32>(), 0) };
         let mut p = [0u8; 16];
         p[..8].copy_from_slice(&self.dev_flag.to_le_bytes());
         p[8..].copy_from_slice(&2_000_000_000u64.to_le_bytes());
         // SAFETY: the helper's parameter struct is {u64 flag; u64 timeout_ns}.
-        unsafe { self.func.launch("archbench_block", [1, 1, 1], [1, 1, 1], 0, stream, &mut p) }
+        unsafe {
+            self.func
+                .launch("archbench_block", [1, 1, 1], [1, 1, 1], 0, stream, &mut p)
+        }
     }
 
     pub fn release(&self) {

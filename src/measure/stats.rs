@@ -28,7 +28,11 @@ impl Summary {
         s.sort_by(f64::total_cmp);
         let n = s.len();
         let mean = s.iter().sum::<f64>() / n as f64;
-        let stdev = if n > 1 { (s.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+        let stdev = if n > 1 {
+            (s.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
         Some(Self {
             n,
             median: quantile_sorted(&s, 0.5),
@@ -38,7 +42,11 @@ impl Summary {
             q1: quantile_sorted(&s, 0.25),
             q3: quantile_sorted(&s, 0.75),
             stdev,
-            cv: if n > 1 && mean != 0.0 { stdev / mean } else { 0.0 },
+            cv: if n > 1 && mean != 0.0 {
+                stdev / mean
+            } else {
+                0.0
+            },
         })
     }
 }
@@ -64,7 +72,10 @@ mod tests {
     #[test]
     fn known_values() {
         let s = Summary::of(&[4.0, 1.0, 3.0, 2.0, 5.0]).unwrap();
-        assert_eq!((s.n, s.median, s.mean, s.min, s.max, s.q1, s.q3), (5, 3.0, 3.0, 1.0, 5.0, 2.0, 4.0));
+        assert_eq!(
+            (s.n, s.median, s.mean, s.min, s.max, s.q1, s.q3),
+            (5, 3.0, 3.0, 1.0, 5.0, 2.0, 4.0)
+        );
         assert!((s.stdev - 2.5f64.sqrt()).abs() < 1e-12);
         assert!((s.cv - 2.5f64.sqrt() / 3.0).abs() < 1e-12);
         let s = Summary::of(&[1.0, 2.0, 3.0, 4.0]).unwrap();

@@ -16,7 +16,13 @@ pub struct StopRule {
 
 impl Default for StopRule {
     fn default() -> Self {
-        Self { max_noise: 0.005, min_samples: 10, min_time_s: 0.5, timeout_s: 15.0, max_samples: 100_000 }
+        Self {
+            max_noise: 0.005,
+            min_samples: 10,
+            min_time_s: 0.5,
+            timeout_s: 15.0,
+            max_samples: 100_000,
+        }
     }
 }
 
@@ -50,7 +56,10 @@ pub enum Decision {
 
 /// Relative noise of samples: stdev / mean.
 pub fn noise(samples: &[f64]) -> f64 {
-    super::Summary::of(samples).map_or(f64::INFINITY, |s| if s.n < 2 { f64::INFINITY } else { s.cv })
+    super::Summary::of(samples).map_or(
+        f64::INFINITY,
+        |s| if s.n < 2 { f64::INFINITY } else { s.cv },
+    )
 }
 
 impl StopRule {
@@ -91,7 +100,11 @@ mod tests {
     fn quiet_samples_stop_on_noise_after_minimums() {
         let r = StopRule::default();
         let quiet: Vec<f64> = (0..9).map(|i| 0.1 + 1e-6 * i as f64).collect();
-        assert_eq!(r.decide(&quiet, 1.0), Decision::Continue, "fewer than 10 samples");
+        assert_eq!(
+            r.decide(&quiet, 1.0),
+            Decision::Continue,
+            "fewer than 10 samples"
+        );
         let quiet: Vec<f64> = (0..10).map(|i| 0.1 + 1e-6 * i as f64).collect();
         assert_eq!(r.decide(&quiet, 1.0), Decision::Stop(StopReason::Noise));
         // Short kernels: 10 samples of 1 ms are only 10 ms of GPU time.
@@ -105,19 +118,32 @@ mod tests {
     fn noisy_samples_run_to_convergence_or_timeout() {
         let r = StopRule::default();
         // Alternating ±5 %: noise ≈ 5 %, never below 0.5 %, but stable.
-        let noisy: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 0.0105 } else { 0.0095 }).collect();
+        let noisy: Vec<f64> = (0..200)
+            .map(|i| if i % 2 == 0 { 0.0105 } else { 0.0095 })
+            .collect();
         assert_eq!(r.decide(&noisy[..20], 1.0), Decision::Continue);
         assert_eq!(r.decide(&noisy, 2.0), Decision::Stop(StopReason::Converged));
-        assert_eq!(r.decide(&noisy[..20], 15.0), Decision::Stop(StopReason::Timeout));
-        let r = StopRule { max_samples: 20, ..r };
-        assert_eq!(r.decide(&noisy[..20], 1.0), Decision::Stop(StopReason::MaxSamples));
+        assert_eq!(
+            r.decide(&noisy[..20], 15.0),
+            Decision::Stop(StopReason::Timeout)
+        );
+        let r = StopRule {
+            max_samples: 20,
+            ..r
+        };
+        assert_eq!(
+            r.decide(&noisy[..20], 1.0),
+            Decision::Stop(StopReason::MaxSamples)
+        );
     }
 
     #[test]
     fn drifting_samples_do_not_converge() {
         let r = StopRule::default();
         // A steady upward drift keeps changing the noise estimate.
-        let drift: Vec<f64> = (0..80).map(|i| 0.01 * (1.0 + 0.01 * i as f64 * i as f64 / 10.0)).collect();
+        let drift: Vec<f64> = (0..80)
+            .map(|i| 0.01 * (1.0 + 0.01 * i as f64 * i as f64 / 10.0))
+            .collect();
         assert_eq!(r.decide(&drift, 2.0), Decision::Continue);
     }
 }

@@ -19,13 +19,20 @@ pub enum Verdict {
 
 impl ThrottleGuard {
     pub fn new(default_mhz: f64) -> Self {
-        Self { default_mhz, threshold: 0.75, discarded: 0 }
+        Self {
+            default_mhz,
+            threshold: 0.75,
+            discarded: 0,
+        }
     }
 
     /// Judges a sample by the lowest SM clock (MHz) read around it. Unknown clocks (≤ 0,
     /// NaN) keep the sample: no reading is not evidence of throttling.
     pub fn judge(&mut self, clock_mhz: f64) -> Verdict {
-        if self.default_mhz > 0.0 && clock_mhz > 0.0 && clock_mhz < self.threshold * self.default_mhz {
+        if self.default_mhz > 0.0
+            && clock_mhz > 0.0
+            && clock_mhz < self.threshold * self.default_mhz
+        {
             self.discarded += 1;
             Verdict::DiscardAndPause
         } else {
@@ -46,10 +53,26 @@ mod tests {
     #[test]
     fn discards_only_throttled_samples() {
         let mut g = ThrottleGuard::new(1755.0);
-        let series = [1980.0, 1755.0, 1410.0, 1200.0, 990.0, 1320.0, 1980.0, f64::NAN, 0.0];
-        let kept: Vec<bool> = series.iter().map(|c| g.judge(*c) == Verdict::Keep).collect();
+        let series = [
+            1980.0,
+            1755.0,
+            1410.0,
+            1200.0,
+            990.0,
+            1320.0,
+            1980.0,
+            f64::NAN,
+            0.0,
+        ];
+        let kept: Vec<bool> = series
+            .iter()
+            .map(|c| g.judge(*c) == Verdict::Keep)
+            .collect();
         // 75 % of 1755 = 1316.25
-        assert_eq!(kept, [true, true, true, false, false, true, true, true, true]);
+        assert_eq!(
+            kept,
+            [true, true, true, false, false, true, true, true, true]
+        );
         assert_eq!(g.discarded(), 2);
     }
 }

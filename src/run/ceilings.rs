@@ -5,24 +5,28 @@
 use std::ffi::c_void;
 
 use cudarc::cublas::sys as cublas;
-use cudarc::driver::{result, sys};
+use cudarc::driver::result;
 
 use crate::gpu::{DeviceBuffer, EventPair, Gpu, GpuError};
 use crate::measure::Summary;
 use crate::results::schema::Ceilings;
 
 pub fn measure(gpu: &Gpu) -> Result<Ceilings, GpuError> {
-    let stream = std::ptr::null_mut();
+    let stream = crate::gpu::Stream::DEFAULT;
     let copy = copy_gbps(gpu, stream)?;
     let (gemm, note) = match gemm_tflops(stream) {
         Ok(t) => (Some(t), None),
         Err(why) => (None, Some(why)),
     };
-    Ok(Ceilings { copy_gbps: Some(copy), gemm_bf16_tflops: gemm, note })
+    Ok(Ceilings {
+        copy_gbps: Some(copy),
+        gemm_bf16_tflops: gemm,
+        note,
+    })
 }
 
 /// Copy bandwidth in GB/s counting read + write bytes (as the memory-bound kernels count).
-fn copy_gbps(gpu: &Gpu, stream: sys::CUstream) -> Result<f64, GpuError> {
+fn copy_gbps(gpu: &Gpu, stream: crate::gpu::Stream) -> Result<f64, GpuError> {
     let bytes = (gpu.info.memory_bytes / 16).clamp(64 << 20, 1 << 30) as usize;
     let a = DeviceBuffer::new(bytes)?;
     let b = DeviceBuffer::new(bytes)?;
@@ -32,7 +36,8 @@ fn copy_gbps(gpu: &Gpu, stream: sys::CUstream) -> Result<f64, GpuError> {
     for i in 0..22 {
         ev.record_start(stream)?;
         // SAFETY: two live allocations of `bytes`.
-        unsafe { result::memcpy_dtod_async(b.ptr(), a.ptr(), bytes, stream) }.map_err(GpuError::driver("device copy"))?;
+        unsafe { result::memcpy_dtod_async(b.ptr(), a.ptr(), bytes, stream.raw()) }
+            .map_err(GpuError::driver("device copy"))?;
         ev.record_end(stream)?;
         let t = ev.elapsed_s()?;
         if i >= 2 {
@@ -44,7 +49,7 @@ fn copy_gbps(gpu: &Gpu, stream: sys::CUstream) -> Result<f64, GpuError> {
 }
 
 /// cuBLAS bf16 GEMM TFLOP/s at 4096³, or why it could not be measured.
-fn gemm_tflops(stream: sys::CUstream) -> Result<f64, String> {
+fn gemm_tflops(stream: crate::gpu::Stream) -> Result<f64, String> {
     // SAFETY: only tries to dlopen libcublas.
     if !unsafe { cublas::is_culib_present() } {
         return Err("cuBLAS (libcublas.so) not found; the GEMM ceiling is skipped".into());
@@ -118,6 +123,8 @@ fn gemm_tflops(stream: sys::CUstream) -> Result<f64, String> {
     // SAFETY: created above.
     unsafe { cublas::cublasDestroy_v2(handle) };
     status?;
-    let med = Summary::of(&times).map(|s| s.median).ok_or("no GEMM samples")?;
+    let med = Summary::of(&times)
+        .map(|s| s.median)
+        .ok_or("no GEMM samples")?;
     Ok(2.0 * (n as f64).powi(3) / med / 1e12)
 }

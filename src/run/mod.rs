@@ -22,7 +22,10 @@ pub enum RunError {
     #[error("{0}")]
     Plan(String),
     #[error("I/O error at `{path}`: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("worker protocol: {0}")]
     Protocol(String),
     #[error(transparent)]

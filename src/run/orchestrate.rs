@@ -16,7 +16,9 @@ use super::writer::ResultsWriter;
 use super::RunError;
 use crate::gpu::{Gpu, GpuError};
 use crate::measure::StopRule;
-use crate::results::schema::{CaseResult, Ceilings, Device, Host, Mode, RunFile, Settings, ToolchainInfo, SCHEMA_VERSION};
+use crate::results::schema::{
+    CaseResult, Ceilings, Device, Host, Mode, RunFile, Settings, ToolchainInfo, SCHEMA_VERSION,
+};
 
 /// Everything `archbench run` was asked.
 #[derive(Debug, Clone)]
@@ -32,7 +34,11 @@ pub struct RunOptions {
 pub enum Outcome {
     /// No GPU: the plan was printed; exit 3.
     NoGpu { reason: String, plan: Option<Plan> },
-    Done { path: PathBuf, run: Box<RunFile>, failures: usize },
+    Done {
+        path: PathBuf,
+        run: Box<RunFile>,
+        failures: usize,
+    },
 }
 
 pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
@@ -48,32 +54,78 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
     };
     let mut popts = opts.plan.clone();
     popts.gpu = Some(info.capability());
-    popts.driver = archbench_core::db::RELEASES.iter().rev().find(|r| u32::from(r.version.major) * 1000 + u32::from(r.version.minor) * 10 <= info.driver_version).map(|r| archbench_core::DriverVersion::Cuda(r.version));
+    popts.driver = archbench_core::db::RELEASES
+        .iter()
+        .rev()
+        .find(|r| {
+            u32::from(r.version.major) * 1000 + u32::from(r.version.minor) * 10
+                <= info.driver_version
+        })
+        .map(|r| archbench_core::DriverVersion::Cuda(r.version));
     let plan = Plan::new(&manifest, &popts)?;
     eprint!("{}", plan.render());
 
     let device = info.to_schema();
-    let ceilings = match spawn(&WorkerTask::Ceilings { device: opts.device }) {
-        Ok(msgs) => msgs.into_iter().find_map(|m| if let Message::Ceilings(c) = m { Some(c) } else { None }).unwrap_or(Ceilings { copy_gbps: None, gemm_bf16_tflops: None, note: Some("the ceilings worker reported nothing".into()) }),
-        Err(e) => Ceilings { copy_gbps: None, gemm_bf16_tflops: None, note: Some(format!("ceilings worker failed: {e}")) },
+    let ceilings = match spawn(&WorkerTask::Ceilings {
+        device: opts.device,
+    }) {
+        Ok(msgs) => msgs
+            .into_iter()
+            .find_map(|m| {
+                if let Message::Ceilings(c) = m {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(Ceilings {
+                copy_gbps: None,
+                gemm_bf16_tflops: None,
+                note: Some("the ceilings worker reported nothing".into()),
+            }),
+        Err(e) => Ceilings {
+            copy_gbps: None,
+            gemm_bf16_tflops: None,
+            note: Some(format!("ceilings worker failed: {e}")),
+        },
     };
     let nvcc = manifest.nvcc.clone();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let run = RunFile {
         schema_version: SCHEMA_VERSION,
         archbench_version: env!("CARGO_PKG_VERSION").to_string(),
         started: rfc3339_utc(now),
         host: host(),
         device: device.clone(),
-        toolchain: ToolchainInfo { nvcc_release: nvcc.as_ref().map(|n| n.release.clone()).unwrap_or_default(), cuda: nvcc.as_ref().map(|n| n.cuda.clone()).unwrap_or_default() },
-        settings: Settings { mode: opts.mode, quick: plan.quick, seed: plan.seed, max_noise: opts.rule.max_noise, min_samples: opts.rule.min_samples, min_time_s: opts.rule.min_time_s, timeout_s: opts.rule.timeout_s },
+        toolchain: ToolchainInfo {
+            nvcc_release: nvcc.as_ref().map(|n| n.release.clone()).unwrap_or_default(),
+            cuda: nvcc.as_ref().map(|n| n.cuda.clone()).unwrap_or_default(),
+        },
+        settings: Settings {
+            mode: opts.mode,
+            quick: plan.quick,
+            seed: plan.seed,
+            max_noise: opts.rule.max_noise,
+            min_samples: opts.rule.min_samples,
+            min_time_s: opts.rule.min_time_s,
+            timeout_s: opts.rule.timeout_s,
+        },
         ceilings: ceilings.clone(),
         cases: Vec::new(),
     };
-    let path = opts.out.clone().unwrap_or_else(|| default_path(&device, &run.started, opts.mode, plan.quick));
+    let path = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| default_path(&device, &run.started, opts.mode, plan.quick));
     let mut writer = ResultsWriter::create(&path, run)?;
     let bar = ProgressBar::new(plan.tasks.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut failures = 0;
     for t in &plan.tasks {
         bar.set_message(format!("{} × {}", t.kernel, t.variant));
@@ -126,7 +178,11 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
     }
     bar.finish_and_clear();
     let run = Box::new(writer.run.clone());
-    Ok(Outcome::Done { path: writer.path().to_path_buf(), run, failures })
+    Ok(Outcome::Done {
+        path: writer.path().to_path_buf(),
+        run,
+        failures,
+    })
 }
 
 /// Runs a worker to completion and returns its messages.
@@ -141,8 +197,14 @@ fn spawn(task: &WorkerTask) -> Result<Vec<Message>, RunError> {
 
 /// Runs a worker, handing each message to `on` as it arrives. A worker that dies (fault,
 /// signal) or reports `Fatal` is an error after the messages it did send.
-fn spawn_streaming(task: &WorkerTask, mut on: impl FnMut(Message) -> Result<(), RunError>) -> Result<(), RunError> {
-    let exe = std::env::current_exe().map_err(|e| RunError::Io { path: "current_exe".into(), source: e })?;
+fn spawn_streaming(
+    task: &WorkerTask,
+    mut on: impl FnMut(Message) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let exe = std::env::current_exe().map_err(|e| RunError::Io {
+        path: "current_exe".into(),
+        source: e,
+    })?;
     let json = serde_json::to_string(task).map_err(|e| RunError::Protocol(e.to_string()))?;
     let mut child = Command::new(&exe)
         .arg("__worker")
@@ -151,11 +213,17 @@ fn spawn_streaming(task: &WorkerTask, mut on: impl FnMut(Message) -> Result<(), 
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| RunError::Io { path: exe.clone(), source: e })?;
+        .map_err(|e| RunError::Io {
+            path: exe.clone(),
+            source: e,
+        })?;
     let mut fatal = None;
     if let Some(out) = child.stdout.take() {
         for line in BufReader::new(out).lines() {
-            let line = line.map_err(|e| RunError::Io { path: exe.clone(), source: e })?;
+            let line = line.map_err(|e| RunError::Io {
+                path: exe.clone(),
+                source: e,
+            })?;
             if line.trim().is_empty() {
                 continue;
             }
@@ -165,7 +233,10 @@ fn spawn_streaming(task: &WorkerTask, mut on: impl FnMut(Message) -> Result<(), 
             }
         }
     }
-    let status = child.wait().map_err(|e| RunError::Io { path: exe.clone(), source: e })?;
+    let status = child.wait().map_err(|e| RunError::Io {
+        path: exe.clone(),
+        source: e,
+    })?;
     if let Some(e) = fatal {
         return Err(RunError::Protocol(e));
     }
@@ -176,20 +247,43 @@ fn spawn_streaming(task: &WorkerTask, mut on: impl FnMut(Message) -> Result<(), 
 }
 
 fn default_path(device: &Device, started: &str, mode: Mode, quick: bool) -> PathBuf {
-    let slug: String = device.name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>().split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
+    let slug: String = device
+        .name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     let date = started.get(..10).unwrap_or("undated");
     let mode = match mode {
         Mode::Cold => "cold",
         Mode::Hot => "hot",
     };
-    PathBuf::from("results").join(slug).join(format!("{date}-{mode}{}.json", if quick { "-quick" } else { "" }))
+    PathBuf::from("results").join(slug).join(format!(
+        "{date}-{mode}{}.json",
+        if quick { "-quick" } else { "" }
+    ))
 }
 
 fn host() -> Host {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let hostname = read("/proc/sys/kernel/hostname").trim().to_string();
-    let os = read("/etc/os-release").lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")).map(|s| s.trim_matches('"').to_string()).unwrap_or_else(|| std::env::consts::OS.to_string());
-    let cpu = read("/proc/cpuinfo").lines().find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_string())).unwrap_or_default();
+    let os = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|s| s.trim_matches('"').to_string())
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default();
     Host { hostname, os, cpu }
 }
 
@@ -199,8 +293,22 @@ mod tests {
 
     #[test]
     fn default_paths_are_named_by_gpu_and_date() {
-        let d = Device { name: "NVIDIA H100 80GB HBM3".into(), capability: "9.0".into(), sm_count: 132, sm_clock_mhz: 1980, mem_clock_mhz: 2619, mem_bus_bits: 5120, l2_bytes: 52_428_800, memory_bytes: 85_000_000_000, driver_cuda_version: 13000, driver_release: None };
+        let d = Device {
+            name: "NVIDIA H100 80GB HBM3".into(),
+            capability: "9.0".into(),
+            sm_count: 132,
+            sm_clock_mhz: 1980,
+            mem_clock_mhz: 2619,
+            mem_bus_bits: 5120,
+            l2_bytes: 52_428_800,
+            memory_bytes: 85_000_000_000,
+            driver_cuda_version: 13000,
+            driver_release: None,
+        };
         let p = default_path(&d, "2026-11-25T12:00:00Z", Mode::Cold, true);
-        assert_eq!(p, PathBuf::from("results/nvidia-h100-80gb-hbm3/2026-11-25-cold-quick.json"));
+        assert_eq!(
+            p,
+            PathBuf::from("results/nvidia-h100-80gb-hbm3/2026-11-25-cold-quick.json")
+        );
     }
 }

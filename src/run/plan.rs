@@ -71,53 +71,121 @@ impl Plan {
                 )));
             }
         }
-        let ctx = archbench_core::spec::SpecContext { default_cuda: manifest.nvcc.as_ref().and_then(|n| n.cuda.parse().ok()).unwrap_or(archbench_core::toolchain::PINNED_NVCC) };
+        let ctx = archbench_core::spec::SpecContext {
+            default_cuda: manifest
+                .nvcc
+                .as_ref()
+                .and_then(|n| n.cuda.parse().ok())
+                .unwrap_or(archbench_core::toolchain::PINNED_NVCC),
+        };
         let mut variants = Vec::new();
-        for v in manifest.variants.iter().filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name)) {
+        for v in manifest
+            .variants
+            .iter()
+            .filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name))
+        {
             let (predicted, loads) = match opts.gpu {
                 Some(gpu) => {
                     let parsed = variant_of(v, &ctx);
                     let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
-                    let verdict = p.modules.first().map(|m| (m.verdict.summary(), m.verdict.loads()));
+                    let verdict = p
+                        .modules
+                        .first()
+                        .map(|m| (m.verdict.summary(), m.verdict.loads()));
                     (verdict.as_ref().map(|x| x.0.clone()), verdict.map(|x| x.1))
                 }
                 None => (None, None),
             };
-            variants.push(PlanVariant { name: v.name.clone(), gencode: v.gencode.clone(), capabilities: v.capabilities.clone(), predicted, loads });
+            variants.push(PlanVariant {
+                name: v.name.clone(),
+                gencode: v.gencode.clone(),
+                capabilities: v.capabilities.clone(),
+                predicted,
+                loads,
+            });
         }
-        let res: Vec<Regex> = opts.kernels.iter().map(|r| Regex::new(r).map_err(|e| RunError::Plan(format!("--kernel `{r}` is not a valid regex: {e}")))).collect::<Result<_, _>>()?;
-        let size = if opts.quick { Size::Quick } else { Size::Default };
+        let res: Vec<Regex> = opts
+            .kernels
+            .iter()
+            .map(|r| {
+                Regex::new(r).map_err(|e| {
+                    RunError::Plan(format!("--kernel `{r}` is not a valid regex: {e}"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let size = if opts.quick {
+            Size::Quick
+        } else {
+            Size::Default
+        };
         let kernels: Vec<PlanKernel> = suite::all()
             .into_iter()
             .filter(|k| res.is_empty() || res.iter().any(|r| r.is_match(k.name)))
-            .map(|k| PlanKernel { name: k.name.to_string(), file: k.file.to_string(), cases: (k.cases)(size).into_iter().map(|c| c.label).collect() })
+            .map(|k| PlanKernel {
+                name: k.name.to_string(),
+                file: k.file.to_string(),
+                cases: (k.cases)(size).into_iter().map(|c| c.label).collect(),
+            })
             .collect();
         if kernels.is_empty() {
-            return Err(RunError::Plan(format!("no kernel matches {:?}; `archbench kernels` lists them", opts.kernels)));
+            return Err(RunError::Plan(format!(
+                "no kernel matches {:?}; `archbench kernels` lists them",
+                opts.kernels
+            )));
         }
         let mut tasks = Vec::new();
         for k in &kernels {
             let mut order: Vec<&PlanVariant> = variants.iter().collect();
             shuffle(&mut order, derive_seed(opts.seed, &["order", &k.name]));
-            tasks.extend(order.into_iter().map(|v| Task { variant: v.name.clone(), kernel: k.name.clone() }));
+            tasks.extend(order.into_iter().map(|v| Task {
+                variant: v.name.clone(),
+                kernel: k.name.clone(),
+            }));
         }
-        Ok(Self { gpu: opts.gpu.map(|g| g.to_string()), variants, kernels, tasks, quick: opts.quick, seed: opts.seed })
+        Ok(Self {
+            gpu: opts.gpu.map(|g| g.to_string()),
+            variants,
+            kernels,
+            tasks,
+            quick: opts.quick,
+            seed: opts.seed,
+        })
     }
 
     /// Human-readable plan.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        s.push_str(&format!("plan: {} variant(s) × {} kernel(s) = {} task(s), {} sizes, seed {}\n", self.variants.len(), self.kernels.len(), self.tasks.len(), if self.quick { "quick" } else { "default" }, self.seed));
+        s.push_str(&format!(
+            "plan: {} variant(s) × {} kernel(s) = {} task(s), {} sizes, seed {}\n",
+            self.variants.len(),
+            self.kernels.len(),
+            self.tasks.len(),
+            if self.quick { "quick" } else { "default" },
+            self.seed
+        ));
         if let Some(g) = &self.gpu {
             s.push_str(&format!("predicted for a {g} GPU:\n"));
         }
         for v in &self.variants {
-            let p = v.predicted.as_deref().map(|p| format!(" → {p}")).unwrap_or_default();
-            s.push_str(&format!("  {}  [{}]{p}\n", v.name, v.capabilities.join(" ")));
+            let p = v
+                .predicted
+                .as_deref()
+                .map(|p| format!(" → {p}"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {}  [{}]{p}\n",
+                v.name,
+                v.capabilities.join(" ")
+            ));
         }
         s.push_str("kernels:\n");
         for k in &self.kernels {
-            s.push_str(&format!("  {} ({}): {}\n", k.name, k.file, k.cases.join(", ")));
+            s.push_str(&format!(
+                "  {} ({}): {}\n",
+                k.name,
+                k.file,
+                k.cases.join(", ")
+            ));
         }
         s
     }
@@ -125,8 +193,15 @@ impl Plan {
 
 /// Rebuilds the variant a manifest entry was compiled from (its name is its spec, or a file
 /// entry; capabilities and PTX are authoritative from the manifest).
-fn variant_of(v: &archbench_core::manifest::VariantBuild, ctx: &archbench_core::spec::SpecContext) -> archbench_core::Variant {
-    let caps = v.capabilities.iter().filter_map(|c| c.parse().ok()).collect();
+fn variant_of(
+    v: &archbench_core::manifest::VariantBuild,
+    ctx: &archbench_core::spec::SpecContext,
+) -> archbench_core::Variant {
+    let caps = v
+        .capabilities
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
     let ptx = v.ptx.iter().filter_map(|c| c.parse().ok()).collect();
     archbench_core::Variant {
         name: v.name.clone(),

@@ -36,16 +36,24 @@ pub enum Message {
     Ceilings(Ceilings),
     Case(Box<CaseResult>),
     /// The worker could not do its task at all.
-    Fatal { error: String },
+    Fatal {
+        error: String,
+    },
 }
 
 pub fn encode(m: &Message) -> String {
     // Serialising these plain structs cannot fail; fall back to a Fatal line just in case.
-    serde_json::to_string(m).unwrap_or_else(|e| format!("{{\"type\":\"fatal\",\"error\":\"cannot encode: {e}\"}}"))
+    serde_json::to_string(m)
+        .unwrap_or_else(|e| format!("{{\"type\":\"fatal\",\"error\":\"cannot encode: {e}\"}}"))
 }
 
 pub fn decode(line: &str) -> Result<Message, RunError> {
-    serde_json::from_str(line).map_err(|e| RunError::Protocol(format!("bad worker line ({e}): {}", line.chars().take(200).collect::<String>())))
+    serde_json::from_str(line).map_err(|e| {
+        RunError::Protocol(format!(
+            "bad worker line ({e}): {}",
+            line.chars().take(200).collect::<String>()
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -62,13 +70,19 @@ mod tests {
             mode: Mode::Cold,
             seed: 42,
             rule: StopRule::default(),
-            ceilings: Ceilings { copy_gbps: Some(2900.5), gemm_bf16_tflops: None, note: Some("no cuBLAS".into()) },
+            ceilings: Ceilings {
+                copy_gbps: Some(2900.5),
+                gemm_bf16_tflops: None,
+                note: Some("no cuBLAS".into()),
+            },
             predicted: Some("SASS sm_90a".into()),
             prediction_loads: Some(true),
         };
         let j = serde_json::to_string(&t).unwrap();
         assert_eq!(serde_json::from_str::<WorkerTask>(&j).unwrap(), t);
-        let m = Message::Fatal { error: "boom".into() };
+        let m = Message::Fatal {
+            error: "boom".into(),
+        };
         assert_eq!(decode(&encode(&m)).unwrap(), m);
         assert!(decode("not json").is_err());
         assert!(decode("{\"type\":\"nope\"}").is_err());

@@ -17,7 +17,13 @@ pub struct Sample {
 }
 
 /// Samples until the rule stops. `pause` is called after a throttled sample.
-pub fn sample<E>(rule: &StopRule, default_clock_mhz: f64, launches_per_sample: u32, mut take: impl FnMut() -> Result<Sample, E>, mut pause: impl FnMut()) -> Result<Timing, E> {
+pub fn sample<E>(
+    rule: &StopRule,
+    default_clock_mhz: f64,
+    launches_per_sample: u32,
+    mut take: impl FnMut() -> Result<Sample, E>,
+    mut pause: impl FnMut(),
+) -> Result<Timing, E> {
     let start = Instant::now();
     let mut guard = ThrottleGuard::new(default_clock_mhz);
     let mut kept: Vec<f64> = Vec::new();
@@ -56,10 +62,16 @@ mod tests {
     #[test]
     fn discards_throttled_and_stops_on_noise() {
         // A recorded-style sequence: 1 ms samples, two taken during a clock dip.
-        let clocks = [1980.0, 1980.0, 900.0, 950.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0];
+        let clocks = [
+            1980.0, 1980.0, 900.0, 950.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0, 1980.0,
+            1980.0,
+        ];
         let mut i = 0;
         let mut pauses = 0;
-        let rule = StopRule { min_time_s: 0.0, ..StopRule::default() };
+        let rule = StopRule {
+            min_time_s: 0.0,
+            ..StopRule::default()
+        };
         let t = sample::<()>(
             &rule,
             1755.0,
@@ -67,7 +79,10 @@ mod tests {
             || {
                 let c = clocks[i % clocks.len()];
                 i += 1;
-                Ok(Sample { seconds: if c < 1000.0 { 5e-3 } else { 1e-3 }, clock_mhz: c })
+                Ok(Sample {
+                    seconds: if c < 1000.0 { 5e-3 } else { 1e-3 },
+                    clock_mhz: c,
+                })
             },
             || pauses += 1,
         )
@@ -81,7 +96,13 @@ mod tests {
 
     #[test]
     fn errors_propagate() {
-        let r = sample(&StopRule::default(), 1000.0, 1, || Err::<Sample, &str>("launch failed"), || {});
+        let r = sample(
+            &StopRule::default(),
+            1000.0,
+            1,
+            || Err::<Sample, &str>("launch failed"),
+            || {},
+        );
         assert_eq!(r.unwrap_err(), "launch failed");
     }
 }

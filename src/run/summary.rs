@@ -26,7 +26,9 @@ fn check_cell(c: &CaseResult) -> String {
 
 /// One row per kernel × case × variant.
 pub fn table(run: &RunFile) -> String {
-    let header = ["kernel", "case", "variant", "image", "check", "median", "GB/s", "TFLOP/s", "%BW", "CV"];
+    let header = [
+        "kernel", "case", "variant", "image", "check", "median", "GB/s", "TFLOP/s", "%BW", "CV",
+    ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
     cases.sort_by(|a, b| (&a.kernel, &a.case, &a.variant).cmp(&(&b.kernel, &b.case, &b.variant)));
@@ -37,13 +39,23 @@ pub fn table(run: &RunFile) -> String {
             c.kernel.clone(),
             c.case.clone(),
             c.variant.clone(),
-            c.image.as_ref().map(|i| format!("{} {}", i.kind, i.binary_version)).unwrap_or_else(|| "not loaded".into()),
+            c.image
+                .as_ref()
+                .map(|i| format!("{} {}", i.kind, i.binary_version))
+                .unwrap_or_else(|| "not loaded".into()),
             check_cell(c),
-            t.map(|t| duration(t.median_s)).unwrap_or_else(|| "—".into()),
-            tp.map(|x| format!("{:.1}", x.gbps)).unwrap_or_else(|| "—".into()),
-            tp.filter(|_| c.flops > 0).map(|x| format!("{:.2}", x.tflops)).unwrap_or_else(|| "—".into()),
-            tp.and_then(|x| x.pct_copy_bw).map(|p| format!("{p:.0}%")).unwrap_or_else(|| "—".into()),
-            t.map(|t| format!("{:.2}%", t.cv * 100.0)).unwrap_or_else(|| "—".into()),
+            t.map(|t| duration(t.median_s))
+                .unwrap_or_else(|| "—".into()),
+            tp.map(|x| format!("{:.1}", x.gbps))
+                .unwrap_or_else(|| "—".into()),
+            tp.filter(|_| c.flops > 0)
+                .map(|x| format!("{:.2}", x.tflops))
+                .unwrap_or_else(|| "—".into()),
+            tp.and_then(|x| x.pct_copy_bw)
+                .map(|p| format!("{p:.0}%"))
+                .unwrap_or_else(|| "—".into()),
+            t.map(|t| format!("{:.2}%", t.cv * 100.0))
+                .unwrap_or_else(|| "—".into()),
         ]);
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -52,7 +64,16 @@ pub fn table(run: &RunFile) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<String>| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string();
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
     let mut out = vec![line(header.iter().map(|s| s.to_string()).collect())];
     out.extend(rows.into_iter().map(line));
     out.join("\n") + "\n"
@@ -72,7 +93,12 @@ pub fn rfc3339_utc(unix_s: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use super::protocol::{encode, Message, WorkerTask};
 use super::sampler::{self, Sample, THROTTLE_PAUSE};
 use crate::embedded;
 use crate::fill::derive_seed;
-use crate::gpu::{image_kind, BlockingKernel, ClockProbe, EventPair, Gpu, GpuError, L2Flusher, Module, Prepared};
+use crate::gpu::{
+    image_kind, BlockingKernel, ClockProbe, EventPair, Gpu, GpuError, L2Flusher, Module, Prepared,
+};
 use crate::measure::StopRule;
 use crate::results::schema::{CaseResult, Ceilings, LoadedImage, Mode, Throughput};
 use crate::suite::{self, Size};
@@ -26,7 +28,9 @@ pub fn run(task: &WorkerTask) -> i32 {
     let gpu = match Gpu::open(device) {
         Ok(g) => g,
         Err(e) => {
-            emit(Message::Fatal { error: e.to_string() });
+            emit(Message::Fatal {
+                error: e.to_string(),
+            });
             return 1;
         }
     };
@@ -38,12 +42,36 @@ pub fn run(task: &WorkerTask) -> i32 {
                 0
             }
             Err(e) => {
-                emit(Message::Fatal { error: format!("measuring ceilings: {e}") });
+                emit(Message::Fatal {
+                    error: format!("measuring ceilings: {e}"),
+                });
                 1
             }
         },
-        WorkerTask::Kernel { variant, kernel, quick, mode, seed, rule, ceilings, predicted, prediction_loads, .. } => {
-            let ctx = KernelCtx { gpu: &gpu, variant, kernel, quick: *quick, mode: *mode, seed: *seed, rule, ceilings, predicted: predicted.clone(), prediction_loads: *prediction_loads };
+        WorkerTask::Kernel {
+            variant,
+            kernel,
+            quick,
+            mode,
+            seed,
+            rule,
+            ceilings,
+            predicted,
+            prediction_loads,
+            ..
+        } => {
+            let ctx = KernelCtx {
+                gpu: &gpu,
+                variant,
+                kernel,
+                quick: *quick,
+                mode: *mode,
+                seed: *seed,
+                rule,
+                ceilings,
+                predicted: predicted.clone(),
+                prediction_loads: *prediction_loads,
+            };
             match run_kernel(&ctx, &mut emit) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -69,11 +97,24 @@ struct KernelCtx<'a> {
 }
 
 fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), String> {
-    let spec = suite::all().into_iter().find(|k| k.name == c.kernel).ok_or_else(|| format!("no kernel `{}` in the suite", c.kernel))?;
+    let spec = suite::all()
+        .into_iter()
+        .find(|k| k.name == c.kernel)
+        .ok_or_else(|| format!("no kernel `{}` in the suite", c.kernel))?;
     let manifest = embedded::manifest().map_err(|e| e.to_string())?;
-    let vb = manifest.variants.iter().find(|v| v.name == c.variant).ok_or_else(|| format!("variant `{}` is not embedded", c.variant))?;
-    let image = embedded::images_of(c.variant).find(|i| i.file == spec.file).ok_or_else(|| format!("no embedded image of `{}` for `{}`", spec.file, c.variant))?;
-    let sass: Vec<archbench_core::Capability> = vb.capabilities.iter().filter_map(|s| s.parse().ok()).collect();
+    let vb = manifest
+        .variants
+        .iter()
+        .find(|v| v.name == c.variant)
+        .ok_or_else(|| format!("variant `{}` is not embedded", c.variant))?;
+    let image = embedded::images_of(c.variant)
+        .find(|i| i.file == spec.file)
+        .ok_or_else(|| format!("no embedded image of `{}` for `{}`", spec.file, c.variant))?;
+    let sass: Vec<archbench_core::Capability> = vb
+        .capabilities
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
     let size = if c.quick { Size::Quick } else { Size::Default };
     let cases = (spec.cases)(size);
 
@@ -109,7 +150,7 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
             return Ok(());
         }
     };
-    let stream = std::ptr::null_mut();
+    let stream = crate::gpu::Stream::DEFAULT;
     let probe = ClockProbe::new().map_err(|e| e.to_string())?;
     let blocker = BlockingKernel::new().map_err(|e| e.to_string())?;
     let mut flusher = match c.mode {
@@ -127,8 +168,15 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
             if let Some(f) = p.first_function() {
                 let (bin, ptx) = f.versions()?;
                 let kind = image_kind(bin, &sass);
-                r.image = Some(LoadedImage { binary_version: bin, ptx_version: ptx, kind: kind.to_string() });
-                r.prediction_matches = c.predicted.as_ref().map(|pred| prediction_agrees(pred, bin, kind));
+                r.image = Some(LoadedImage {
+                    binary_version: bin,
+                    ptx_version: ptx,
+                    kind: kind.to_string(),
+                });
+                r.prediction_matches = c
+                    .predicted
+                    .as_ref()
+                    .map(|pred| prediction_agrees(pred, bin, kind));
             }
             let exec = p.run_checked(stream)?;
             let passed = exec.correctness.passed;
@@ -163,7 +211,10 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
                     blocker.release();
                     let secs = events.elapsed_s()? / f64::from(batch);
                     let clock = probe.read_mhz(stream)?;
-                    Ok(Sample { seconds: secs, clock_mhz: clock })
+                    Ok(Sample {
+                        seconds: secs,
+                        clock_mhz: clock,
+                    })
                 },
                 || std::thread::sleep(THROTTLE_PAUSE),
             )?;
@@ -174,7 +225,11 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
                 gbps,
                 tflops,
                 pct_copy_bw: c.ceilings.copy_gbps.map(|x| 100.0 * gbps / x),
-                pct_gemm: c.ceilings.gemm_bf16_tflops.filter(|_| case.flops > 0).map(|x| 100.0 * tflops / x),
+                pct_gemm: c
+                    .ceilings
+                    .gemm_bf16_tflops
+                    .filter(|_| case.flops > 0)
+                    .map(|x| 100.0 * tflops / x),
             });
             r.timing = Some(timing);
             Ok(())

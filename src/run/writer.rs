@@ -17,9 +17,15 @@ impl ResultsWriter {
     /// Starts a results file (written immediately, with no cases).
     pub fn create(path: &Path, run: RunFile) -> Result<Self, RunError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| RunError::Io { path: dir.to_path_buf(), source: e })?;
+            std::fs::create_dir_all(dir).map_err(|e| RunError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
         }
-        let w = Self { path: path.to_path_buf(), run };
+        let w = Self {
+            path: path.to_path_buf(),
+            run,
+        };
         w.flush()?;
         Ok(w)
     }
@@ -35,14 +41,23 @@ impl ResultsWriter {
 
     /// Rewrites the file atomically.
     pub fn flush(&self) -> Result<(), RunError> {
-        write_atomic(&self.path, &serde_json::to_vec_pretty(&self.run).map_err(|e| RunError::Protocol(e.to_string()))?)
+        write_atomic(
+            &self.path,
+            &serde_json::to_vec_pretty(&self.run).map_err(|e| RunError::Protocol(e.to_string()))?,
+        )
     }
 }
 
 /// Writes `bytes` to `path` via a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let io = |e| RunError::Io { path: path.to_path_buf(), source: e };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
+    let io = |e| RunError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "results".into());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(bytes).map_err(io)?;

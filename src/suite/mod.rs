@@ -3,7 +3,21 @@
 //! rule its output is compared with. The runtime executes [`Workload`]s without knowing which
 //! kernel they are.
 
+pub mod bf16;
+mod build;
+pub mod data;
+/// Present when `build.rs` calls `build_support/host_ref.rs`'s `compile_host_refs()`
+/// (which also declares the cfg; the allow covers builds that do not).
+#[cfg(archbench_host_ref)]
+pub mod host_ref;
+pub mod opencv;
+pub mod reference;
+pub mod torch;
 pub mod workload;
+
+#[allow(non_camel_case_types, non_snake_case, non_upper_case_globals, dead_code, clippy::all)]
+#[rustfmt::skip]
+pub mod params;
 
 use serde::Serialize;
 
@@ -51,5 +65,7 @@ pub struct KernelSpec {
 
 /// Every kernel of the suite, in listing order.
 pub fn all() -> Vec<KernelSpec> {
-    Vec::new()
+    let mut specs = opencv::specs();
+    specs.extend(torch::specs());
+    specs
 }

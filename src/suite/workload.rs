@@ -71,8 +71,22 @@ pub struct Launch {
 impl Launch {
     /// A launch whose parameter bytes are `params` (a bindgen struct from `kernels/params.h`)
     /// and whose device pointers go at `pointers` = `(byte offset in the struct, buffer index)`.
-    pub fn new<T: Copy>(entry: &'static str, grid: [u32; 3], block: [u32; 3], shared_mem_bytes: u32, params: &T, pointers: &[(usize, usize)]) -> Self {
-        Launch { entry, grid, block, shared_mem_bytes, params: pod_bytes(params), pointers: pointers.to_vec() }
+    pub fn new<T: Copy>(
+        entry: &'static str,
+        grid: [u32; 3],
+        block: [u32; 3],
+        shared_mem_bytes: u32,
+        params: &T,
+        pointers: &[(usize, usize)],
+    ) -> Self {
+        Launch {
+            entry,
+            grid,
+            block,
+            shared_mem_bytes,
+            params: pod_bytes(params),
+            pointers: pointers.to_vec(),
+        }
     }
 }
 
@@ -98,6 +112,14 @@ pub struct Check {
     pub sample: Option<Vec<usize>>,
 }
 
+/// The byte the runtime writes into every output before a checked run. Full (unsampled)
+/// references give every byte of the buffer, padding included: image padding must keep this
+/// poison, i.e. kernels must not write it.
+pub const POISON: u8 = 0xFF;
+
+/// A workload's CPU reference: input buffers' bytes in, expected bytes of each check out.
+pub type ReferenceFn = dyn Fn(&[&[u8]]) -> Vec<Vec<u8>> + Send + Sync;
+
 /// Everything needed to run and check one case of one kernel.
 pub struct Workload {
     pub buffers: Vec<Buffer>,
@@ -105,12 +127,16 @@ pub struct Workload {
     pub checks: Vec<Check>,
     /// Computes the expected bytes of each checked buffer (in `checks` order) from the
     /// input buffers' bytes (indexed like `buffers`; outputs/scratch are empty slices).
-    pub reference: Box<dyn Fn(&[&[u8]]) -> Vec<Vec<u8>> + Send + Sync>,
+    pub reference: Box<ReferenceFn>,
 }
 
 impl std::fmt::Debug for Workload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workload").field("buffers", &self.buffers).field("launches", &self.launches).field("checks", &self.checks).finish_non_exhaustive()
+        f.debug_struct("Workload")
+            .field("buffers", &self.buffers)
+            .field("launches", &self.launches)
+            .field("checks", &self.checks)
+            .finish_non_exhaustive()
     }
 }
 
@@ -119,5 +145,8 @@ pub fn pod_bytes<T: Copy>(value: &T) -> Vec<u8> {
     // SAFETY: T is a bindgen-generated #[repr(C)] struct of integers and floats (no
     // padding-dependent invariants, no pointers the CPU dereferences); reading its bytes is
     // sound, and padding bytes are copied as whatever they hold, which the GPU ignores.
-    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), std::mem::size_of::<T>()) }.to_vec()
+    unsafe {
+        std::slice::from_raw_parts((value as *const T).cast::<u8>(), std::mem::size_of::<T>())
+    }
+    .to_vec()
 }

@@ -85,8 +85,20 @@ pub fn parse_ptxas_verbose(text: &str) -> Vec<PtxasKernel> {
             }
             let mut parts = rest.splitn(2, "' for '");
             let name = parts.next().unwrap_or("").to_string();
-            let arch = parts.next().unwrap_or("").trim_end_matches('\'').to_string();
-            current = Some(PtxasKernel { name, arch, registers: 0, spill_stores: 0, spill_loads: 0, stack_bytes: 0, smem_bytes: 0 });
+            let arch = parts
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('\'')
+                .to_string();
+            current = Some(PtxasKernel {
+                name,
+                arch,
+                registers: 0,
+                spill_stores: 0,
+                spill_loads: 0,
+                stack_bytes: 0,
+                smem_bytes: 0,
+            });
         } else if let Some(k) = current.as_mut() {
             if l.contains("bytes stack frame") {
                 for part in l.split(',') {
@@ -142,8 +154,30 @@ ptxas info    : Compile time = 1.109 ms
     fn parses_real_ptxas_output() {
         let k = parse_ptxas_verbose(LOG);
         assert_eq!(k.len(), 2);
-        assert_eq!(k[0], PtxasKernel { name: "k2".into(), arch: "sm_89".into(), registers: 8, spill_stores: 0, spill_loads: 0, stack_bytes: 0, smem_bytes: 0 });
-        assert_eq!(k[1], PtxasKernel { name: "tile".into(), arch: "sm_90a".into(), registers: 10, spill_stores: 4, spill_loads: 8, stack_bytes: 16, smem_bytes: 4096 });
+        assert_eq!(
+            k[0],
+            PtxasKernel {
+                name: "k2".into(),
+                arch: "sm_89".into(),
+                registers: 8,
+                spill_stores: 0,
+                spill_loads: 0,
+                stack_bytes: 0,
+                smem_bytes: 0
+            }
+        );
+        assert_eq!(
+            k[1],
+            PtxasKernel {
+                name: "tile".into(),
+                arch: "sm_90a".into(),
+                registers: 10,
+                spill_stores: 4,
+                spill_loads: 8,
+                stack_bytes: 16,
+                smem_bytes: 4096
+            }
+        );
         assert!(parse_ptxas_verbose("garbage\nptxas info    : Used x registers").is_empty());
     }
 }

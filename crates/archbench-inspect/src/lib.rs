@@ -1,1 +1,35 @@
-//! CUDA binary inspection (stub; filled by the inspect/predict issue).
+//! # archbench-inspect
+//!
+//! Zero-copy, panic-free parsers for CUDA binaries and the driver's image choice:
+//!
+//! - [`elf`]: ELF64 sections and symbols; [`cubin`]: SASS architecture (both `e_flags`
+//!   layouts, `.nv.compat`), kernels with registers and shared memory;
+//! - [`fatbin`]: fatbin containers and their entries; [`decompress`]: zstd / LZ4 payloads
+//!   with bounded memory; [`ptx`]: PTX headers and entry names;
+//! - [`image`]: any file → a list of images grouped by module;
+//! - [`predict`]: which image the driver loads on a GPU, or error 209/222, and why.
+//!
+//! ```no_run
+//! use archbench_inspect::{predict_binary, Capability};
+//! let bytes = std::fs::read("kernels.fatbin").unwrap();
+//! let p = predict_binary(&bytes, "8.9".parse::<Capability>().unwrap(), None).unwrap();
+//! for m in &p.modules {
+//!     println!("{}: {}", m.module, m.verdict.summary());
+//! }
+//! ```
+
+mod bytes;
+pub mod cubin;
+pub mod decompress;
+pub mod elf;
+pub mod error;
+pub mod fatbin;
+pub mod file;
+pub mod image;
+pub mod predict;
+pub mod ptx;
+
+pub use archbench_core::{Capability, DriverVersion};
+pub use error::{Codec, InspectError, Result};
+pub use image::{read, Binary, Format, Image, ImageKind, Options};
+pub use predict::{predict_binary, predict_images, predict_variant, Prediction};

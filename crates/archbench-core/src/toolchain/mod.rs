@@ -7,6 +7,7 @@ mod discover;
 mod pins;
 mod probe;
 mod provision;
+pub mod tools;
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use crate::version::CudaVersion;
 pub use discover::{discover, find_or_install, home, installed, toolchains_dir};
 pub use pins::{pin, Pin, PINNED_NVCC, PINS};
 pub use provision::install;
+pub use tools::{cuobjdump, install_wheels};
 
 /// What a toolchain can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,39 @@
+//! Reading input files without copying them: large libraries (libcublasLt is ~750 MB) are
+//! memory-mapped, so listing touches only the headers it reads.
+
+use std::fs::File;
+use std::ops::Deref;
+use std::path::Path;
+
+/// A file's bytes: memory-mapped, or read into memory when mapping is not possible (empty
+/// files, pipes, special files).
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Owned(v) => v,
+        }
+    }
+}
+
+/// Opens `path` for inspection.
+pub fn open(path: &Path) -> std::io::Result<FileBytes> {
+    let f = File::open(path)?;
+    let meta = f.metadata()?;
+    if meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read-only and private to this process. If another process
+        // truncates the file while we read it, accesses may fault (SIGBUS); archbench inspects
+        // build outputs that are not being written, like cuobjdump does.
+        if let Ok(m) = unsafe { memmap2::Mmap::map(&f) } {
+            return Ok(FileBytes::Mapped(m));
+        }
+    }
+    std::fs::read(path).map(FileBytes::Owned)
+}

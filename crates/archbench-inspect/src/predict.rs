@@ -1,0 +1,507 @@
+//! Which image the driver loads on a GPU (cuda-facts §6), per module, with the rule that
+//! decided it — or the error the driver returns (209, 222). Where NVIDIA does not document
+//! the choice among several fitting images, the verdict carries an `ambiguity` note and its
+//! pick is labelled a best guess.
+
+use archbench_core::db;
+use archbench_core::loading::{ptx_runs_on, sass_runs_on, LoadError};
+use archbench_core::{Capability, DriverVersion, Suffix, Variant};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::image::{read, Binary, ImageKind, Options};
+
+/// An image as the predictor sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// Index in the binary's image list (or in the variant's SASS-then-PTX list).
+    pub index: usize,
+    pub kind: ImageKind,
+    pub arch: Capability,
+    /// `sm_90a` / `compute_90`.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptx_isa: Option<String>,
+    #[serde(skip)]
+    isa: Option<(u16, u16)>,
+    #[serde(skip)]
+    suffix_known: bool,
+}
+
+impl Candidate {
+    /// A candidate for a SASS or PTX image.
+    pub fn new(index: usize, kind: ImageKind, arch: Capability, isa: Option<(u16, u16)>) -> Self {
+        let name = match kind {
+            ImageKind::Ptx => arch.compute(),
+            ImageKind::Lto => format!("lto_{}", arch.dotless()),
+            _ => arch.sm(),
+        };
+        Self {
+            index,
+            kind,
+            arch,
+            name,
+            ptx_isa: isa.map(|(a, b)| format!("{a}.{b}")),
+            isa,
+            suffix_known: true,
+        }
+    }
+}
+
+/// The rule that decided a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// A cubin for exactly this capability (`sm_89` on 8.9; also `sm_90a` on 9.0).
+    SassExact,
+    /// A cubin for a lower minor of the same major (`sm_80` on 8.6).
+    SassLowerMinor,
+    /// A family cubin (`sm_100f` on 10.3).
+    SassFamily,
+    /// No cubin fits; PTX is JIT-compiled by the driver.
+    PtxJit,
+    /// Nothing fits: `CUDA_ERROR_NO_BINARY_FOR_GPU` (209).
+    NoBinaryForGpu,
+    /// Only PTX fits, and it is newer than the driver: `CUDA_ERROR_UNSUPPORTED_PTX_VERSION` (222).
+    PtxTooNewForDriver,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::SassExact => "sass-exact",
+            Rule::SassLowerMinor => "sass-lower-minor",
+            Rule::SassFamily => "sass-family",
+            Rule::PtxJit => "ptx-jit",
+            Rule::NoBinaryForGpu => "no-binary-for-gpu",
+            Rule::PtxTooNewForDriver => "ptx-too-new-for-driver",
+        }
+    }
+}
+
+/// A driver error as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorOut {
+    pub code: u32,
+    pub name: &'static str,
+}
+
+impl From<LoadError> for ErrorOut {
+    fn from(e: LoadError) -> Self {
+        Self {
+            code: e.code(),
+            name: e.name(),
+        }
+    }
+}
+
+/// What the driver does with one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// The image the driver loads, when it loads one.
+    pub image: Option<Candidate>,
+    /// The error, when it loads none.
+    pub error: Option<ErrorOut>,
+    pub rule: Rule,
+    /// Why, in words.
+    pub reason: String,
+    /// Set when several images fit and NVIDIA does not document which one wins.
+    pub ambiguity: Option<String>,
+    /// True when `image` is archbench's guess among undocumented alternatives.
+    pub best_guess: bool,
+    /// Assumptions made (no driver given, suffix not recorded, LTO-IR ignored…).
+    pub notes: Vec<String>,
+}
+
+impl Verdict {
+    /// One line: `sm_86 (sass-lower-minor)` or `error 209 CUDA_ERROR_NO_BINARY_FOR_GPU`.
+    pub fn summary(&self) -> String {
+        match (&self.image, &self.error) {
+            (Some(i), _) => format!(
+                "{}{} ({})",
+                i.name,
+                if self.best_guess { " [best guess]" } else { "" },
+                self.rule.as_str()
+            ),
+            (None, Some(e)) => format!("error {} {} ({})", e.code, e.name, self.rule.as_str()),
+            (None, None) => self.rule.as_str().to_string(),
+        }
+    }
+
+    pub fn loads(&self) -> bool {
+        self.image.is_some()
+    }
+}
+
+/// The verdict for one module (a fatbin, a cubin/PTX file, or a variant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModulePrediction {
+    /// `module 3 (fatbin at 0x1a2b)`, or the variant's name.
+    pub module: String,
+    /// The images it offers.
+    pub images: Vec<Candidate>,
+    pub verdict: Verdict,
+    /// Kernels: those of the chosen image, or of all images when nothing loads.
+    pub kernels: Vec<String>,
+}
+
+/// Predictions for one binary or variant on one GPU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prediction {
+    pub gpu: Capability,
+    pub driver: Option<String>,
+    /// Newest PTX ISA the driver can JIT, when known.
+    pub driver_max_ptx_isa: Option<String>,
+    pub modules: Vec<ModulePrediction>,
+}
+
+impl Prediction {
+    /// True when every module loads.
+    pub fn all_load(&self) -> bool {
+        self.modules.iter().all(|m| m.verdict.loads())
+    }
+}
+
+fn names(c: &[&Candidate]) -> String {
+    c.iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Specificity for breaking undocumented ties: `a`, then `f`, then plain.
+fn specificity(c: &Capability) -> u8 {
+    match c.suffix {
+        Suffix::Arch => 2,
+        Suffix::Family => 1,
+        Suffix::None => 0,
+    }
+}
+
+/// Decides what the driver does with a module offering `images` on a GPU `gpu`.
+pub fn decide(images: &[Candidate], gpu: Capability, driver: Option<DriverVersion>) -> Verdict {
+    let gpu = gpu.base();
+    let mut notes = Vec::new();
+    for c in images {
+        if c.kind == ImageKind::Sass && !c.suffix_known {
+            notes.push(format!(
+                "the file does not record whether {} is arch- or family-specific; read as plain {}",
+                c.name, c.name
+            ));
+        }
+    }
+    if images.iter().any(|c| c.kind == ImageKind::Lto) {
+        notes.push("LTO-IR images are ignored: the driver does not load them (they need nvJitLink at link time)".into());
+    }
+    let sass: Vec<&Candidate> = images
+        .iter()
+        .filter(|c| c.kind == ImageKind::Sass && sass_runs_on(c.arch, gpu))
+        .collect();
+    let has_ptx = images.iter().any(|c| c.kind == ImageKind::Ptx);
+    if !sass.is_empty() {
+        let exact: Vec<&Candidate> = sass
+            .iter()
+            .copied()
+            .filter(|c| c.arch.base() == gpu)
+            .collect();
+        let pool = if exact.is_empty() {
+            sass.clone()
+        } else {
+            exact.clone()
+        };
+        let mut best = pool[0];
+        for &c in &pool[1..] {
+            let better = if exact.is_empty() {
+                (c.arch.minor, specificity(&c.arch)) > (best.arch.minor, specificity(&best.arch))
+            } else {
+                specificity(&c.arch) > specificity(&best.arch)
+            };
+            if better {
+                best = c;
+            }
+        }
+        let rule = if !exact.is_empty() {
+            Rule::SassExact
+        } else if best.arch.suffix == Suffix::Family {
+            Rule::SassFamily
+        } else {
+            Rule::SassLowerMinor
+        };
+        let mut reason = match rule {
+            Rule::SassExact => format!("{} is built for exactly {gpu}", best.name),
+            Rule::SassFamily => format!(
+                "{} is family-specific and {gpu} is in its family",
+                best.name
+            ),
+            _ => format!(
+                "{} runs on later minors of major {} ({gpu})",
+                best.name, best.arch.major
+            ),
+        };
+        if has_ptx {
+            reason.push_str("; a compatible cubin always wins over PTX");
+        }
+        let ambiguity = (sass.len() > 1).then(|| {
+            format!(
+                "{} all fit {gpu}; NVIDIA does not document which cubin the driver picks among compatible ones. Best guess: {} ({}). Check with CU_FUNC_ATTRIBUTE_BINARY_VERSION on the GPU",
+                names(&sass),
+                best.name,
+                if exact.len() > 1 {
+                    "the most specific exact match"
+                } else if exact.len() == 1 {
+                    "the exact match"
+                } else {
+                    "the highest minor"
+                }
+            )
+        });
+        return Verdict {
+            image: Some(best.clone()),
+            error: None,
+            rule,
+            reason,
+            best_guess: ambiguity.is_some(),
+            ambiguity,
+            notes,
+        };
+    }
+    let sass_all: Vec<&Candidate> = images
+        .iter()
+        .filter(|c| c.kind == ImageKind::Sass)
+        .collect();
+    let ptx: Vec<&Candidate> = images
+        .iter()
+        .filter(|c| c.kind == ImageKind::Ptx && ptx_runs_on(c.arch, gpu))
+        .collect();
+    let ptx_all: Vec<&Candidate> = images.iter().filter(|c| c.kind == ImageKind::Ptx).collect();
+    if ptx.is_empty() {
+        let mut reason = format!("no cubin fits {gpu}");
+        if !sass_all.is_empty() {
+            reason.push_str(&format!(" (has {})", names(&sass_all)));
+        }
+        if ptx_all.is_empty() {
+            reason.push_str(" and there is no PTX to JIT-compile");
+        } else {
+            reason.push_str(&format!(
+                " and no PTX can be JIT-compiled for it (has {}: plain PTX needs a GPU ≥ its version, a/f PTX only its own GPUs)",
+                names(&ptx_all)
+            ));
+        }
+        reason.push_str(&format!(
+            "; add -gencode=arch=compute_{0},code=sm_{0} or PTX for a lower architecture",
+            gpu.dotless()
+        ));
+        return Verdict {
+            image: None,
+            error: Some(LoadError::NoBinaryForGpu.into()),
+            rule: Rule::NoBinaryForGpu,
+            reason,
+            ambiguity: None,
+            best_guess: false,
+            notes,
+        };
+    }
+    let max_isa = driver.and_then(db::driver_max_ptx_isa);
+    let usable: Vec<&Candidate> = match (driver, max_isa) {
+        (Some(_), Some((a, b))) => ptx
+            .iter()
+            .copied()
+            .filter(|c| c.isa.is_none_or(|isa| isa <= (u16::from(a), u16::from(b))))
+            .collect(),
+        (Some(d), None) => {
+            notes.push(format!(
+                "driver {d} predates every CUDA release archbench knows; its PTX ISA limit is unknown, assumed sufficient"
+            ));
+            ptx.clone()
+        }
+        (None, _) => {
+            notes.push(
+                "no --driver given: assuming the driver can JIT every PTX ISA version".into(),
+            );
+            ptx.clone()
+        }
+    };
+    if usable.is_empty() {
+        let (a, b) = max_isa.unwrap_or((0, 0));
+        let newest = ptx
+            .iter()
+            .filter_map(|c| c.ptx_isa.as_deref())
+            .max()
+            .unwrap_or("?");
+        let need = ptx
+            .iter()
+            .filter_map(|c| c.isa)
+            .min()
+            .and_then(|isa| {
+                db::RELEASES
+                    .iter()
+                    .find(|r| (u16::from(r.ptx_isa.0), u16::from(r.ptx_isa.1)) >= isa)
+            })
+            .map(|r| {
+                format!(
+                    "update the driver to ≥ {} (CUDA {})",
+                    r.min_driver_string(),
+                    r.version
+                )
+            })
+            .unwrap_or_else(|| "update the driver".into());
+        return Verdict {
+            image: None,
+            error: Some(LoadError::UnsupportedPtxVersion.into()),
+            rule: Rule::PtxTooNewForDriver,
+            reason: format!(
+                "no cubin fits {gpu}; the PTX ({}) has ISA up to {newest}, but driver {} JITs PTX ISA ≤ {a}.{b}: {need}, or add SASS for {gpu}",
+                names(&ptx),
+                driver.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            ambiguity: None,
+            best_guess: false,
+            notes,
+        };
+    }
+    let mut best = usable[0];
+    for &c in &usable[1..] {
+        if (c.arch.base(), specificity(&c.arch)) > (best.arch.base(), specificity(&best.arch)) {
+            best = c;
+        }
+    }
+    let ambiguity = (usable.len() > 1).then(|| {
+        format!(
+            "{} can all be JIT-compiled for {gpu}; NVIDIA does not document which PTX the driver picks. Best guess: {} (the highest architecture)",
+            names(&usable),
+            best.name
+        )
+    });
+    let mut reason = format!("no cubin fits {gpu}; the driver JIT-compiles {}", best.name);
+    if let Some(isa) = &best.ptx_isa {
+        reason.push_str(&format!(" (PTX ISA {isa})"));
+    }
+    if let (Some(d), Some((a, b))) = (driver, max_isa) {
+        reason.push_str(&format!(", which driver {d} supports (PTX ISA ≤ {a}.{b})"));
+    }
+    Verdict {
+        image: Some(best.clone()),
+        error: None,
+        rule: Rule::PtxJit,
+        reason,
+        best_guess: ambiguity.is_some(),
+        ambiguity,
+        notes,
+    }
+}
+
+fn prediction(
+    gpu: Capability,
+    driver: Option<DriverVersion>,
+    modules: Vec<ModulePrediction>,
+) -> Prediction {
+    Prediction {
+        gpu: gpu.base(),
+        driver: driver.map(|d| d.to_string()),
+        driver_max_ptx_isa: driver
+            .and_then(db::driver_max_ptx_isa)
+            .map(|(a, b)| format!("{a}.{b}")),
+        modules,
+    }
+}
+
+/// Predicts every module of an already read binary.
+pub fn predict_images(
+    bin: &Binary<'_>,
+    gpu: Capability,
+    driver: Option<DriverVersion>,
+) -> Prediction {
+    let mut modules = Vec::with_capacity(bin.modules);
+    for m in 0..bin.modules {
+        let imgs: Vec<(usize, &crate::image::Image<'_>)> = bin
+            .images
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.module == m)
+            .collect();
+        let cands: Vec<Candidate> = imgs
+            .iter()
+            .filter_map(|&(idx, i)| {
+                let mut c = Candidate::new(idx, i.kind, i.arch?, i.ptx_isa);
+                c.suffix_known = i.suffix_known;
+                Some(c)
+            })
+            .collect();
+        let verdict = decide(&cands, gpu, driver);
+        let mut kernels: Vec<String> = match &verdict.image {
+            Some(c) => bin
+                .images
+                .get(c.index)
+                .map(|i| i.kernels.iter().map(|k| k.name.clone()).collect())
+                .unwrap_or_default(),
+            None => imgs
+                .iter()
+                .flat_map(|(_, i)| i.kernels.iter().map(|k| k.name.clone()))
+                .collect(),
+        };
+        kernels.sort();
+        kernels.dedup();
+        let offset = imgs.first().map_or(0, |(_, i)| i.offset);
+        modules.push(ModulePrediction {
+            module: if bin.modules == 1 {
+                "module".to_string()
+            } else {
+                format!("module {m} (entry at {offset:#x})")
+            },
+            images: cands,
+            verdict,
+            kernels,
+        });
+    }
+    prediction(gpu, driver, modules)
+}
+
+/// Reads `bytes` (cubin, fatbin, PTX, host ELF) and predicts every module on `gpu`.
+pub fn predict_binary(
+    bytes: &[u8],
+    gpu: Capability,
+    driver: Option<DriverVersion>,
+) -> Result<Prediction> {
+    let bin = read(bytes, Options::default())?;
+    Ok(predict_images(&bin, gpu, driver))
+}
+
+/// The images a variant produces: SASS per `capabilities`, PTX per `ptx` with the PTX ISA
+/// of `variant.cuda` (unknown when the release is not in `db::RELEASES`).
+pub fn variant_images(v: &Variant) -> Vec<Candidate> {
+    let isa = db::release(v.cuda).map(|r| (u16::from(r.ptx_isa.0), u16::from(r.ptx_isa.1)));
+    let mut out: Vec<Candidate> = Vec::new();
+    for &c in &v.capabilities {
+        if !out.iter().any(|o| o.kind == ImageKind::Sass && o.arch == c) {
+            out.push(Candidate::new(out.len(), ImageKind::Sass, c, None));
+        }
+    }
+    for &c in &v.ptx {
+        if !out.iter().any(|o| o.kind == ImageKind::Ptx && o.arch == c) {
+            out.push(Candidate::new(out.len(), ImageKind::Ptx, c, isa));
+        }
+    }
+    out
+}
+
+/// Predicts what the driver does with the binary a variant would produce.
+pub fn predict_variant(v: &Variant, gpu: Capability, driver: Option<DriverVersion>) -> Prediction {
+    let images = variant_images(v);
+    let mut verdict = decide(&images, gpu, driver);
+    if db::release(v.cuda).is_none() && !v.ptx.is_empty() {
+        verdict.notes.push(format!(
+            "CUDA {} is not in archbench's release table: the PTX ISA of its PTX is unknown",
+            v.cuda
+        ));
+    }
+    prediction(
+        gpu,
+        driver,
+        vec![ModulePrediction {
+            module: v.name.clone(),
+            images,
+            verdict,
+            kernels: Vec::new(),
+        }],
+    )
+}

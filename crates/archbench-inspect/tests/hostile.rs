@@ -1,0 +1,169 @@
+//! Truncated, corrupted and hostile inputs give typed errors, never panics, and bounded memory.
+
+use archbench_inspect::{read, InspectError, Options};
+
+fn fatbin_header(size: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&0xBA55_ED50u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(&size.to_le_bytes());
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entry(kind: u16, ehs: u32, psize: u64, csize: u32, sm: u32, flags: u64, usize_: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&kind.to_le_bytes());
+    v.extend_from_slice(&0x0101u16.to_le_bytes());
+    v.extend_from_slice(&ehs.to_le_bytes());
+    v.extend_from_slice(&psize.to_le_bytes());
+    v.extend_from_slice(&csize.to_le_bytes());
+    v.extend_from_slice(&0u32.to_le_bytes());
+    v.extend_from_slice(&0u16.to_le_bytes());
+    v.extend_from_slice(&9u16.to_le_bytes());
+    v.extend_from_slice(&sm.to_le_bytes());
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&flags.to_le_bytes());
+    v.extend_from_slice(&0u64.to_le_bytes());
+    v.extend_from_slice(&usize_.to_le_bytes());
+    v
+}
+
+fn fatbin(entries: &[u8]) -> Vec<u8> {
+    let mut v = fatbin_header(entries.len() as u64);
+    v.extend_from_slice(entries);
+    v
+}
+
+fn err(d: &[u8]) -> InspectError {
+    read(d, Options::default()).expect_err("must be an error")
+}
+
+#[test]
+fn unknown_and_empty() {
+    assert!(matches!(err(b""), InspectError::UnknownFormat { .. }));
+    assert!(matches!(err(b"hello"), InspectError::UnknownFormat { .. }));
+}
+
+#[test]
+fn truncated_headers() {
+    assert!(matches!(
+        err(&[0x50, 0xed, 0x55, 0xba, 1]),
+        InspectError::Truncated { .. }
+    ));
+    assert!(matches!(
+        err(b"\x7fELF\x02\x01\x01"),
+        InspectError::Truncated { .. }
+    ));
+    let mut e = entry(2, 64, 0, 0, 90, 0x11, 0);
+    e.truncate(40);
+    assert!(matches!(err(&fatbin(&e)), InspectError::Truncated { .. }));
+}
+
+#[test]
+fn sizes_past_the_end() {
+    // Fatbin claims more entries than the file has.
+    assert!(matches!(
+        err(&fatbin_header(1 << 40)),
+        InspectError::OutOfBounds { .. }
+    ));
+    // Entry payload past the end, and u64 overflow.
+    for psize in [1000, u64::MAX - 10] {
+        let e = entry(2, 64, psize, 0, 90, 0x11, 0);
+        assert!(
+            matches!(err(&fatbin(&e)), InspectError::OutOfBounds { .. }),
+            "{psize}"
+        );
+    }
+    // Compressed size larger than the payload.
+    let mut e = entry(1, 64, 8, 100, 90, 0x8011, 10);
+    e.extend_from_slice(&[0; 8]);
+    assert!(matches!(err(&fatbin(&e)), InspectError::OutOfBounds { .. }));
+    // Entry header smaller than 64 bytes (would loop forever if accepted).
+    let e = entry(2, 0, 0, 0, 90, 0x11, 0);
+    assert!(matches!(err(&fatbin(&e)), InspectError::Invalid { .. }));
+}
+
+#[test]
+fn decompression_bombs_are_refused_before_allocating() {
+    // A zstd frame declaring 1 TiB.
+    let mut e = entry(1, 64, 8, 8, 90, 0x8011, 1 << 40);
+    e.extend_from_slice(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
+    assert!(matches!(err(&fatbin(&e)), InspectError::TooLarge { .. }));
+    // LZ4 payload that really expands a lot, with a small declared size: refused.
+    let big = vec![b'a'; 1 << 20];
+    let c = lz4_flex::block::compress(&big);
+    let mut e = entry(1, 64, c.len() as u64, c.len() as u32, 90, 0x2011, 1000);
+    e.extend_from_slice(&c);
+    assert!(matches!(err(&fatbin(&e)), InspectError::Decompress { .. }));
+    // Under a small limit, a genuine 1 MiB payload is refused too.
+    let mut e = entry(1, 64, c.len() as u64, c.len() as u32, 90, 0x2011, 1 << 20);
+    e.extend_from_slice(&c);
+    let small = Options {
+        limit: 4096,
+        ..Options::default()
+    };
+    assert!(matches!(
+        read(&fatbin(&e), small),
+        Err(InspectError::TooLarge { .. })
+    ));
+    // Listing does not decompress at all.
+    let list = Options {
+        decode: false,
+        ..Options::default()
+    };
+    assert_eq!(read(&fatbin(&e), list).unwrap().images.len(), 1);
+}
+
+#[test]
+fn huge_section_count() {
+    let mut elf = vec![0u8; 64];
+    elf[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x41");
+    elf[18..20].copy_from_slice(&190u16.to_le_bytes());
+    elf[40..48].copy_from_slice(&64u64.to_le_bytes()); // e_shoff
+    elf[58..60].copy_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    elf[60..62].copy_from_slice(&0xfff0u16.to_le_bytes()); // e_shnum
+    elf.extend_from_slice(&[0u8; 64]);
+    assert!(matches!(err(&elf), InspectError::HugeCount { .. }));
+    // Extended numbering: count in section 0's sh_size.
+    elf[60..62].copy_from_slice(&0u16.to_le_bytes());
+    elf[64 + 32..64 + 40].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(matches!(err(&elf), InspectError::HugeCount { .. }));
+}
+
+#[test]
+fn host_elf_without_device_code() {
+    let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    assert!(matches!(err(&exe), InspectError::NoDeviceCode));
+}
+
+#[test]
+fn every_truncation_of_a_real_fatbin_is_an_error_not_a_panic() {
+    // A fatbin with a zstd-compressed and an uncompressed payload, built from parts.
+    let ptx = b".version 9.0\n.target sm_90\n.address_size 64\n.visible .entry k()\n{ ret; }\n";
+    let c = lz4_flex::block::compress(ptx);
+    let mut e = entry(
+        1,
+        64,
+        c.len() as u64,
+        c.len() as u32,
+        90,
+        0x2011,
+        ptx.len() as u64,
+    );
+    e.extend_from_slice(&c);
+    let mut e2 = entry(1, 64, ptx.len() as u64, 0, 90, 0x11, 0);
+    e2.extend_from_slice(ptx);
+    e.extend_from_slice(&e2);
+    let full = fatbin(&e);
+    let bin = read(&full, Options::default()).unwrap();
+    assert_eq!(bin.images.len(), 2);
+    assert_eq!(bin.images[0].kernels[0].name, "k");
+    for n in 0..full.len() {
+        let _ = read(&full[..n], Options::default());
+        let mut flipped = full.clone();
+        flipped[n] ^= 0xff;
+        let _ = read(&flipped, Options::default());
+    }
+}

@@ -1,0 +1,123 @@
+/*
+ * params.h: the by-value parameter structs of every kernel entry point in the kernels/ .cu files.
+ *
+ * Plain C (<stdint.h> only), shared by the CUDA sources and Rust (bindgen generates
+ * src/suite/params.rs from this file; tests/bindgen_fresh.rs fails when it is stale).
+ *
+ * Rules: device addresses are uint64_t; sizes, pitches and counts are uint32_t unless they can
+ * exceed 2^32; every struct is laid out with NO implicit padding (explicit _pad fields, each
+ * struct's size a multiple of 8) so the bytes Rust writes are exactly what the kernel reads.
+ * Pitches are in bytes.
+ */
+#ifndef ARCHBENCH_PARAMS_H
+#define ARCHBENCH_PARAMS_H
+
+#include <stdint.h>
+
+/* cvt_color_bgr2gray: BGR u8 (pitched) -> gray u8 (pitched). */
+typedef struct CvtColorParams {
+    uint64_t src;
+    uint64_t dst;
+    uint32_t width;
+    uint32_t height;
+    uint32_t src_pitch;
+    uint32_t dst_pitch;
+} CvtColorParams;
+
+/* resize_bilinear: BGR u8 (pitched) -> BGR u8 (pitched); scale = src size / dst size. */
+typedef struct ResizeParams {
+    uint64_t src;
+    uint64_t dst;
+    uint32_t src_width;
+    uint32_t src_height;
+    uint32_t src_pitch;
+    uint32_t dst_width;
+    uint32_t dst_height;
+    uint32_t dst_pitch;
+    float scale_x;
+    float scale_y;
+} ResizeParams;
+
+/* gaussian_blur_5x5 (u8 -> u8) and sobel_3x3_dx (u8 -> i16): one-channel pitched images. */
+typedef struct FilterParams {
+    uint64_t src;
+    uint64_t dst;
+    uint32_t width;
+    uint32_t height;
+    uint32_t src_pitch;
+    uint32_t dst_pitch;
+} FilterParams;
+
+/* histogram_256 (and histogram_256_zero): one-channel u8 pitched image -> u32[256].
+ * pitch must be a multiple of 4. */
+typedef struct HistogramParams {
+    uint64_t src;
+    uint64_t hist;
+    uint32_t width;
+    uint32_t height;
+    uint32_t pitch;
+    uint32_t _pad0;
+} HistogramParams;
+
+/* add_gelu_{f32,bf16}: out[i] = gelu_tanh(a[i] + b[i]) for i < n. */
+typedef struct AddGeluParams {
+    uint64_t a;
+    uint64_t b;
+    uint64_t out;
+    uint64_t n;
+} AddGeluParams;
+
+/* softmax_{f32,bf16}: row-wise softmax of a contiguous rows x cols matrix.
+ * cols must be a multiple of 4 (f32) / 8 (bf16). */
+typedef struct SoftmaxParams {
+    uint64_t x;
+    uint64_t y;
+    uint32_t rows;
+    uint32_t cols;
+} SoftmaxParams;
+
+/* layer_norm_{f32,bf16}: y = (x - mean) / sqrt(var + eps) * gamma + beta per row
+ * (biased variance). cols must be a multiple of 4 (f32) / 8 (bf16). */
+typedef struct LayerNormParams {
+    uint64_t x;
+    uint64_t gamma;
+    uint64_t beta;
+    uint64_t y;
+    uint32_t rows;
+    uint32_t cols;
+    float eps;
+    uint32_t _pad0;
+} LayerNormParams;
+
+/* reduce_sum_partial (grid = num_partials blocks) then reduce_sum_final (one block):
+ * out[0] = sum of x[0..n). partial holds num_partials floats. */
+typedef struct ReduceSumParams {
+    uint64_t x;
+    uint64_t partial;
+    uint64_t out;
+    uint64_t n;
+    uint32_t num_partials;
+    uint32_t _pad0;
+} ReduceSumParams;
+
+/* transpose_f32: dst (cols x rows) = transpose of src (rows x cols), both contiguous. */
+typedef struct TransposeParams {
+    uint64_t src;
+    uint64_t dst;
+    uint32_t rows;
+    uint32_t cols;
+} TransposeParams;
+
+/* gemm_bf16 / sgemm_f32: C (m x n, f32) = A (m x k) * B^T, B is n x k; all row-major.
+ * m and n must be multiples of 128, k a multiple of 32. */
+typedef struct GemmParams {
+    uint64_t a;
+    uint64_t b;
+    uint64_t c;
+    uint32_t m;
+    uint32_t n;
+    uint32_t k;
+    uint32_t _pad0;
+} GemmParams;
+
+#endif /* ARCHBENCH_PARAMS_H */

@@ -1,0 +1,221 @@
+//! The markdown report (for PR comments): one summary table per GPU, then one table per
+//! comparison with a baseline. The output depends only on the inputs (no clock, no paths
+//! other than the ones given), so it can be compared byte for byte.
+
+use std::fmt::Write;
+
+use super::compare::Comparison;
+use super::format::{self, md_cell, Bound};
+use super::merge::{GpuRun, Merged};
+
+/// Render the whole report; `charts` are relative paths of chart files to link, if any.
+pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# archbench report\n");
+    let names: Vec<String> = m
+        .gpus
+        .iter()
+        .map(|g| format!("{} (sm {})", g.label, g.run.device.capability))
+        .collect();
+    let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
+    for g in &m.gpus {
+        gpu_section(&mut s, m, g);
+    }
+    for c in comparisons {
+        comparison_section(&mut s, c);
+    }
+    if !charts.is_empty() {
+        let _ = writeln!(s, "## Charts\n");
+        for c in charts {
+            let _ = writeln!(s, "- [{c}]({c})");
+        }
+        s.push('\n');
+    }
+    while s.ends_with("\n\n") {
+        s.pop();
+    }
+    s
+}
+
+fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
+    let r = &g.run;
+    let d = &r.device;
+    let _ = writeln!(s, "## {}\n", md_cell(&g.label));
+    let driver = d
+        .driver_release
+        .as_deref()
+        .map(|x| format!(" ({x})"))
+        .unwrap_or_default();
+    let mut ceilings = Vec::new();
+    if let Some(c) = r.ceilings.copy_gbps {
+        ceilings.push(format!("copy {} GB/s", format::sig3(c)));
+    }
+    if let Some(c) = r.ceilings.gemm_bf16_tflops {
+        ceilings.push(format!("bf16 GEMM {} TFLOP/s", format::sig3(c)));
+    }
+    let ceilings = if ceilings.is_empty() {
+        "not measured".to_string()
+    } else {
+        ceilings.join(", ")
+    };
+    let _ = writeln!(
+        s,
+        "Capability {} · {} SMs · driver CUDA {}.{}{driver} · nvcc {} · host `{}` · started {} · {} mode · ceilings: {ceilings}\n",
+        d.capability,
+        d.sm_count,
+        d.driver_cuda_version / 1000,
+        (d.driver_cuda_version % 1000) / 10,
+        r.toolchain.nvcc_release,
+        md_cell(&r.host.hostname),
+        r.started,
+        match r.settings.mode {
+            crate::results::schema::Mode::Cold => "cold",
+            crate::results::schema::Mode::Hot => "hot",
+        },
+    );
+    let native = g.native_variant();
+    let _ = writeln!(
+        s,
+        "| kernel | case | variant | median | throughput | % roofline | vs native | image | correctness |"
+    );
+    let _ = writeln!(s, "|---|---|---|--:|--:|--:|--:|---|---|");
+    let mut errors = Vec::new();
+    for (kernel, case) in &m.kernel_cases {
+        let native_median = g
+            .find(kernel, case, &native)
+            .and_then(|c| c.timing.as_ref())
+            .map(|t| t.median_s);
+        for v in m.variants_of(kernel, case) {
+            let Some(c) = g.find(kernel, case, v) else {
+                continue;
+            };
+            let bound = Bound::of(c);
+            let timed = c.timing.as_ref();
+            let median = timed.map_or("—".to_string(), |t| format::time(t.median_s));
+            let vals = timed.and_then(|_| bound.values(c));
+            let thr = vals.map_or("—".to_string(), |(v, _)| {
+                format!("{} {}", format::sig3(v), bound.unit())
+            });
+            let pct = vals
+                .and_then(|(_, p)| p)
+                .map_or("—".to_string(), |p| format!("{p:.1} %"));
+            let vs = match (native_median, timed) {
+                (Some(n), Some(t)) if t.median_s > 0.0 => format!("{:.2}×", n / t.median_s),
+                _ => "—".to_string(),
+            };
+            let correct = match &c.correctness {
+                Some(k) if k.passed => "passed".to_string(),
+                Some(k) => format!("**FAILED** ({} mismatches)", k.mismatches),
+                None => "—".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | `{}` | {median} | {thr} | {pct} | {vs} | {} | {correct} |",
+                md_cell(kernel),
+                md_cell(case),
+                md_cell(v),
+                format::image(c.image.as_ref()),
+            );
+            if let Some(e) = &c.error {
+                errors.push(format!("- `{kernel} / {case} / {v}`: {}", md_cell(e)));
+            }
+        }
+    }
+    s.push('\n');
+    let _ = writeln!(
+        s,
+        "vs native: speed relative to `{native}` on this GPU (above 1× = faster).\n"
+    );
+    if !errors.is_empty() {
+        let _ = writeln!(s, "Errors:\n");
+        for e in errors {
+            let _ = writeln!(s, "{e}");
+        }
+        s.push('\n');
+    }
+}
+
+fn comparison_section(s: &mut String, c: &Comparison) {
+    let _ = writeln!(s, "## {} vs baseline\n", md_cell(&c.new_device));
+    let [faster, slower, same, unsure] = c.counts();
+    let _ = writeln!(
+        s,
+        "New run {} against baseline {} on {} (sm {}): {faster} faster, {slower} slower, {same} same, {unsure} unsure.\n",
+        c.new_started, c.base_started, md_cell(&c.base_device), c.base_capability
+    );
+    if !c.same_device {
+        let _ = writeln!(
+            s,
+            "> **Different GPUs** ({} sm {} vs {} sm {}): these differences describe the hardware, not regressions.\n",
+            md_cell(&c.new_device),
+            c.new_capability,
+            md_cell(&c.base_device),
+            c.base_capability
+        );
+    }
+    let _ = writeln!(
+        s,
+        "| kernel | case | variant | baseline | new | change | 95 % CI | p | verdict | notes |"
+    );
+    let _ = writeln!(s, "|---|---|---|--:|--:|--:|---|--:|---|---|");
+    for k in &c.cases {
+        let t = |x: Option<f64>| x.map_or("—".to_string(), format::time);
+        let (change, ci, p, verdict) = match &k.timing {
+            Some(j) => (
+                format::pct(j.delta_pct()),
+                j.ci.map_or("—".to_string(), |(lo, hi)| {
+                    format!(
+                        "{} … {}",
+                        format::pct((lo - 1.0) * 100.0),
+                        format::pct((hi - 1.0) * 100.0)
+                    )
+                }),
+                j.p_value.map_or("—".to_string(), p_value),
+                format!("**{}**", j.verdict),
+            ),
+            None => ("—".into(), "—".into(), "—".into(), "—".into()),
+        };
+        let mut notes = Vec::new();
+        if k.image_changed {
+            notes.push(format!("image {} → {}", k.base_image, k.new_image));
+        }
+        if let Some(n) = k.correctness_note() {
+            notes.push(format!("correctness {n}"));
+        }
+        let _ = writeln!(
+            s,
+            "| {} | {} | `{}` | {} | {} | {change} | {ci} | {p} | {verdict} | {} |",
+            md_cell(&k.kernel),
+            md_cell(&k.case),
+            md_cell(&k.variant),
+            t(k.base_median_s),
+            t(k.new_median_s),
+            md_cell(&notes.join("; ")),
+        );
+    }
+    s.push('\n');
+    for (what, list) in [
+        ("Only in the baseline", &c.only_in_base),
+        ("Only in the new run", &c.only_in_new),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(
+                s,
+                "{what}: {}.\n",
+                list.iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+}
+
+/// `0.0001` → `<0.001`, else three decimals.
+pub fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}

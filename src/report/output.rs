@@ -1,0 +1,87 @@
+//! Writing a report directory: `report.md`, `report.html` and `charts/<id>.{svg,png}`,
+//! depending on the formats asked for. Files are written atomically.
+
+use std::path::{Path, PathBuf};
+
+use super::baseline::write_atomic;
+use super::charts;
+use super::compare::Comparison;
+use super::merge::Merged;
+use super::{html, markdown, ReportError};
+
+/// Which outputs to write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Formats {
+    pub md: bool,
+    pub html: bool,
+    pub svg: bool,
+    pub png: bool,
+}
+
+impl Formats {
+    /// Parse `md,html,svg,png` (any subset, comma-separated).
+    pub fn parse(list: &str) -> Result<Formats, ReportError> {
+        let mut f = Formats::default();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "md" | "markdown" => f.md = true,
+                "html" => f.html = true,
+                "svg" => f.svg = true,
+                "png" => f.png = true,
+                other => return Err(ReportError::UnknownFormat(other.to_string())),
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Write the report into `out`; returns the files written.
+pub fn write(
+    m: &Merged,
+    comparisons: &[Comparison],
+    out: &Path,
+    formats: Formats,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(out).map_err(|e| ReportError::io("cannot create", out, e))?;
+    let charts = charts::all(m, comparisons);
+    let mut written = Vec::new();
+    let mut links = Vec::new();
+    if formats.svg || formats.png {
+        let dir = out.join("charts");
+        std::fs::create_dir_all(&dir).map_err(|e| ReportError::io("cannot create", &dir, e))?;
+        for c in &charts {
+            if formats.svg {
+                let p = dir.join(format!("{}.svg", c.id));
+                write_atomic(&p, c.to_svg()?.as_bytes())?;
+                links.push(format!("charts/{}.svg", c.id));
+                written.push(p);
+            }
+            if formats.png {
+                let p = dir.join(format!("{}.png", c.id));
+                c.to_png(&p)?;
+                links.push(format!("charts/{}.png", c.id));
+                written.push(p);
+            }
+        }
+    }
+    let md = markdown::render(m, comparisons, &links);
+    if formats.md {
+        let p = out.join("report.md");
+        write_atomic(&p, md.as_bytes())?;
+        written.push(p);
+    }
+    if formats.html {
+        let body = markdown::render(m, comparisons, &[]);
+        let svgs = charts
+            .iter()
+            .map(|c| Ok((c.id.clone(), c.to_svg()?)))
+            .collect::<Result<Vec<_>, ReportError>>()?;
+        let p = out.join("report.html");
+        write_atomic(
+            &p,
+            html::render("archbench report", &body, &svgs).as_bytes(),
+        )?;
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -1,0 +1,100 @@
+//! `softmax`: row-wise softmax over the last dimension, f32 and bf16, one warp per row.
+
+use std::mem::offset_of;
+
+use super::super::build::{blocks, check, input, output};
+use super::super::data::{float_bytes, floats};
+use super::super::params::SoftmaxParams;
+use super::super::reference::tensor::softmax;
+use super::super::{Case, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
+use super::dname;
+
+/// f32: expf and the f32 row sum are good to ~1e-6 relative; bf16: one bf16 ulp.
+fn rule(dtype: DType) -> Rule {
+    match dtype {
+        DType::Bf16 => Rule::Close {
+            rtol: 1e-2,
+            atol: 1e-7,
+        },
+        _ => Rule::Close {
+            rtol: 1e-5,
+            atol: 1e-10,
+        },
+    }
+}
+
+pub fn spec() -> KernelSpec {
+    KernelSpec {
+        name: "softmax",
+        family: Family::Torch,
+        file: "softmax.cu",
+        description: "softmax over the last dim; one warp per row, online max/sum then a write pass; inputs U(-5, 5)",
+        dtypes: &[DType::F32, DType::Bf16],
+        rule: rule(DType::F32),
+        cases,
+    }
+}
+
+fn cases(size: Size) -> Vec<Case> {
+    let shapes: [(usize, usize); 2] = match size {
+        Size::Default => [(4096, 4096), (32768, 256)],
+        Size::Quick => [(100, 1024), (300, 256)],
+    };
+    let mut out = Vec::new();
+    for dtype in [DType::F32, DType::Bf16] {
+        for (rows, cols) in shapes {
+            out.push(case(dtype, rows, cols));
+        }
+    }
+    out
+}
+
+fn case(dtype: DType, rows: usize, cols: usize) -> Case {
+    let es = dtype.size();
+    Case {
+        label: format!("{} {rows}x{cols}", dname(dtype)),
+        dtype,
+        // Read and write every element once; max, exp, sum, subtract, scale: 5 per element.
+        bytes: (2 * rows * cols * es) as u64,
+        flops: (5 * rows * cols) as u64,
+        workload: Box::new(move || {
+            let p = SoftmaxParams {
+                x: 0,
+                y: 0,
+                rows: rows as u32,
+                cols: cols as u32,
+            };
+            let entry = if dtype == DType::Bf16 {
+                "softmax_bf16"
+            } else {
+                "softmax_f32"
+            };
+            Workload {
+                buffers: vec![
+                    input(
+                        "x",
+                        dtype,
+                        rows * cols * es,
+                        Fill::Uniform { lo: -5.0, hi: 5.0 },
+                    ),
+                    output("y", dtype, rows * cols * es),
+                ],
+                launches: vec![Launch::new(
+                    entry,
+                    [blocks(rows as u64, 8), 1, 1],
+                    [256, 1, 1],
+                    0,
+                    &p,
+                    &[
+                        (offset_of!(SoftmaxParams, x), 0),
+                        (offset_of!(SoftmaxParams, y), 1),
+                    ],
+                )],
+                checks: vec![check(1, rule(dtype))],
+                reference: Box::new(move |bufs| {
+                    vec![float_bytes(dtype, &softmax(&floats(dtype, bufs[0]), cols))]
+                }),
+            }
+        }),
+    }
+}

@@ -1,0 +1,199 @@
+//! `archbench inspect` / `archbench predict` end to end on binaries nvcc 13.0 builds from a
+//! variant's own gencode flags: listing, JSON, --extract, --expect exit codes, predictions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use archbench::core::spec::{self, SpecContext};
+use archbench::core::{flags, toolchain, CudaVersion};
+
+const SPEC: &str =
+    r#"{ cudaSupport = true; cudaCapabilities = [ "7.5" "8.9" ]; cudaForwardCompat = true; }"#;
+
+fn archbench(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A fatbin nvcc 13.0 builds with the flags `SPEC` means (sm_75, sm_89, compute_89).
+fn build_fatbin(tag: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("archbench-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("k.cu");
+    std::fs::write(
+        &src,
+        "__global__ void add(float* a, int n) { int i = threadIdx.x; if (i < n) a[i] += 1; }\n",
+    )
+    .unwrap();
+    let nvcc = toolchain::install(CudaVersion::new(13, 0)).expect("CUDA 13.0 nvcc from PyPI");
+    let ctx = SpecContext {
+        default_cuda: CudaVersion::new(13, 0),
+    };
+    let v = spec::parse(SPEC, &ctx).remove(0).variant.unwrap();
+    let out = dir.join("k.fatbin");
+    let st = Command::new(&nvcc.bin)
+        .arg("-fatbin")
+        .args(flags::gencode(&v))
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    (dir, out)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn inspect_lists_extracts_and_checks() {
+    let (dir, fb) = build_fatbin("inspect");
+    let (rc, out, err) = archbench(&["inspect", s(&fb)]);
+    assert_eq!(rc, 0, "{err}");
+    for want in ["sm_75", "sm_89", "compute_89", "zstd", "_Z3addPfi", "regs="] {
+        assert!(out.contains(want), "{want} in {out}");
+    }
+    let (rc, out, _) = archbench(&["inspect", "--json", s(&fb)]);
+    assert_eq!(rc, 0);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let images = j[0]["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3);
+    let ptx: Vec<_> = images.iter().filter(|i| i["kind"] == "ptx").collect();
+    assert_eq!(ptx.len(), 1, "{out}");
+    assert_eq!(ptx[0]["arch"], "8.9");
+    assert_eq!(ptx[0]["ptx_isa"], serde_json::json!([9, 0]));
+    // --extract writes decompressed images with predictable names that read back.
+    let x = dir.join("x");
+    let (rc, _, err) = archbench(&["inspect", "--extract", s(&x), s(&fb)]);
+    assert_eq!(rc, 0, "{err}");
+    for name in [
+        "k.fatbin.1.sm_75.cubin",
+        "k.fatbin.2.sm_89.cubin",
+        "k.fatbin.1.compute_89.ptx",
+    ] {
+        let p = x.join(name);
+        assert!(p.exists(), "{name}");
+        let (rc, out, err) = archbench(&["inspect", s(&p)]);
+        assert_eq!(rc, 0, "{name}: {err}");
+        assert!(out.contains("_Z3addPfi"), "{out}");
+    }
+    // --expect: the same spec matches; other specs and an old driver do not.
+    let (rc, out, _) = archbench(&["inspect", s(&fb), "--cuda", "13.0", "--expect", SPEC]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("OK: matches"), "{out}");
+    let (rc, out, _) = archbench(&[
+        "inspect",
+        s(&fb),
+        "--cuda",
+        "13.0",
+        "--expect",
+        "pkgsForCudaArch.sm_89",
+    ]);
+    assert_eq!(rc, 1, "{out}");
+    assert!(
+        out.contains("+ unexpected SASS sm_75") && out.contains("+ unexpected PTX compute_89"),
+        "{out}"
+    );
+    let (rc, out, _) = archbench(&[
+        "inspect",
+        s(&fb),
+        "--cuda",
+        "13.0",
+        "--expect",
+        "torch:7.5;8.9;9.0+PTX",
+    ]);
+    assert_eq!(rc, 1);
+    assert!(
+        out.contains("- missing SASS sm_90") && out.contains("- missing PTX compute_90"),
+        "{out}"
+    );
+    let (rc, out, _) = archbench(&[
+        "inspect",
+        s(&fb),
+        "--cuda",
+        "13.0",
+        "--expect",
+        SPEC,
+        "--driver",
+        "575.51.03",
+    ]);
+    assert_eq!(rc, 1);
+    assert!(out.contains("PTX ISA 9.0"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn predict_binaries_and_specs() {
+    let (dir, fb) = build_fatbin("predict");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "8.9", s(&fb)]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(
+        out.contains("sm_89 (sass-exact)") && out.contains("_Z3addPfi"),
+        "{out}"
+    );
+    let (rc, out, _) = archbench(&["predict", "--gpu", "12.0", "--driver", "580.65.06", s(&fb)]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("compute_89 (ptx-jit)"), "{out}");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "12.0", "--driver", "12.9", s(&fb)]);
+    assert_eq!(rc, 1);
+    assert!(out.contains("222"), "{out}");
+    // sm_89 does not run on 8.6 and compute_89 PTX cannot JIT down to it.
+    let (rc, out, _) = archbench(&["predict", "--gpu", "8.6", "--json", s(&fb)]);
+    assert_eq!(rc, 1);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = &j[0]["modules"][0]["verdict"];
+    assert_eq!(v["rule"], "no-binary-for-gpu", "{out}");
+    assert_eq!(v["error"]["code"], 209, "{out}");
+    // Specs: nothing fits 9.0 for sm_89 without PTX.
+    let (rc, out, _) = archbench(&[
+        "predict",
+        "--gpu",
+        "9.0",
+        "--cuda",
+        "13.0",
+        "pkgsForCudaArch.sm_89",
+    ]);
+    assert_eq!(rc, 1);
+    assert!(out.contains("209"), "{out}");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "8.9", "--cuda", "13.0", "torch:8.0;8.6"]);
+    assert_eq!(rc, 0);
+    assert!(
+        out.contains("ambiguity") && out.contains("best guess"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_and_usage() {
+    let (rc, _, err) = archbench(&["inspect", "/nonexistent/x.cubin"]);
+    assert_eq!(rc, 1);
+    assert!(err.contains("cannot read"), "{err}");
+    let junk = std::env::temp_dir().join(format!("archbench-junk-{}", std::process::id()));
+    std::fs::write(&junk, b"not a cuda binary").unwrap();
+    let (rc, _, err) = archbench(&["inspect", s(&junk)]);
+    assert_eq!(rc, 1);
+    assert!(
+        err.contains("not a CUDA binary") && err.contains("help:"),
+        "{err}"
+    );
+    let (rc, _, _) = archbench(&["predict", "--gpu", "8.9", s(&junk)]);
+    assert_eq!(rc, 1);
+    let _ = std::fs::remove_file(&junk);
+    let (rc, _, _) = archbench(&["predict", "pkgsCuda"]);
+    assert_eq!(rc, 2, "missing --gpu is a usage error");
+    let (rc, _, _) = archbench(&["inspect"]);
+    assert_eq!(rc, 2);
+    let (rc, _, err) = archbench(&["predict", "--gpu", "8.9", "not-a-spec-or-file"]);
+    assert_eq!(rc, 1, "{err}");
+}
