@@ -103,6 +103,18 @@ impl Plan {
                 predicted,
                 loads,
             });
+            // Each image on its own, where the driver could choose among several.
+            if let Some(gpu) = opts.gpu {
+                for image in forced_images(v, gpu) {
+                    variants.push(PlanVariant {
+                        name: format!("{}{FORCED_SEP}{image}", v.name),
+                        gencode: v.gencode.clone(),
+                        capabilities: v.capabilities.clone(),
+                        predicted: Some(format!("{image} (forced)")),
+                        loads: Some(true),
+                    });
+                }
+            }
         }
         let res: Vec<Regex> = opts
             .kernels
@@ -191,6 +203,37 @@ impl Plan {
     }
 }
 
+/// Separates a variant from a forced image in task names: `pkgsCuda@sm_86`.
+pub const FORCED_SEP: char = '@';
+
+/// The images of a variant that can run on `gpu` by the loading rules, when there are two
+/// or more (so the driver's choice hides the others): `sm_80`, `sm_86`, `compute_80`, …
+pub fn forced_images(v: &archbench_core::manifest::VariantBuild, gpu: Capability) -> Vec<String> {
+    use archbench_core::loading::{ptx_runs_on, sass_runs_on};
+    let parse = |l: &[String]| {
+        l.iter()
+            .filter_map(|c| c.parse::<Capability>().ok())
+            .collect::<Vec<_>>()
+    };
+    let mut out: Vec<String> = parse(&v.capabilities)
+        .into_iter()
+        .filter(|c| sass_runs_on(*c, gpu))
+        .map(|c| c.sm())
+        .collect();
+    out.extend(
+        parse(&v.ptx)
+            .into_iter()
+            .filter(|c| ptx_runs_on(*c, gpu))
+            .map(|c| c.compute()),
+    );
+    out.dedup();
+    if out.len() >= 2 {
+        out
+    } else {
+        Vec::new()
+    }
+}
+
 /// Rebuilds the variant a manifest entry was compiled from (its name is its spec, or a file
 /// entry; capabilities and PTX are authoritative from the manifest).
 fn variant_of(
@@ -225,6 +268,28 @@ fn shuffle<T>(v: &mut [T], seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forced_images_only_when_the_driver_has_a_choice() {
+        let v = |caps: &[&str], ptx: &[&str]| archbench_core::manifest::VariantBuild {
+            name: "v".into(),
+            cuda_requested: "13.0".into(),
+            capabilities: caps.iter().map(|s| s.to_string()).collect(),
+            ptx: ptx.iter().map(|s| s.to_string()).collect(),
+            forward_compat: !ptx.is_empty(),
+            gencode: Vec::new(),
+            files: Vec::new(),
+        };
+        let gpu: Capability = "8.9".parse().unwrap();
+        let all = v(&["7.5", "8.0", "8.6", "8.9", "9.0", "12.1"], &["12.1"]);
+        assert_eq!(forced_images(&all, gpu), ["sm_80", "sm_86", "sm_89"]);
+        assert!(forced_images(&v(&["8.9"], &[]), gpu).is_empty());
+        assert_eq!(
+            forced_images(&v(&["8.9"], &["8.0"]), gpu),
+            ["sm_89", "compute_80"]
+        );
+        assert!(forced_images(&v(&["9.0a"], &["9.0a"]), "9.0".parse().unwrap()).len() == 2);
+    }
 
     #[test]
     fn shuffle_is_a_seeded_permutation() {

@@ -102,14 +102,23 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
         .find(|k| k.name == c.kernel)
         .ok_or_else(|| format!("no kernel `{}` in the suite", c.kernel))?;
     let manifest = embedded::manifest().map_err(|e| e.to_string())?;
+    // `pkgsCuda@sm_86`: one image of the variant, loaded on its own.
+    let (base_name, forced) = match c.variant.split_once(super::plan::FORCED_SEP) {
+        Some((b, i)) => (b, Some(i)),
+        None => (c.variant, None),
+    };
     let vb = manifest
         .variants
         .iter()
-        .find(|v| v.name == c.variant)
-        .ok_or_else(|| format!("variant `{}` is not embedded", c.variant))?;
-    let image = embedded::images_of(c.variant)
+        .find(|v| v.name == base_name)
+        .ok_or_else(|| format!("variant `{base_name}` is not embedded"))?;
+    let image = embedded::images_of(base_name)
         .find(|i| i.file == spec.file)
-        .ok_or_else(|| format!("no embedded image of `{}` for `{}`", spec.file, c.variant))?;
+        .ok_or_else(|| format!("no embedded image of `{}` for `{base_name}`", spec.file))?;
+    let bytes: std::borrow::Cow<'static, [u8]> = match forced {
+        None => std::borrow::Cow::Borrowed(image.fatbin),
+        Some(arch) => std::borrow::Cow::Owned(extract_image(image.fatbin, arch)?),
+    };
     let sass: Vec<archbench_core::Capability> = vb
         .capabilities
         .iter()
@@ -119,7 +128,7 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
     let cases = (spec.cases)(size);
 
     let t0 = Instant::now();
-    let module = Module::load(image.fatbin);
+    let module = Module::load(&bytes);
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
     let base = |label: &str, bytes: u64, flops: u64| CaseResult {
         variant: c.variant.to_string(),
@@ -167,7 +176,11 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
             let mut p = Prepared::new(&w, &module, seed)?;
             if let Some(f) = p.first_function() {
                 let (bin, ptx) = f.versions()?;
-                let kind = image_kind(bin, &sass);
+                let kind = match forced {
+                    Some(a) if a.starts_with("compute_") => "ptx-jit",
+                    Some(_) => "sass",
+                    None => image_kind(bin, &sass),
+                };
                 r.image = Some(LoadedImage {
                     binary_version: bin,
                     ptx_version: ptx,
@@ -243,6 +256,25 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
         emit(Message::Case(Box::new(r)));
     }
     Ok(())
+}
+
+/// The decompressed bytes of one image (`sm_86`, `compute_80`) of an embedded fatbin.
+fn extract_image(fatbin: &[u8], arch: &str) -> Result<Vec<u8>, String> {
+    let opts = archbench_inspect::Options {
+        decode: true,
+        keep_data: true,
+        ..Default::default()
+    };
+    let bin = archbench_inspect::read(fatbin, opts)
+        .map_err(|e| format!("reading the embedded fatbin: {e}"))?;
+    let img = bin
+        .images
+        .into_iter()
+        .find(|i| i.arch_name() == arch)
+        .ok_or_else(|| format!("the embedded fatbin has no `{arch}` image"))?;
+    img.data
+        .map(|d| d.into_owned())
+        .ok_or_else(|| format!("`{arch}` image has no data"))
 }
 
 /// Whether the predictor's summary names the image that ran: `sm_XX` for SASS, `compute_`
