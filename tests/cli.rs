@@ -164,7 +164,9 @@ fn a_closed_pipe_is_not_a_panic() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     // The reader is dropped here: the rest of the table goes to a closed pipe.
     let out = child.wait_with_output().unwrap();
     assert!(first.starts_with("pkgsCuda: valid"), "{first}");

@@ -87,10 +87,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         out: a.out,
     })? {
         Outcome::NoGpu { reason, plan } => {
-            if let Some(p) = plan {
-                print!("{}", p.render());
+            match plan {
+                Ok(p) => {
+                    print!("{}", p.render());
+                    eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU; the plan above is what it would do (`--gpu X.Y` adds predictions).");
+                }
+                Err(why) => eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU, and it could not plan a run either: {why}"),
             }
-            eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU; the plan above is what it would do (`--gpu X.Y` adds predictions).");
             Ok(ExitCode::from(3))
         }
         Outcome::Done {

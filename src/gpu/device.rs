@@ -80,7 +80,10 @@ impl Gpu {
         // A driver without a usable GPU reports NO_DEVICE from cuInit.
         result::init().map_err(|e| match e.0 {
             sys::CUresult::CUDA_ERROR_NO_DEVICE => GpuError::NoDevice { ordinal, count: 0 },
-            _ => GpuError::Driver { what: "initialising the CUDA driver", source: e },
+            _ => GpuError::Driver {
+                what: "initialising the CUDA driver",
+                source: e,
+            },
         })?;
         let count = result::device::get_count().map_err(GpuError::driver("counting devices"))?;
         if ordinal >= count.max(0) as usize {

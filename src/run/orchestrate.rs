@@ -33,7 +33,10 @@ pub struct RunOptions {
 /// How a run ended.
 pub enum Outcome {
     /// No GPU: the plan was printed; exit 3.
-    NoGpu { reason: String, plan: Option<Plan> },
+    NoGpu {
+        reason: String,
+        plan: Result<Plan, String>,
+    },
     Done {
         path: PathBuf,
         run: Box<RunFile>,
@@ -49,7 +52,7 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
         Err(e) => return Err(e.into()),
     };
     let Some(info) = info else {
-        let plan = Plan::new(&manifest, &opts.plan).ok();
+        let plan = Plan::new(&manifest, &opts.plan).map_err(|e| e.to_string());
         return Ok(Outcome::NoGpu { reason, plan });
     };
     let mut popts = opts.plan.clone();
