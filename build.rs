@@ -72,6 +72,8 @@ fn build(out_dir: &Path) -> Result<(), String> {
             tc.bin.display()
         ));
     }
+    // A different nvcc (same path upgraded, or another one found) must re-embed.
+    println!("cargo:rerun-if-changed={}", tc.bin.display());
     let variants = variants(&tc)?;
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
@@ -167,6 +169,7 @@ fn build(out_dir: &Path) -> Result<(), String> {
         .map(|v| VariantBuild {
             name: v.name.clone(),
             cuda_requested: v.cuda.to_string(),
+            cuda_built: tc.version.to_string(),
             capabilities: v.capabilities.iter().map(|c| c.to_string()).collect(),
             ptx: v.ptx.iter().map(|c| c.to_string()).collect(),
             forward_compat: v.forward_compat,
@@ -246,6 +249,10 @@ fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
             v
         }
     };
+    // Specs read from files (`.nix`, `.toml`, `.json`) re-embed when the file changes.
+    for s in specs.iter().filter(|s| Path::new(s.as_str()).is_file()) {
+        println!("cargo:rerun-if-changed={s}");
+    }
     let opts = ValidateOptions::default();
     let mut out: Vec<Variant> = Vec::new();
     let mut errors = String::new();
@@ -368,7 +375,10 @@ fn compile(
             },
         ));
     }
-    let tmp = cache.join(format!("{key}.{}.tmp", std::process::id()));
+    // Unique per job: two variants with identical flags share a key and may compile at once.
+    static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = cache.join(format!("{key}.{}-{n}.tmp", std::process::id()));
     let t0 = Instant::now();
     let out = Command::new(&tc.bin)
         .args(base_flags)

@@ -59,7 +59,7 @@ fn loaded_images_match_predictions() {
     for v in &m.variants {
         let variant = archbench::core::Variant {
             name: v.name.clone(),
-            cuda: v.cuda_requested.parse().unwrap(),
+            cuda: v.cuda_built.parse().unwrap(),
             capabilities: v.capabilities.iter().map(|c| c.parse().unwrap()).collect(),
             forward_compat: v.forward_compat,
             ptx: v.ptx.iter().map(|c| c.parse().unwrap()).collect(),

@@ -78,12 +78,14 @@ impl Gpu {
             return Err(GpuError::NoDriver);
         }
         // A driver without a usable GPU reports NO_DEVICE from cuInit.
-        result::init().map_err(|e| match e.0 {
-            sys::CUresult::CUDA_ERROR_NO_DEVICE => GpuError::NoDevice { ordinal, count: 0 },
-            _ => GpuError::Driver {
-                what: "initialising the CUDA driver",
-                source: e,
-            },
+        result::init().map_err(|e| {
+            use sys::CUresult as R;
+            match e.0 {
+                R::CUDA_ERROR_NO_DEVICE => GpuError::NoDevice { ordinal, count: 0 },
+                R::CUDA_ERROR_STUB_LIBRARY => GpuError::DriverUnusable("libcuda.so is the toolkit's stub library (remove lib64/stubs from LD_LIBRARY_PATH)".into()),
+                R::CUDA_ERROR_SYSTEM_DRIVER_MISMATCH | R::CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE | R::CUDA_ERROR_SYSTEM_NOT_READY | R::CUDA_ERROR_UNKNOWN => GpuError::DriverUnusable(format!("cuInit failed with {e:?}")),
+                _ => GpuError::Driver { what: "initialising the CUDA driver", source: e },
+            }
         })?;
         let count = result::device::get_count().map_err(GpuError::driver("counting devices"))?;
         if ordinal >= count.max(0) as usize {

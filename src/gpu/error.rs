@@ -9,6 +9,8 @@ pub enum GpuError {
     NoDriver,
     #[error("no CUDA device {ordinal} (the driver reports {count})")]
     NoDevice { ordinal: usize, count: i32 },
+    #[error("the CUDA driver is present but unusable: {0}")]
+    DriverUnusable(String),
     #[error("the module has no image for this GPU (CUDA_ERROR_NO_BINARY_FOR_GPU, 209)")]
     NoBinaryForGpu,
     #[error("the module's PTX is newer than this driver can JIT (CUDA_ERROR_UNSUPPORTED_PTX_VERSION, 222)")]

@@ -4,8 +4,8 @@
 //! work starts only when the host releases it, hiding launch latency from event timings).
 
 /// `archbench_clock_probe(struct { u64 out; u64 spin_ns; })`: writes `[cycles, ns]`.
-/// `archbench_block(struct { u64 flag; u64 timeout_ns; })`: returns when `*flag != 0` or
-/// after `timeout_ns`.
+/// `archbench_block(struct { u64 flag; u64 timeout_ns; })`: returns when `flag[0] != 0`, or
+/// after `timeout_ns`, writing `flag[1] = 1` so the host knows the release came too late.
 pub const HELPERS_PTX: &str = r#".version 7.8
 .target sm_75
 .address_size 64
@@ -48,6 +48,8 @@ $L_wait:
     sub.u64 %rd5, %rd4, %rd3;
     setp.lt.u64 %p2, %rd5, %rd2;
     @%p2 bra $L_wait;
+    mov.u32 %r1, 1;
+    st.volatile.global.u32 [%rd1+4], %r1;
 $L_done:
     ret;
 }

@@ -40,15 +40,43 @@ impl EventPair {
 
     /// Waits for the end event and returns the elapsed GPU time in seconds.
     pub fn elapsed_s(&self) -> Result<f64, GpuError> {
-        // SAFETY: both events were recorded.
+        let f = elapsed_fn().ok_or_else(|| {
+            GpuError::Invalid(
+                "the driver exports neither cuEventElapsedTime_v2 nor cuEventElapsedTime".into(),
+            )
+        })?;
+        let mut ms = 0f32;
+        // SAFETY: both events were recorded; `f` is the driver's own entry point.
         unsafe {
             result::event::synchronize(self.end)
                 .map_err(GpuError::driver("waiting for an event"))?;
-            result::event::elapsed(self.start, self.end)
-                .map(|ms| f64::from(ms) / 1e3)
-                .map_err(GpuError::driver("reading event time"))
+            f(&mut ms, self.start, self.end)
+                .result()
+                .map_err(GpuError::driver("reading event time"))?;
         }
+        Ok(f64::from(ms) / 1e3)
     }
+}
+
+type ElapsedFn = unsafe extern "C" fn(*mut f32, sys::CUevent, sys::CUevent) -> sys::CUresult;
+
+/// `cuEventElapsedTime_v2` exists only in drivers ≥ R570 (CUDA 12.8), and cudarc built for
+/// CUDA 13 panics when a symbol is missing; so look it up here and fall back to the
+/// original entry point, which every driver exports.
+fn elapsed_fn() -> Option<ElapsedFn> {
+    static F: std::sync::OnceLock<Option<ElapsedFn>> = std::sync::OnceLock::new();
+    *F.get_or_init(|| {
+        // SAFETY: only called after `Gpu::open` found libcuda; the symbols have this signature.
+        unsafe {
+            let lib = sys::culib();
+            [
+                &b"cuEventElapsedTime_v2\0"[..],
+                &b"cuEventElapsedTime\0"[..],
+            ]
+            .into_iter()
+            .find_map(|name| lib.get::<ElapsedFn>(name).ok().map(|s| *s))
+        }
+    })
 }
 
 impl Drop for EventPair {
@@ -142,7 +170,7 @@ impl BlockingKernel {
         let module = Module::load(HELPERS_PTX.as_bytes())?;
         let func = module.function("archbench_block")?;
         // SAFETY: pinned, device-mapped host memory for one u32.
-        let host_flag = unsafe { result::malloc_host(4, sys::CU_MEMHOSTALLOC_DEVICEMAP) }
+        let host_flag = unsafe { result::malloc_host(8, sys::CU_MEMHOSTALLOC_DEVICEMAP) }
             .map_err(GpuError::driver("allocating the host flag"))?;
         let mut dev_flag: sys::CUdeviceptr = 0;
         // SAFETY: host_flag was allocated with DEVICEMAP.
@@ -160,8 +188,11 @@ impl BlockingKernel {
     /// Queues the blocking kernel (flag cleared first). Work queued after it waits for
     /// [`release`](Self::release) or a 2 s timeout.
     pub fn block(&self, stream: super::Stream) -> Result<(), GpuError> {
-        // SAFETY: a live pinned u32.
-        unsafe { std::ptr::write_volatile(self.host_flag.cast::<u32>(), 0) };
+        // SAFETY: two live pinned u32s: [release, timed out].
+        unsafe {
+            std::ptr::write_volatile(self.host_flag.cast::<u32>(), 0);
+            std::ptr::write_volatile(self.host_flag.cast::<u32>().add(1), 0);
+        }
         let mut p = [0u8; 16];
         p[..8].copy_from_slice(&self.dev_flag.to_le_bytes());
         p[8..].copy_from_slice(&2_000_000_000u64.to_le_bytes());
@@ -170,6 +201,13 @@ impl BlockingKernel {
             self.func
                 .launch("archbench_block", [1, 1, 1], [1, 1, 1], 0, stream, &mut p)
         }
+    }
+
+    /// Whether the last blocking kernel gave up waiting (its timing then includes launch
+    /// latency, and the sample must not be kept). Read after the work behind it finished.
+    pub fn timed_out(&self) -> bool {
+        // SAFETY: a live pinned u32 the kernel writes before it returns.
+        unsafe { std::ptr::read_volatile(self.host_flag.cast::<u32>().add(1)) != 0 }
     }
 
     pub fn release(&self) {

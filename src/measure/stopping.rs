@@ -63,8 +63,15 @@ pub fn noise(samples: &[f64]) -> f64 {
 }
 
 impl StopRule {
-    /// Decides after each sample. `wall_s` is the wall time spent on this case so far.
+    /// Decides after each sample of one launch each. `wall_s` is the wall time spent on this
+    /// case so far.
     pub fn decide(&self, samples: &[f64], wall_s: f64) -> Decision {
+        self.decide_batched(samples, samples.iter().sum(), wall_s)
+    }
+
+    /// Decides when each sample is the per-launch time of a batch: `gpu_time_s` is the GPU
+    /// time really spent (samples × launches per sample), which the minimum time counts.
+    pub fn decide_batched(&self, samples: &[f64], gpu_time_s: f64, wall_s: f64) -> Decision {
         let n = samples.len();
         if wall_s >= self.timeout_s {
             return Decision::Stop(StopReason::Timeout);
@@ -72,8 +79,7 @@ impl StopRule {
         if n >= self.max_samples as usize {
             return Decision::Stop(StopReason::MaxSamples);
         }
-        let gpu_time: f64 = samples.iter().sum();
-        if n < self.min_samples as usize || gpu_time < self.min_time_s {
+        if n < self.min_samples as usize || gpu_time_s < self.min_time_s {
             return Decision::Continue;
         }
         let now = noise(samples);
@@ -135,6 +141,24 @@ mod tests {
             r.decide(&noisy[..20], 1.0),
             Decision::Stop(StopReason::MaxSamples)
         );
+    }
+
+    #[test]
+    fn batched_samples_count_the_whole_batch() {
+        let r = StopRule::default();
+        // 5 µs launches in batches of 200: 10 samples are 10 ms of GPU time, 100 are 0.1 s,
+        // 500 are 0.5 s.
+        let s = vec![5e-6; 500];
+        assert_eq!(
+            r.decide_batched(&s[..100], 100.0 * 200.0 * 5e-6, 0.2),
+            Decision::Continue
+        );
+        assert_eq!(
+            r.decide_batched(&s, 500.0 * 200.0 * 5e-6, 1.0),
+            Decision::Stop(StopReason::Noise)
+        );
+        // Counted per launch, the same samples would look like 2.5 ms and never stop.
+        assert_eq!(r.decide(&s, 1.0), Decision::Continue);
     }
 
     #[test]

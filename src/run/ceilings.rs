@@ -63,6 +63,7 @@ fn gemm_tflops(stream: crate::gpu::Stream) -> Result<f64, String> {
     for buf in [&a, &b] {
         buf.fill_byte(0x3c).map_err(e)?;
     }
+    let ev = EventPair::new().map_err(e)?;
     let mut handle: cublas::cublasHandle_t = std::ptr::null_mut();
     // SAFETY: creating a handle in the current context.
     let st = unsafe { cublas::cublasCreate_v2(&mut handle) };
@@ -98,7 +99,6 @@ fn gemm_tflops(stream: crate::gpu::Stream) -> Result<f64, String> {
             )
         }
     };
-    let ev = EventPair::new().map_err(e)?;
     let mut times = Vec::new();
     let mut status = Ok(());
     for i in 0..12 {

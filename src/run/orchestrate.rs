@@ -48,7 +48,9 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
     let manifest = crate::embedded::manifest()?;
     let (info, reason) = match Gpu::open(opts.device) {
         Ok(g) => (Some(g.info.clone()), String::new()),
-        Err(e @ (GpuError::NoDriver | GpuError::NoDevice { .. })) => (None, e.to_string()),
+        Err(e @ (GpuError::NoDriver | GpuError::NoDevice { .. } | GpuError::DriverUnusable(_))) => {
+            (None, e.to_string())
+        }
         Err(e) => return Err(e.into()),
     };
     let Some(info) = info else {
@@ -157,8 +159,15 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
             Ok(())
         });
         if let Err(e) = result {
-            if !got_case {
-                failures += 1;
+            // The worker died or gave up: record it (after any cases it did report), so the
+            // missing cases are visible and the run fails.
+            failures += 1;
+            let e = if got_case {
+                format!("the worker stopped after reporting some cases: {e}")
+            } else {
+                e.to_string()
+            };
+            {
                 writer.push(CaseResult {
                     variant: t.variant.clone(),
                     variant_flags: pv.map(|v| v.gencode.clone()).unwrap_or_default(),
@@ -173,7 +182,7 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
                     timing: None,
                     throughput: None,
                     load_ms: None,
-                    error: Some(e.to_string()),
+                    error: Some(e),
                 })?;
             }
         }
@@ -221,20 +230,32 @@ fn spawn_streaming(
             source: e,
         })?;
     let mut fatal = None;
-    if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines() {
-            let line = line.map_err(|e| RunError::Io {
-                path: exe.clone(),
-                source: e,
-            })?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            match decode(&line)? {
-                Message::Fatal { error } => fatal = Some(error),
-                m => on(m)?,
+    // Read everything the worker says; on any error here, stop the worker before returning
+    // so two processes never time kernels at once.
+    let read: Result<(), RunError> = (|| {
+        if let Some(out) = child.stdout.take() {
+            for line in BufReader::new(out).lines() {
+                let line = line.map_err(|e| RunError::Io {
+                    path: exe.clone(),
+                    source: e,
+                })?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match decode(&line) {
+                    Ok(Message::Fatal { error }) => fatal = Some(error),
+                    Ok(m) => on(m)?,
+                    // A library printing to stdout is not a reason to lose the task.
+                    Err(e) => eprintln!("warning: {e}"),
+                }
             }
         }
+        Ok(())
+    })();
+    if let Err(e) = read {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
     }
     let status = child.wait().map_err(|e| RunError::Io {
         path: exe.clone(),

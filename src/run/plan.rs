@@ -248,7 +248,8 @@ fn variant_of(
     let ptx = v.ptx.iter().filter_map(|c| c.parse().ok()).collect();
     archbench_core::Variant {
         name: v.name.clone(),
-        cuda: v.cuda_requested.parse().unwrap_or(ctx.default_cuda),
+        // Predict from what was built: its PTX carries the building nvcc's ISA.
+        cuda: v.cuda_built.parse().unwrap_or(ctx.default_cuda),
         capabilities: caps,
         forward_compat: v.forward_compat,
         ptx,
@@ -274,6 +275,7 @@ mod tests {
         let v = |caps: &[&str], ptx: &[&str]| archbench_core::manifest::VariantBuild {
             name: "v".into(),
             cuda_requested: "13.0".into(),
+            cuda_built: "13.0".into(),
             capabilities: caps.iter().map(|s| s.to_string()).collect(),
             ptx: ptx.iter().map(|s| s.to_string()).collect(),
             forward_compat: !ptx.is_empty(),

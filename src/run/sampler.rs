@@ -27,13 +27,19 @@ pub fn sample<E>(
     let start = Instant::now();
     let mut guard = ThrottleGuard::new(default_clock_mhz);
     let mut kept: Vec<f64> = Vec::new();
+    let mut gpu_time = 0.0;
     let reason = loop {
         let s = take()?;
         match guard.judge(s.clock_mhz) {
-            Verdict::Keep => kept.push(s.seconds),
+            Verdict::Keep => {
+                kept.push(s.seconds);
+                gpu_time += s.seconds * f64::from(launches_per_sample.max(1));
+            }
             Verdict::DiscardAndPause => pause(),
         }
-        if let Decision::Stop(r) = rule.decide(&kept, start.elapsed().as_secs_f64()) {
+        if let Decision::Stop(r) =
+            rule.decide_batched(&kept, gpu_time, start.elapsed().as_secs_f64())
+        {
             break r;
         }
     };
@@ -92,6 +98,30 @@ mod tests {
         assert_eq!(t.samples_s.len(), 10);
         assert_eq!(t.median_s, 1e-3, "throttled 5 ms samples were dropped");
         assert_eq!(t.stop_reason, "noise");
+    }
+
+    #[test]
+    fn batches_reach_the_minimum_time() {
+        // 10 µs launches, 100 per sample: each sample is 1 ms of GPU time, so ~500 samples
+        // reach 0.5 s (not 50 000).
+        let mut n = 0;
+        let t = sample::<()>(
+            &StopRule::default(),
+            1000.0,
+            100,
+            || {
+                n += 1;
+                Ok(Sample {
+                    seconds: 1e-5,
+                    clock_mhz: 1000.0,
+                })
+            },
+            || {},
+        )
+        .unwrap();
+        assert_eq!(t.stop_reason, "noise");
+        assert_eq!(t.samples_s.len(), 500);
+        assert_eq!(t.launches_per_sample, 100);
     }
 
     #[test]

@@ -215,14 +215,26 @@ fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), Strin
                     if let Some(f) = flusher.as_mut() {
                         f.flush(stream)?;
                     }
-                    blocker.block(stream)?;
+                    // Cold: one launch behind the blocking kernel, so the events exclude
+                    // launch latency. Hot: a ≥ 1 ms batch makes latency negligible, and
+                    // queueing thousands of launches behind a blocker could fill the
+                    // driver's launch queue and deadlock, so no blocker.
+                    let blocking = c.mode == Mode::Cold;
+                    if blocking {
+                        blocker.block(stream)?;
+                    }
                     events.record_start(stream)?;
                     for _ in 0..batch {
                         p.launch(stream)?;
                     }
                     events.record_end(stream)?;
-                    blocker.release();
+                    if blocking {
+                        blocker.release();
+                    }
                     let secs = events.elapsed_s()? / f64::from(batch);
+                    if blocking && blocker.timed_out() {
+                        return Err(GpuError::Invalid("the blocking kernel timed out (2 s) before the host released it: the sample would include launch latency".into()));
+                    }
                     let clock = probe.read_mhz(stream)?;
                     Ok(Sample {
                         seconds: secs,

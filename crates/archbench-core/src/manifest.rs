@@ -34,6 +34,8 @@ pub struct VariantBuild {
     pub name: String,
     /// The CUDA version the variant asked for.
     pub cuda_requested: String,
+    /// The CUDA version of the nvcc that built it (its PTX has that release's ISA).
+    pub cuda_built: String,
     pub capabilities: Vec<String>,
     pub ptx: Vec<String>,
     pub forward_compat: bool,

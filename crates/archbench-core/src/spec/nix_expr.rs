@@ -35,7 +35,11 @@ impl Value {
 
 /// Parses `text` as one Nix value (normally an attribute set).
 pub fn parse(text: &str) -> Result<Spanned, ParseError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let v = p.value()?;
     p.skip_ws()?;
     if p.pos < text.len() {
@@ -44,9 +48,14 @@ pub fn parse(text: &str) -> Result<Spanned, ParseError> {
     Ok(v)
 }
 
+/// Deepest nesting of lists and attribute sets accepted (a config needs 3; the limit keeps
+/// hostile input from overflowing the stack).
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -103,8 +112,21 @@ impl<'a> Parser<'a> {
         self.skip_ws()?;
         let offset = self.pos;
         let value = match self.peek() {
-            Some(b'{') => self.attrs()?,
-            Some(b'[') => self.list()?,
+            Some(b'{' | b'[') if self.depth >= MAX_DEPTH => {
+                return Err(self.err(format!("nested deeper than {MAX_DEPTH} levels")));
+            }
+            Some(b'{') => {
+                self.depth += 1;
+                let v = self.attrs();
+                self.depth -= 1;
+                v?
+            }
+            Some(b'[') => {
+                self.depth += 1;
+                let v = self.list();
+                self.depth -= 1;
+                v?
+            }
             Some(b'"') => Value::Str(self.string()?),
             Some(b'-' | b'0'..=b'9') => self.int()?,
             Some(c) if is_ident_start(c) => {
@@ -337,5 +359,9 @@ mod tests {
             .contains("already"));
         assert!(parse("{ } x").is_err());
         assert!(parse("/* x").is_err());
+        let deep = format!("{{a={}", "[".repeat(200_000));
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{e:?}");
+        assert!(parse(&format!("{{a={}{};}}", "[".repeat(60), "]".repeat(60))).is_ok());
     }
 }
