@@ -6,6 +6,7 @@ mod gaussian_blur;
 mod histogram;
 mod resize;
 mod sobel;
+mod stencil;
 
 use super::reference::image::Image;
 use super::{KernelSpec, Size};

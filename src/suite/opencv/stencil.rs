@@ -1,0 +1,65 @@
+//! The workload shared by the one-channel u8 stencil kernels (`gaussian_blur_5x5`,
+//! `sobel_3x3_dx`): `FilterParams`, a 32×32-pixel tile per 32×8 block, one pitched input and
+//! one pitched output, checked bit-exact against a reference.
+
+use std::mem::offset_of;
+
+use super::super::build::{blocks, check, input, output};
+use super::super::data::pitch;
+use super::super::params::FilterParams;
+use super::super::reference::image::Image;
+use super::super::{Case, DType, Fill, Launch, Rule, Size, Workload};
+use super::{image_size, view};
+
+/// What differs between the stencil kernels.
+pub(super) struct Stencil {
+    pub entry: &'static str,
+    pub out: DType,
+    /// Minimum bytes moved and operations done per pixel (documented at each use).
+    pub bytes_per_pixel: u64,
+    pub ops_per_pixel: u64,
+    /// The CPU reference: source image, destination pitch → destination bytes.
+    pub reference: fn(Image<'_>, usize) -> Vec<u8>,
+}
+
+pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
+    let (w, h) = image_size(size);
+    let (sp, dp) = (pitch(w), pitch(s.out.size() * w));
+    let px = (w * h) as u64;
+    vec![Case {
+        label: format!("{w}x{h}"),
+        dtype: s.out,
+        bytes: s.bytes_per_pixel * px,
+        flops: s.ops_per_pixel * px,
+        workload: Box::new(move || {
+            let params = FilterParams {
+                src: 0,
+                dst: 0,
+                width: w as u32,
+                height: h as u32,
+                src_pitch: sp as u32,
+                dst_pitch: dp as u32,
+            };
+            let reference = s.reference;
+            Workload {
+                buffers: vec![
+                    input("src", DType::U8, h * sp, Fill::Bytes),
+                    output("dst", s.out, h * dp),
+                ],
+                launches: vec![Launch::new(
+                    s.entry,
+                    [blocks(w as u64, 32), blocks(h as u64, 32), 1],
+                    [32, 8, 1],
+                    0,
+                    &params,
+                    &[
+                        (offset_of!(FilterParams, src), 0),
+                        (offset_of!(FilterParams, dst), 1),
+                    ],
+                )],
+                checks: vec![check(1, Rule::Exact)],
+                reference: Box::new(move |bufs| vec![reference(view(bufs[0], w, h, 1, sp), dp)]),
+            }
+        }),
+    }]
+}
