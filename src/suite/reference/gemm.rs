@@ -2,7 +2,7 @@
 //! f64 dot product of the (f32 or bf16-widened) inputs. Big cases check a deterministic
 //! sample of elements instead of all of them.
 
-/// One element C[i][j].
+/// One element `C[i][j]`.
 pub fn element(a: &[f32], b: &[f32], k: usize, i: usize, j: usize) -> f64 {
     a[i * k..(i + 1) * k]
         .iter()
