@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::pins::{pin, PINNED_NVCC, PINS};
+use super::pins::{PINNED_NVCC, PINS};
 use super::provision::install;
 use super::{Source, ToolKind, Toolchain, ToolchainError};
 use crate::version::CudaVersion;
@@ -119,7 +119,6 @@ pub(crate) fn probe_version(
             path: bin.to_path_buf(),
             output: text.trim().to_string(),
         })?;
-    let _ = pin(version);
     Ok(Toolchain {
         kind,
         bin: bin.to_path_buf(),
