@@ -102,6 +102,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             failures,
         } => {
             print!("{}", summary::table(&run));
+            print!("{}", summary::findings(&run));
             println!("results: {}", path.display());
             if failures > 0 {
                 eprintln!("{failures} case(s) FAILED or errored; see the results file");

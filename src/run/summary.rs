@@ -28,6 +28,7 @@ fn check_cell(c: &CaseResult) -> String {
 pub fn table(run: &RunFile) -> String {
     let header = [
         "kernel", "case", "variant", "image", "check", "median", "GB/s", "TFLOP/s", "%BW", "CV",
+        "load",
     ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
@@ -56,6 +57,9 @@ pub fn table(run: &RunFile) -> String {
                 .unwrap_or_else(|| "—".into()),
             t.map(|t| format!("{:.2}%", t.cv * 100.0))
                 .unwrap_or_else(|| "—".into()),
+            c.load_ms
+                .map(|ms| format!("{ms:.1} ms"))
+                .unwrap_or_else(|| "—".into()),
         ]);
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -77,6 +81,40 @@ pub fn table(run: &RunFile) -> String {
     let mut out = vec![line(header.iter().map(|s| s.to_string()).collect())];
     out.extend(rows.into_iter().map(line));
     out.join("\n") + "\n"
+}
+
+/// What a run found besides timings: predictions the driver contradicted, failed checks and
+/// errors, one line each (empty when there is nothing to report).
+pub fn findings(run: &RunFile) -> String {
+    let mut out = String::new();
+    for c in &run.cases {
+        let at = format!("{} × {} ({})", c.kernel, c.variant, c.case);
+        if c.prediction_matches == Some(false) {
+            let ran = c
+                .image
+                .as_ref()
+                .map(|i| format!("{} {}", i.kind, i.binary_version))
+                .unwrap_or_else(|| "nothing (load failed)".into());
+            out.push_str(&format!(
+                "prediction mismatch: {at}: predicted {}, ran {ran}\n",
+                c.predicted.as_deref().unwrap_or("?")
+            ));
+        }
+        if let Some(k) = c.correctness.as_ref().filter(|k| !k.passed) {
+            out.push_str(&format!(
+                "FAILED: {at}: {} (seed {})\n",
+                k.detail.as_deref().unwrap_or("wrong output"),
+                k.seed
+            ));
+        }
+        // A load error the predictor foresaw (209/222) is an answer, not a failure.
+        if let Some(e) = &c.error {
+            if c.prediction_matches != Some(true) || c.image.is_some() {
+                out.push_str(&format!("error: {at}: {e}\n"));
+            }
+        }
+    }
+    out
 }
 
 /// `2026-11-25T12:34:56Z` from a Unix time (proleptic Gregorian, UTC).
@@ -104,6 +142,96 @@ pub fn rfc3339_utc(unix_s: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case(
+        variant: &str,
+        predicted: &str,
+        matches: Option<bool>,
+        passed: bool,
+        error: Option<&str>,
+    ) -> CaseResult {
+        use crate::results::schema::{Correctness, LoadedImage};
+        CaseResult {
+            variant: variant.into(),
+            variant_flags: Vec::new(),
+            kernel: "softmax".into(),
+            case: "f32 100x1024".into(),
+            bytes: 1,
+            flops: 1,
+            image: error.is_none().then(|| LoadedImage {
+                binary_version: 90,
+                ptx_version: 80,
+                kind: "ptx-jit".into(),
+            }),
+            predicted: Some(predicted.into()),
+            prediction_matches: matches,
+            correctness: error.is_none().then(|| Correctness {
+                passed,
+                seed: 7,
+                mismatches: u64::from(!passed),
+                max_abs_err: 0.0,
+                detail: (!passed).then(|| "dst: 1 of 10 elements wrong".into()),
+            }),
+            timing: None,
+            throughput: None,
+            load_ms: Some(12.5),
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn findings_name_mismatches_failures_and_unforeseen_errors() {
+        use crate::results::schema::*;
+        let mut run: RunFile = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "archbench_version": "0", "started": "x",
+            "host": {"hostname": "h", "os": "o", "cpu": "c"},
+            "device": {"name": "d", "capability": "9.0", "sm_count": 1, "sm_clock_mhz": 1, "mem_clock_mhz": 1, "mem_bus_bits": 1, "l2_bytes": 1, "memory_bytes": 1, "driver_cuda_version": 13000, "driver_release": null},
+            "toolchain": {"nvcc_release": "13.0.88", "cuda": "13.0"},
+            "settings": {"mode": "cold", "quick": true, "seed": 1, "max_noise": 0.005, "min_samples": 10, "min_time_s": 0.5, "timeout_s": 15.0},
+            "ceilings": {"copy_gbps": null, "gemm_bf16_tflops": null, "note": null},
+            "cases": []
+        }))
+        .unwrap();
+        run.cases.push(case(
+            "pkgsCuda",
+            "sm_90 (sass-exact)",
+            Some(false),
+            true,
+            None,
+        ));
+        run.cases.push(case(
+            "pkgsForCudaArch.sm_90",
+            "sm_90 (sass-exact)",
+            Some(true),
+            false,
+            None,
+        ));
+        run.cases.push(case(
+            "pkgsForCudaArch.sm_89",
+            "error 209 (no-binary-for-gpu)",
+            Some(true),
+            true,
+            Some("no image (209)"),
+        ));
+        run.cases.push(case(
+            "pkgsForCudaArch.sm_80",
+            "sm_80 (sass-exact)",
+            Some(false),
+            true,
+            Some("launch failed"),
+        ));
+        let f = findings(&run);
+        assert!(f.contains("prediction mismatch: softmax × pkgsCuda (f32 100x1024): predicted sm_90 (sass-exact), ran ptx-jit 90"), "{f}");
+        assert!(f.contains("FAILED: softmax × pkgsForCudaArch.sm_90 (f32 100x1024): dst: 1 of 10 elements wrong (seed 7)"), "{f}");
+        assert!(
+            !f.contains("pkgsForCudaArch.sm_89"),
+            "a foreseen 209 is not a finding: {f}"
+        );
+        assert!(f.contains("error: softmax × pkgsForCudaArch.sm_80"), "{f}");
+        let t = table(&run);
+        assert!(t.lines().next().unwrap().ends_with("load"), "{t}");
+        assert!(t.contains("12.5 ms"));
+    }
 
     #[test]
     fn formats() {
