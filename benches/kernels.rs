@@ -2,12 +2,19 @@
 //! events (`iter_custom`), after the same correctness gate `archbench run` applies. Without
 //! a GPU it prints one line saying so and exits successfully.
 //!
+//! These are HOT numbers: launches back to back, no L2 flush, so inputs that fit in L2 stay
+//! there (every quick size does). Criterion's iterations are queued in chunks of at most
+//! `HOT_QUEUE_CAP` launches behind the blocking kernel, so each chunk's events measure the
+//! GPU running the kernels, not the host submitting them (a 3 µs kernel launches faster
+//! than the host can submit it). `archbench run` gives cold (L2-flushed) numbers.
+//!
 //! `ARCHBENCH_BENCH_SIZE=default` benches the full sizes (default: quick sizes).
 
 use std::time::Duration;
 
 use archbench::embedded;
-use archbench::gpu::{EventPair, Gpu, Module, Prepared};
+use archbench::gpu::{BlockingKernel, EventPair, Gpu, Module, Prepared};
+use archbench::run::worker::HOT_QUEUE_CAP;
 use archbench::suite::{self, Size};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
@@ -43,13 +50,19 @@ fn main() {
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
     let stream = archbench::gpu::Stream::DEFAULT;
-    let events = match EventPair::new() {
-        Ok(e) => e,
+    let (events, blocker) = match EventPair::new().and_then(|e| Ok((e, BlockingKernel::new()?))) {
+        Ok(x) => x,
         Err(e) => {
             println!("archbench benches skipped: {e}");
             return;
         }
     };
+    println!(
+        "archbench benches on {}: HOT timings (no L2 flush: inputs that fit in L2 stay there), \
+         launches queued behind a blocking kernel in chunks of ≤ {HOT_QUEUE_CAP}; \
+         `archbench run` gives cold numbers",
+        gpu.info.name
+    );
     for k in suite::all() {
         let mut group = c.benchmark_group(k.name);
         for case in (k.cases)(size) {
@@ -69,6 +82,8 @@ fn main() {
                         continue;
                     }
                 };
+                let per_launch = w.launches.len().max(1) as u64;
+                let chunk = (u64::from(HOT_QUEUE_CAP) / per_launch).max(1);
                 let mut p = match Prepared::new(&w, &module, 1) {
                     Ok(p) => p,
                     Err(e) => {
@@ -96,12 +111,32 @@ fn main() {
                 group.bench_function(BenchmarkId::new(&v.name, &case.label), |b| {
                     b.iter_custom(|iters| {
                         let mut run = || -> Result<f64, archbench::gpu::GpuError> {
-                            events.record_start(stream)?;
-                            for _ in 0..iters {
-                                p.launch(stream)?;
+                            let mut total = 0.0;
+                            let mut left = iters;
+                            while left > 0 {
+                                let n = left.min(chunk);
+                                left -= n;
+                                blocker.block(stream)?;
+                                events.record_start(stream)?;
+                                let queued: Result<(), archbench::gpu::GpuError> = (|| {
+                                    for _ in 0..n {
+                                        p.launch(stream)?;
+                                    }
+                                    Ok(())
+                                })();
+                                if queued.is_ok() {
+                                    events.record_end(stream)?;
+                                }
+                                blocker.release();
+                                queued?;
+                                total += events.elapsed_s()?;
+                                if blocker.timed_out() {
+                                    return Err(archbench::gpu::GpuError::Invalid(
+                                        "the blocking kernel timed out: the launch queue is shorter than the chunk".into(),
+                                    ));
+                                }
                             }
-                            events.record_end(stream)?;
-                            events.elapsed_s()
+                            Ok(total)
                         };
                         match run() {
                             Ok(s) => Duration::from_secs_f64(s),

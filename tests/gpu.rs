@@ -1,12 +1,20 @@
 //! Tests that need a CUDA GPU: run with `cargo test --release -- --ignored` on one.
-//! They fail (never skip) when no GPU is present.
+//! They fail (never skip) when no GPU is present. They share the legacy stream and the
+//! blocking kernel, so each holds a lock while it runs (one at a time, whatever
+//! `--test-threads` says).
+
+use std::sync::{Mutex, MutexGuard};
 
 use archbench::embedded;
-use archbench::gpu::{image_kind, Gpu, Module, Prepared};
+use archbench::gpu::{image_kind, Gpu, GpuError, Module, Prepared, Stream};
 use archbench::suite::{self, Size};
 
-fn gpu() -> Gpu {
-    Gpu::open(0).unwrap_or_else(|e| panic!("this test needs a CUDA GPU: {e}"))
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn gpu() -> (MutexGuard<'static, ()>, Gpu) {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Gpu::open(0).unwrap_or_else(|e| panic!("this test needs a CUDA GPU: {e}"));
+    (guard, g)
 }
 
 /// Every kernel's quick cases pass the correctness gate with the native variant
@@ -14,7 +22,7 @@ fn gpu() -> Gpu {
 #[test]
 #[ignore = "needs a CUDA GPU"]
 fn native_and_default_variants_are_correct() {
-    let g = gpu();
+    let (_one, g) = gpu();
     let native = format!("pkgsForCudaArch.{}", g.info.capability().sm());
     let m = embedded::manifest().unwrap();
     let mut checked = 0;
@@ -52,7 +60,7 @@ fn native_and_default_variants_are_correct() {
 #[test]
 #[ignore = "needs a CUDA GPU"]
 fn loaded_images_match_predictions() {
-    let g = gpu();
+    let (_one, g) = gpu();
     let cap = g.info.capability();
     let m = embedded::manifest().unwrap();
     let k = suite::all().into_iter().next().expect("suite is not empty");
@@ -100,21 +108,144 @@ fn loaded_images_match_predictions() {
     }
 }
 
-/// The clock probe reads a plausible SM clock and the blocking kernel releases.
+/// The clock stamps give a plausible SM clock across a timed region, and the blocking
+/// kernel holds and releases queued work.
 #[test]
 #[ignore = "needs a CUDA GPU"]
 fn timing_helpers_work() {
-    let g = gpu();
-    let probe = archbench::gpu::ClockProbe::new().unwrap();
-    let mhz = probe.read_mhz(archbench::gpu::Stream::DEFAULT).unwrap();
-    assert!((100.0..5000.0).contains(&mhz), "clock {mhz} MHz");
+    let (_one, g) = gpu();
+    let s = Stream::DEFAULT;
+    let stamps = archbench::gpu::ClockStamps::new(g.info.sm_count).unwrap();
     let b = archbench::gpu::BlockingKernel::new().unwrap();
     let ev = archbench::gpu::EventPair::new().unwrap();
-    b.block(archbench::gpu::Stream::DEFAULT).unwrap();
-    ev.record_start(archbench::gpu::Stream::DEFAULT).unwrap();
-    ev.record_end(archbench::gpu::Stream::DEFAULT).unwrap();
+    b.block(s).unwrap();
+    stamps.before(s).unwrap();
+    ev.record_start(s).unwrap();
+    ev.record_end(s).unwrap();
+    stamps.after(s).unwrap();
     b.release();
     let t = ev.elapsed_s().unwrap();
-    assert!(t < 0.01, "events around nothing took {t} s");
     g.synchronize().unwrap();
+    assert!(!b.timed_out(), "the blocker was released in time");
+    assert!(t < 0.01, "events around nothing took {t} s");
+    // Around nothing the two stamps may fall in one globaltimer tick (no span): fine.
+    if let Some(span) = stamps.span() {
+        assert!(span.ns < 1_000_000_000, "{span:?}");
+    }
+    // A 200 µs spin gives a span long enough for a clock.
+    let spin = archbench::gpu::BlockingKernel::new().unwrap();
+    stamps.before(s).unwrap();
+    spin.block(s).unwrap();
+    stamps.after(s).unwrap();
+    std::thread::sleep(std::time::Duration::from_micros(300));
+    spin.release();
+    g.synchronize().unwrap();
+    let span = stamps.span().expect("stamps");
+    let mhz = span.mhz();
+    assert!(span.ns >= 200_000, "{span:?}");
+    assert!(
+        (100.0..5000.0).contains(&mhz),
+        "clock {mhz} MHz from {span:?}"
+    );
+}
+
+/// Hot samples queue up to `HOT_QUEUE_CAP` launches behind the blocking kernel; that many
+/// must fit in the driver's queue, or the host would wait for the GPU that waits for the
+/// host (until the blocker's 2 s timeout).
+#[test]
+#[ignore = "needs a CUDA GPU"]
+fn hot_batches_fit_behind_the_blocker() {
+    let (_one, g) = gpu();
+    let s = Stream::DEFAULT;
+    let m = embedded::manifest().unwrap();
+    let native = m
+        .variants
+        .iter()
+        .find(|v| v.name == "pkgsCuda")
+        .expect("pkgsCuda embedded");
+    let k = suite::all()
+        .into_iter()
+        .find(|k| k.name == "add_gelu")
+        .unwrap();
+    let img = embedded::images_of(&native.name)
+        .find(|i| i.file == k.file)
+        .unwrap();
+    let module = Module::load(img.fatbin).unwrap();
+    let w = ((k.cases)(Size::Quick).remove(0).workload)();
+    let mut p = Prepared::new(&w, &module, 1).unwrap();
+    let b = archbench::gpu::BlockingKernel::new().unwrap();
+    let ev = archbench::gpu::EventPair::new().unwrap();
+    let t0 = std::time::Instant::now();
+    b.block(s).unwrap();
+    ev.record_start(s).unwrap();
+    for _ in 0..archbench::run::worker::HOT_QUEUE_CAP {
+        p.launch(s).unwrap();
+    }
+    ev.record_end(s).unwrap();
+    let queued_in = t0.elapsed();
+    b.release();
+    let gpu_s = ev.elapsed_s().unwrap();
+    g.synchronize().unwrap();
+    assert!(!b.timed_out(), "queueing blocked: {queued_in:?}");
+    assert!(
+        queued_in < std::time::Duration::from_secs(1),
+        "{queued_in:?}"
+    );
+    let per = gpu_s / f64::from(archbench::run::worker::HOT_QUEUE_CAP);
+    assert!(per > 0.0 && per < 1e-3, "{per} s a launch");
+}
+
+/// The arch-specific build: on a 9.0 GPU every kernel of `pkgsForCudaArch.sm_90a` (the
+/// wgmma GEMM at its full size too) loads as sm_90a SASS and is correct; on any other GPU
+/// the driver refuses it (209), as the predictor says.
+#[test]
+#[ignore = "needs a CUDA GPU"]
+fn sm_90a_is_correct_on_hopper_and_refused_elsewhere() {
+    let (_one, g) = gpu();
+    let v = "pkgsForCudaArch.sm_90a";
+    assert!(
+        embedded::manifest()
+            .unwrap()
+            .variants
+            .iter()
+            .any(|x| x.name == v),
+        "{v} is not embedded"
+    );
+    let hopper = (g.info.major, g.info.minor) == (9, 0);
+    let mut checked = 0;
+    for k in suite::all() {
+        let img = embedded::images_of(v).find(|i| i.file == k.file).unwrap();
+        let module = match Module::load(img.fatbin) {
+            Ok(m) => m,
+            Err(e) => {
+                assert!(!hopper, "{v} {}: {e}", k.name);
+                assert!(matches!(e, GpuError::NoBinaryForGpu), "{v} {}: {e}", k.name);
+                checked += 1;
+                continue;
+            }
+        };
+        assert!(
+            hopper,
+            "{v} loaded on a {}.{} GPU",
+            g.info.major, g.info.minor
+        );
+        let mut cases = (k.cases)(Size::Quick);
+        if k.name == "gemm" {
+            cases.extend((k.cases)(Size::Default));
+        }
+        for case in cases {
+            let w = (case.workload)();
+            let mut p = Prepared::new(&w, &module, 7).unwrap();
+            let (bin, _) = p.first_function().unwrap().versions().unwrap();
+            assert_eq!(bin, 90, "{} ran binary version {bin}", k.name);
+            let x = p.run_checked(Stream::DEFAULT).unwrap();
+            assert!(
+                x.correctness.passed,
+                "{v} {} {}: {:?}",
+                k.name, case.label, x.correctness.detail
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= suite::all().len());
 }

@@ -40,6 +40,9 @@ fn run_file() -> RunFile {
             min_samples: 10,
             min_time_s: 0.5,
             timeout_s: 15.0,
+            max_time_s: None,
+            fixed_samples: None,
+            environment: Environment::default(),
         },
         ceilings: Ceilings {
             copy_gbps: None,
@@ -47,6 +50,7 @@ fn run_file() -> RunFile {
             note: None,
         },
         cases: Vec::new(),
+        end: None,
     }
 }
 
@@ -76,15 +80,16 @@ fn case(kernel: &str) -> CaseResult {
         throughput: None,
         load_ms: Some(1.0),
         error: None,
+        status: Some(Status::Ok),
     }
 }
 
 #[test]
 fn every_push_leaves_a_complete_file() {
     let dir = std::env::temp_dir().join(format!("archbench-writer-{}", std::process::id()));
-    let path = dir.join("nested/run.json");
+    let path = dir.join("nested/run.jsonl");
     let mut w = ResultsWriter::create(&path, run_file()).unwrap();
-    let read = || serde_json::from_slice::<RunFile>(&std::fs::read(&path).unwrap()).unwrap();
+    let read = || archbench::results::read::read_run(&path).unwrap();
     assert_eq!(read().cases.len(), 0);
     w.push(case("softmax")).unwrap();
     assert_eq!(read().cases.len(), 1);
@@ -97,7 +102,7 @@ fn every_push_leaves_a_complete_file() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["run.json"]);
+    assert_eq!(names, ["run.jsonl"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

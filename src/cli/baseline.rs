@@ -14,7 +14,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Action {
-    /// Copy a results file to DIR/<device slug>/<name>.json (atomically).
+    /// Copy a results file to DIR/<device slug>/<name>.jsonl (or .json for one JSON
+    /// document), atomically.
     Save {
         /// The results file of an `archbench run`.
         #[arg(value_name = "RESULTS")]

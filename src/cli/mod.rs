@@ -95,7 +95,8 @@ pub enum Command {
         json: bool,
     },
     /// Run every embedded variant's kernels on the GPU: check, time, write results
-    /// (exit 3 without a GPU, after printing the plan).
+    /// (exit 0: every case an answer; 1: a failed check, unforeseen error, hang, crash or
+    /// contradicted prediction; 3: no GPU, after printing the plan).
     Run(run::Args),
     #[command(name = "__worker", hide = true)]
     Worker { task: String },

@@ -1,16 +1,29 @@
 //! `archbench run` and the hidden `archbench __worker`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use archbench::core::{Capability, DriverVersion};
 use archbench::measure::StopRule;
 use archbench::results::schema::Mode;
 use archbench::run::orchestrate::{self, Outcome, RunOptions};
 use archbench::run::protocol::WorkerTask;
+use archbench::run::supervise::Limits;
 use archbench::run::{summary, Plan, PlanOptions};
 
+/// Exit codes of `archbench run`.
+const EXIT_CODES: &str = "Exit status:
+  0  every case is an answer: it ran correctly, or the driver refused it as predicted
+  1  a correctness check FAILED, an error nobody predicted (load, launch), a case that
+     hung (killed by the watchdog) or crashed its worker, or a prediction of which image
+     loads that the driver contradicted
+  2  usage error
+  3  no CUDA GPU or driver: the plan is printed instead";
+
 #[derive(clap::Args, Debug)]
+#[command(after_help = EXIT_CODES)]
 pub struct Args {
     /// Embedded variants to run (default: all); `archbench build-info` lists them.
     #[arg(long = "variant", value_name = "NAME")]
@@ -18,16 +31,16 @@ pub struct Args {
     /// Kernels to run, by regex on the name (default: all).
     #[arg(long = "kernel", value_name = "REGEX")]
     pub kernels: Vec<String>,
-    /// Small sizes (seconds, not minutes).
+    /// Small sizes and a 1 % / 0.3 s per-case rule (the default matrix in about a minute).
     #[arg(long)]
     pub quick: bool,
     /// L2 flushed before every sample, one launch per sample (default).
     #[arg(long, conflicts_with = "hot")]
     pub cold: bool,
-    /// Back-to-back launches without flushing.
+    /// Batches of back-to-back launches, no flush (L2-resident data for small cases).
     #[arg(long)]
     pub hot: bool,
-    /// Results file (default: results/<gpu>/<date>-<mode>.json).
+    /// Results file (default: results/<gpu>/<date>-<mode>[-quick].jsonl).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the plan and exit.
@@ -45,12 +58,37 @@ pub struct Args {
     /// Seed for inputs and task order (default: from the clock; recorded in results).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Stop sampling when stdev/mean falls below this (percent).
-    #[arg(long, default_value_t = 0.5)]
-    pub max_noise: f64,
-    /// Per-case timeout in seconds.
-    #[arg(long, default_value_t = 15.0)]
-    pub timeout: f64,
+    /// Stop sampling a case once the median's 99 % confidence interval is within ± this
+    /// many percent (default 0.5, quick 1).
+    #[arg(long, value_name = "PERCENT")]
+    pub max_noise: Option<f64>,
+    /// Per-case sampling budget in seconds (default 3, quick 0.3).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Whole-run budget in seconds: per-case budgets shrink to fit, and cases are skipped
+    /// once it is spent (the summary says what was cut).
+    #[arg(long, value_name = "SECONDS")]
+    pub max_time: Option<f64>,
+    /// Take exactly N samples per case instead of the stopping rule.
+    #[arg(long, value_name = "N")]
+    pub samples: Option<u32>,
+    /// For profilers (ncu, nsys), which serialise launches: no blocking kernel and no clock
+    /// stamps, 1 sample per case unless `--samples` says otherwise.
+    #[arg(long)]
+    pub profile: bool,
+    /// Seconds a case may take beyond its sampling budget (inputs, reference, check)
+    /// before the watchdog kills its worker and records it as `timeout`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub watchdog: f64,
+}
+
+fn positive(name: &str, v: Option<f64>) -> anyhow::Result<Option<f64>> {
+    match v {
+        Some(x) if !(x.is_finite() && x > 0.0) => {
+            anyhow::bail!("--{name} must be a positive number of seconds, not {x}")
+        }
+        _ => Ok(v),
+    }
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -73,18 +111,44 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         print!("{}", Plan::new(&m, &popts)?.render());
         return Ok(ExitCode::SUCCESS);
     }
+    let base = if a.quick {
+        StopRule::quick()
+    } else {
+        StopRule::full()
+    };
+    let timeout = positive("timeout", a.timeout)?;
+    let max_time = positive("max-time", a.max_time)?;
+    let watchdog = positive("watchdog", Some(a.watchdog))?.unwrap_or(60.0);
+    if let Some(n) = a.max_noise {
+        if !(n.is_finite() && n > 0.0) {
+            anyhow::bail!("--max-noise must be a positive percentage, not {n}");
+        }
+    }
+    if a.samples == Some(0) {
+        anyhow::bail!("--samples must be at least 1");
+    }
     let rule = StopRule {
-        max_noise: a.max_noise / 100.0,
-        timeout_s: a.timeout,
-        ..StopRule::default()
+        max_noise: a.max_noise.map_or(base.max_noise, |n| n / 100.0),
+        timeout_s: timeout.unwrap_or(base.timeout_s),
+        fixed_samples: a.samples.or(a.profile.then_some(1)),
+        ..base
     };
     let mode = if a.hot { Mode::Hot } else { Mode::Cold };
+    // Workers that die must not take the parent with them (a write to a closed pipe).
+    archbench::run::ignore_sigpipe();
+    let limits = Limits {
+        case_slack: Duration::from_secs_f64(watchdog),
+        ..Limits::default()
+    };
     match orchestrate::run(RunOptions {
         plan: popts,
         device: a.device,
         mode,
         rule,
         out: a.out,
+        max_time_s: max_time,
+        profile: a.profile,
+        limits,
     })? {
         Outcome::NoGpu { reason, plan } => {
             match plan {
@@ -101,11 +165,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             run,
             failures,
         } => {
-            print!("{}", summary::table(&run));
-            print!("{}", summary::findings(&run));
-            println!("results: {}", path.display());
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{}", summary::table(&run));
+            let _ = write!(out, "{}", summary::findings(&run));
+            let _ = write!(out, "{}", summary::totals(&run));
+            let _ = writeln!(out, "results: {}", path.display());
             if failures > 0 {
-                eprintln!("{failures} case(s) FAILED or errored; see the results file");
+                eprintln!("{failures} case(s) FAILED, errored, hung or crashed, or contradicted a prediction; see the findings above");
                 Ok(ExitCode::from(1))
             } else {
                 Ok(ExitCode::SUCCESS)

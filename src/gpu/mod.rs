@@ -19,7 +19,7 @@ pub use error::GpuError;
 pub use exec::{Execution, Prepared};
 pub use memory::DeviceBuffer;
 pub use module::{image_kind, Function, Module};
-pub use timer::{BlockingKernel, ClockProbe, EventPair, L2Flusher};
+pub use timer::{BlockingKernel, ClockStamps, EventPair, L2Flusher};
 
 /// A CUDA stream handle of the current context (`Stream::DEFAULT` is the legacy default
 /// stream). A newtype so the safe API never takes raw pointers.

@@ -1,33 +1,36 @@
 //! Two tiny helper kernels as PTX text, JIT-compiled by the driver for any GPU (so they need
-//! no per-variant build): the SM clock probe (clock64 cycles over globaltimer nanoseconds, as
-//! nvbench measures throttling) and the blocking kernel (spins on a host-mapped flag so queued
-//! work starts only when the host releases it, hiding launch latency from event timings).
+//! no per-variant build): the clock stamp (each block writes its SM's clock64 and globaltimer
+//! into that SM's slot; launched with one block per SM before and after a timed region, it
+//! gives every SM's clock across the region, as nvbench measures throttling) and the blocking
+//! kernel (spins on a host-mapped flag so queued work starts only when the host releases it,
+//! hiding launch latency from event timings).
 
-/// `archbench_clock_probe(struct { u64 out; u64 spin_ns; })`: writes `[cycles, ns]`.
+/// `archbench_stamp(struct { u64 slots; u64 nslots; })`: `slots[smid] = {clock64,
+/// globaltimer}` (16 bytes a slot), for `smid < nslots`.
 /// `archbench_block(struct { u64 flag; u64 timeout_ns; })`: returns when `flag[0] != 0`, or
 /// after `timeout_ns`, writing `flag[1] = 1` so the host knows the release came too late.
 pub const HELPERS_PTX: &str = r#".version 7.8
 .target sm_75
 .address_size 64
 
-.visible .entry archbench_clock_probe(.param .align 8 .b8 p[16])
+.visible .entry archbench_stamp(.param .align 8 .b8 p[16])
 {
     .reg .pred %p<2>;
+    .reg .b32 %r<2>;
     .reg .b64 %rd<10>;
+    mov.u64 %rd3, %clock64;
+    mov.u64 %rd4, %globaltimer;
     ld.param.u64 %rd1, [p];
     ld.param.u64 %rd2, [p+8];
+    mov.u32 %r1, %smid;
+    cvt.u64.u32 %rd5, %r1;
+    setp.ge.u64 %p1, %rd5, %rd2;
+    @%p1 bra $L_out;
     cvta.to.global.u64 %rd1, %rd1;
-    mov.u64 %rd3, %globaltimer;
-    mov.u64 %rd4, %clock64;
-$L_spin:
-    mov.u64 %rd5, %globaltimer;
-    sub.u64 %rd6, %rd5, %rd3;
-    setp.lt.u64 %p1, %rd6, %rd2;
-    @%p1 bra $L_spin;
-    mov.u64 %rd7, %clock64;
-    sub.u64 %rd8, %rd7, %rd4;
-    st.global.u64 [%rd1], %rd8;
-    st.global.u64 [%rd1+8], %rd6;
+    shl.b64 %rd6, %rd5, 4;
+    add.u64 %rd7, %rd1, %rd6;
+    st.volatile.global.v2.u64 [%rd7], {%rd3, %rd4};
+$L_out:
     ret;
 }
 

@@ -1,5 +1,5 @@
 //! Timing primitives: CUDA event pairs, the L2 flush (a memset of exactly the L2 size, as
-//! nvbench does), the SM clock probe, and the blocking kernel.
+//! nvbench does), the per-SM clock stamps around each timed region, and the blocking kernel.
 
 use std::ffi::c_void;
 
@@ -10,6 +10,7 @@ use super::memory::DeviceBuffer;
 use super::module::{Function, Module};
 use super::ptx::HELPERS_PTX;
 use super::GpuError;
+use crate::measure::ClockSpan;
 
 /// Two events around GPU work.
 pub struct EventPair {
@@ -109,51 +110,117 @@ impl L2Flusher {
     }
 }
 
-/// Reads the SM clock: clock64 cycles over a globaltimer interval.
-pub struct ClockProbe {
+/// Stamps clock64 and globaltimer on every SM before and after a timed region, into
+/// pinned host-mapped memory (no copy to read them back), and turns them into the slowest
+/// SM's [`ClockSpan`] across the region.
+pub struct ClockStamps {
     _module: Module,
     func: Function,
-    out: DeviceBuffer,
+    host: *mut c_void,
+    dev: sys::CUdeviceptr,
+    blocks: u32,
 }
 
-impl ClockProbe {
-    pub fn new() -> Result<Self, GpuError> {
+/// Slots for SM ids (`%smid` can exceed the SM count; larger ids are not stamped).
+const STAMP_SLOTS: usize = 1024;
+const STAMP_BYTES: usize = STAMP_SLOTS * 16;
+
+impl ClockStamps {
+    /// `sm_count` blocks per stamp, so (on an idle GPU) one lands on every SM.
+    pub fn new(sm_count: u32) -> Result<Self, GpuError> {
         let module = Module::load(HELPERS_PTX.as_bytes())?;
-        let func = module.function("archbench_clock_probe")?;
-        Ok(Self {
+        let func = module.function("archbench_stamp")?;
+        // SAFETY: pinned, device-mapped host memory: [before slots][after slots].
+        let host = unsafe { result::malloc_host(2 * STAMP_BYTES, sys::CU_MEMHOSTALLOC_DEVICEMAP) }
+            .map_err(GpuError::driver("allocating the clock stamps"))?;
+        let mut dev: sys::CUdeviceptr = 0;
+        // SAFETY: host was allocated with DEVICEMAP.
+        unsafe { sys::cuMemHostGetDevicePointer_v2(&mut dev, host, 0) }
+            .result()
+            .map_err(GpuError::driver("mapping the clock stamps"))?;
+        let s = Self {
             _module: module,
             func,
-            out: DeviceBuffer::new(16)?,
-        })
+            host,
+            dev,
+            blocks: sm_count.max(1),
+        };
+        s.clear();
+        Ok(s)
     }
 
-    /// The current SM clock in MHz (spins ~20 µs on one SM).
-    pub fn read_mhz(&self, stream: super::Stream) -> Result<f64, GpuError> {
+    /// Zeroes both stamp sets. Call only while no stamp kernel is in flight.
+    pub fn clear(&self) {
+        // SAFETY: 2·STAMP_BYTES of live pinned memory; the GPU is not writing it now.
+        unsafe { std::ptr::write_bytes(self.host.cast::<u8>(), 0, 2 * STAMP_BYTES) };
+    }
+
+    fn stamp(&self, second: bool, stream: super::Stream) -> Result<(), GpuError> {
+        let base = self.dev + if second { STAMP_BYTES as u64 } else { 0 };
         let mut p = [0u8; 16];
-        p[..8].copy_from_slice(&self.out.ptr().to_le_bytes());
-        p[8..].copy_from_slice(&20_000u64.to_le_bytes());
-        // SAFETY: the helper's parameter struct is {u64 out; u64 spin_ns}.
+        p[..8].copy_from_slice(&base.to_le_bytes());
+        p[8..].copy_from_slice(&(STAMP_SLOTS as u64).to_le_bytes());
+        // SAFETY: the helper's parameter struct is {u64 slots; u64 nslots}; the slots are
+        // live mapped memory of STAMP_BYTES.
         unsafe {
             self.func.launch(
-                "archbench_clock_probe",
-                [1, 1, 1],
+                "archbench_stamp",
+                [self.blocks, 1, 1],
                 [1, 1, 1],
                 0,
                 stream,
                 &mut p,
-            )?
-        };
-        // SAFETY: the stream belongs to the current context.
-        unsafe { result::stream::synchronize(stream.raw()) }
-            .map_err(GpuError::driver("synchronising"))?;
-        let b = self.out.download()?;
-        let cycles = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
-        let ns = u64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
-        Ok(if ns == 0 {
-            0.0
-        } else {
-            cycles as f64 * 1e3 / ns as f64
-        })
+            )
+        }
+    }
+
+    /// Queues the stamp before the timed region.
+    pub fn before(&self, stream: super::Stream) -> Result<(), GpuError> {
+        self.stamp(false, stream)
+    }
+
+    /// Queues the stamp after the timed region.
+    pub fn after(&self, stream: super::Stream) -> Result<(), GpuError> {
+        self.stamp(true, stream)
+    }
+
+    /// The slowest SM's span between the two stamps, once both have run (after a
+    /// synchronisation); `None` when no SM has both. Clears the stamps for the next sample.
+    pub fn span(&self) -> Option<ClockSpan> {
+        let mut best: Option<(f64, ClockSpan)> = None;
+        for slot in 0..STAMP_SLOTS {
+            // SAFETY: reads within the 2·STAMP_BYTES pinned allocation; the stamp kernels
+            // have finished (the caller synchronised).
+            let read = |off: usize| unsafe {
+                std::ptr::read_volatile(self.host.cast::<u8>().add(off).cast::<u64>())
+            };
+            let (c0, t0) = (read(slot * 16), read(slot * 16 + 8));
+            let (c1, t1) = (
+                read(STAMP_BYTES + slot * 16),
+                read(STAMP_BYTES + slot * 16 + 8),
+            );
+            if t0 == 0 || t1 <= t0 || c1 < c0 {
+                continue;
+            }
+            let span = ClockSpan {
+                cycles: c1 - c0,
+                ns: t1 - t0,
+            };
+            let mhz = span.mhz();
+            if best.is_none_or(|(b, _)| mhz < b) {
+                best = Some((mhz, span));
+            }
+        }
+        self.clear();
+        best.map(|(_, s)| s)
+    }
+}
+
+impl Drop for ClockStamps {
+    fn drop(&mut self) {
+        // SAFETY: allocated by malloc_host; no kernel uses it any more (the owner
+        // synchronised or the context is going away).
+        let _ = unsafe { result::free_host(self.host) };
     }
 }
 

@@ -7,5 +7,5 @@ pub mod stopping;
 pub mod throttle;
 
 pub use stats::Summary;
-pub use stopping::{Decision, StopReason, StopRule};
-pub use throttle::ThrottleGuard;
+pub use stopping::{median_ci_rel, Decision, StopReason, StopRule, Stopper};
+pub use throttle::{ClockSpan, ThrottleGuard, Verdict};

@@ -1,7 +1,8 @@
-//! Baselines: results files kept under `results/<device slug>/<name>.json`.
+//! Baselines: results files kept under `results/<device slug>/<name>.jsonl` (or `.json`).
 //!
 //! `save` copies a validated results file there atomically (temporary file in the same
-//! directory, fsync, rename); `list` reads every `results/*/*.json`; `pick` chooses the
+//! directory, fsync, rename), keeping its format (JSON Lines or one JSON document); `list`
+//! reads every `results/*/*.jsonl` and `results/*/*.json`; `pick` chooses the
 //! baseline for a new run: the same device name first, then the same compute capability,
 //! newest (`started`) first within each tier.
 
@@ -81,10 +82,22 @@ pub fn save(
     let sub = dir.join(slug(&run.device.name));
     std::fs::create_dir_all(&sub).map_err(|e| ReportError::io("cannot create", &sub, e))?;
     let stem = match name {
-        Some(n) => slug(n.strip_suffix(".json").unwrap_or(n)),
+        Some(n) => slug(
+            n.strip_suffix(".jsonl")
+                .or_else(|| n.strip_suffix(".json"))
+                .unwrap_or(n),
+        ),
         None => default_name(&run),
     };
-    let dest = sub.join(format!("{stem}.json"));
+    // One JSON document stays `.json`; JSON Lines (what `archbench run` writes) `.jsonl`.
+    let ext = if bytes.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+    {
+        "json"
+    } else {
+        "jsonl"
+    };
+    let dest = sub.join(format!("{stem}.{ext}"));
     if dest.exists() && !force {
         return Err(ReportError::BaselineExists { path: dest });
     }
@@ -113,7 +126,8 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// Every `dir/*/*.json` that reads as results (sorted by path), and the files that did not.
+/// Every `dir/*/*.json` and `dir/*/*.jsonl` that reads as results (sorted by path), and the
+/// files that did not.
 pub fn list(dir: &Path) -> Result<(Vec<Baseline>, Vec<ReadError>), ReportError> {
     let mut found = Vec::new();
     let mut bad = Vec::new();
@@ -133,7 +147,7 @@ pub fn list(dir: &Path) -> Result<(Vec<Baseline>, Vec<ReadError>), ReportError> 
             let hidden = p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden && p.extension().is_some_and(|e| e == "json") {
+            if !hidden && p.extension().is_some_and(|e| e == "json" || e == "jsonl") {
                 paths.push(p);
             }
         }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::schema::{RunFile, SCHEMA_VERSION};
+use super::schema::{RunFile, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
 
 /// Why a results file could not be read.
 #[derive(Debug, Error)]
@@ -36,7 +36,7 @@ pub enum ReadError {
     )]
     NoVersion { path: PathBuf },
     #[error(
-        "{} has results schema version {found}, but this archbench ({}) reads only version {supported}{}",
+        "{} has results schema version {found}, but this archbench ({}) reads only versions 1 to {supported}{}",
         path.display(),
         env!("CARGO_PKG_VERSION"),
         if *found > *supported { "; it was written by a newer archbench: upgrade archbench to read it" } else { "; re-run the benchmark to produce a current file" }
@@ -57,30 +57,75 @@ pub fn read_run(path: &Path) -> Result<RunFile, ReadError> {
     parse_run(&text, path)
 }
 
-/// Parse results JSON; `path` is only used in error messages.
+/// Parse a results file: one JSON document, or JSON Lines (a header line, then one
+/// `{"case": …}` line per case and an optional `{"end": …}` line). A last line that has no
+/// newline and does not parse is what a run killed mid-write leaves: it is dropped. `path`
+/// is only used in error messages.
 pub fn parse_run(text: &str, path: &Path) -> Result<RunFile, ReadError> {
-    let not_results = |e: serde_json::Error| ReadError::NotResults {
+    let not_results = |e: serde_json::Error, line_offset: usize| ReadError::NotResults {
         path: path.to_path_buf(),
         message: strip_position(&e.to_string()),
-        line: e.line(),
+        line: e.line() + line_offset,
         column: e.column(),
     };
-    let value: serde_json::Value = serde_json::from_str(text).map_err(not_results)?;
+    // One document, or the first line of JSON Lines.
+    let (first, rest) = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => (v, None),
+        Err(whole) => {
+            let first_line = text.lines().next().unwrap_or("");
+            match serde_json::from_str::<serde_json::Value>(first_line) {
+                Ok(v) if v.is_object() => (v, Some(&text[first_line.len()..])),
+                _ => return Err(not_results(whole, 0)),
+            }
+        }
+    };
+    check_version(&first, path)?;
+    let mut run: RunFile = match rest {
+        // Parse the text again (not the Value) so that errors keep their line and column.
+        None => serde_json::from_str(text).map_err(|e| not_results(e, 0))?,
+        Some(_) => serde_json::from_value(first).map_err(|e| not_results(e, 0))?,
+    };
+    let Some(rest) = rest else {
+        return Ok(run);
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "lowercase", deny_unknown_fields)]
+    enum Line {
+        Case(Box<super::schema::CaseResult>),
+        End(super::schema::RunEnd),
+    }
+    let complete = rest.ends_with('\n');
+    let lines: Vec<&str> = rest.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::Case(c)) => run.cases.push(*c),
+            Ok(Line::End(e)) => run.end = Some(e),
+            // A run killed mid-write: the torn last line is not a case.
+            Err(_) if i + 1 == lines.len() && !complete => {}
+            Err(e) => return Err(not_results(e, i)),
+        }
+    }
+    Ok(run)
+}
+
+fn check_version(value: &serde_json::Value, path: &Path) -> Result<(), ReadError> {
     let found = value
         .get("schema_version")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| ReadError::NoVersion {
             path: path.to_path_buf(),
         })?;
-    if found != u64::from(SCHEMA_VERSION) {
+    if !(u64::from(OLDEST_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION)).contains(&found) {
         return Err(ReadError::UnsupportedVersion {
             path: path.to_path_buf(),
             found,
             supported: u64::from(SCHEMA_VERSION),
         });
     }
-    // Parse the text again (not the Value) so that errors keep their line and column.
-    serde_json::from_str(text).map_err(not_results)
+    Ok(())
 }
 
 /// serde_json appends " at line L column C" to its messages; we print the position ourselves.

@@ -1,24 +1,30 @@
 //! The parent side of `archbench run`: checks for a GPU (exit 3 with the plan when there is
-//! none), measures ceilings in a worker, runs every task in its own worker process with the
-//! JIT cache disabled (so PTX load times are real JIT costs), shows progress, and appends
-//! each finished case to the results file atomically.
+//! none), measures ceilings in a worker, runs the plan's tasks on supervised workers (see
+//! [`super::supervise`]) in a clean CUDA environment, shares the whole-run budget among the
+//! cases (see [`super::budget`]), shows progress, and appends each finished case to the
+//! results file.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::budget::Budget;
 use super::plan::{Plan, PlanOptions};
-use super::protocol::{decode, Message, WorkerTask};
+use super::protocol::{decode, KernelJob, KernelSettings, Line, Message, WorkerTask};
 use super::summary::rfc3339_utc;
+use super::supervise::{CaseInfo, JobPlan, Limits, Pool};
 use super::writer::ResultsWriter;
 use super::RunError;
 use crate::gpu::{Gpu, GpuError};
 use crate::measure::StopRule;
 use crate::results::schema::{
-    CaseResult, Ceilings, Device, Host, Mode, RunFile, Settings, ToolchainInfo, SCHEMA_VERSION,
+    Ceilings, Device, Environment, Host, Mode, RunEnd, RunFile, Settings, Status, ToolchainInfo,
+    SCHEMA_VERSION,
 };
+use crate::suite::{self, Size};
 
 /// Everything `archbench run` was asked.
 #[derive(Debug, Clone)]
@@ -28,6 +34,11 @@ pub struct RunOptions {
     pub mode: Mode,
     pub rule: StopRule,
     pub out: Option<PathBuf>,
+    /// Whole-run budget, seconds.
+    pub max_time_s: Option<f64>,
+    /// No blocker and no clock stamps (for profilers).
+    pub profile: bool,
+    pub limits: Limits,
 }
 
 /// How a run ended.
@@ -44,18 +55,90 @@ pub enum Outcome {
     },
 }
 
+/// Variables a worker gets whatever the user's environment says: modules load eagerly (so
+/// the load time is the whole load, JIT included; CUDA ≥ 12.2 loads lazily by default) and
+/// the JIT cache is off (so a PTX variant pays its real JIT cost every time).
+pub const WORKER_ENV: &[(&str, &str)] = &[
+    ("CUDA_MODULE_LOADING", "EAGER"),
+    ("CUDA_CACHE_DISABLE", "1"),
+];
+
+/// Inherited variables removed from workers because they would change which image runs or
+/// how launches are timed.
+pub const SCRUBBED_ENV: &[&str] = &[
+    "CUDA_FORCE_PTX_JIT",
+    "CUDA_DISABLE_PTX_JIT",
+    "CUDA_FORCE_JIT",
+    "CUDA_LAUNCH_BLOCKING",
+    "CUDA_CACHE_PATH",
+    "CUDA_CACHE_MAXSIZE",
+    "CUDA_MODULE_DATA_LOADING",
+];
+
+/// Inherited variables kept (they choose the GPU the parent already opened) and recorded.
+pub const RECORDED_ENV: &[&str] = &[
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_MPS_PIPE_DIRECTORY",
+];
+
+/// The environment workers run with, read from `get` (the process environment in a run).
+pub fn worker_environment(get: impl Fn(&str) -> Option<String>) -> Environment {
+    let mut env = Environment {
+        set: WORKER_ENV.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        ..Environment::default()
+    };
+    for k in SCRUBBED_ENV {
+        if let Some(v) = get(k) {
+            env.removed.push(format!("{k}={v}"));
+        }
+    }
+    for (k, _) in WORKER_ENV {
+        if let Some(v) = get(k) {
+            env.removed.push(format!("{k}={v} (replaced)"));
+        }
+    }
+    for k in RECORDED_ENV {
+        if let Some(v) = get(k) {
+            env.kept.push(format!("{k}={v}"));
+        }
+    }
+    env
+}
+
+/// A worker command with the clean environment.
+fn worker_command(task: &WorkerTask) -> Result<Command, RunError> {
+    let exe = std::env::current_exe().map_err(|e| RunError::Io {
+        path: "current_exe".into(),
+        source: e,
+    })?;
+    let json = serde_json::to_string(task).map_err(|e| RunError::Protocol(e.to_string()))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("__worker").arg(json);
+    for k in SCRUBBED_ENV {
+        cmd.env_remove(k);
+    }
+    cmd.envs(WORKER_ENV.iter().copied());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    Ok(cmd)
+}
+
 pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
+    let started_at = Instant::now();
     let manifest = crate::embedded::manifest()?;
-    let (info, reason) = match Gpu::open(opts.device) {
-        Ok(g) => (Some(g.info.clone()), String::new()),
+    // Open the GPU only to read what it is; the parent holds no context while workers run.
+    let info = match Gpu::open(opts.device) {
+        Ok(g) => g.info.clone(),
         Err(e @ (GpuError::NoDriver | GpuError::NoDevice { .. } | GpuError::DriverUnusable(_))) => {
-            (None, e.to_string())
+            let plan = Plan::new(&manifest, &opts.plan).map_err(|e| e.to_string());
+            return Ok(Outcome::NoGpu {
+                reason: e.to_string(),
+                plan,
+            });
         }
         Err(e) => return Err(e.into()),
-    };
-    let Some(info) = info else {
-        let plan = Plan::new(&manifest, &opts.plan).map_err(|e| e.to_string());
-        return Ok(Outcome::NoGpu { reason, plan });
     };
     let mut popts = opts.plan.clone();
     popts.gpu = Some(info.capability());
@@ -70,35 +153,17 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
     let plan = Plan::new(&manifest, &popts)?;
     eprint!("{}", plan.render());
 
+    let environment = worker_environment(|k| std::env::var(k).ok());
+    if !environment.removed.is_empty() {
+        eprintln!(
+            "note: removed from the workers' environment: {}",
+            environment.removed.join(", ")
+        );
+    }
     let device = info.to_schema();
-    let ceilings = match spawn(&WorkerTask::Ceilings {
-        device: opts.device,
-    }) {
-        Ok(msgs) => msgs
-            .into_iter()
-            .find_map(|m| {
-                if let Message::Ceilings(c) = m {
-                    Some(c)
-                } else {
-                    None
-                }
-            })
-            .unwrap_or(Ceilings {
-                copy_gbps: None,
-                gemm_bf16_tflops: None,
-                note: Some("the ceilings worker reported nothing".into()),
-            }),
-        Err(e) => Ceilings {
-            copy_gbps: None,
-            gemm_bf16_tflops: None,
-            note: Some(format!("ceilings worker failed: {e}")),
-        },
-    };
+    let ceilings = measure_ceilings(opts.device, opts.limits.load);
     let nvcc = manifest.nvcc.clone();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = unix_now();
     let run = RunFile {
         schema_version: SCHEMA_VERSION,
         archbench_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -117,78 +182,153 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
             min_samples: opts.rule.min_samples,
             min_time_s: opts.rule.min_time_s,
             timeout_s: opts.rule.timeout_s,
+            max_time_s: opts.max_time_s,
+            fixed_samples: opts.rule.fixed_samples,
+            environment,
         },
         ceilings: ceilings.clone(),
         cases: Vec::new(),
+        end: None,
     };
     let path = opts
         .out
         .clone()
         .unwrap_or_else(|| default_path(&device, &run.started, opts.mode, plan.quick));
     let mut writer = ResultsWriter::create(&path, run)?;
-    let bar = ProgressBar::new(plan.tasks.len() as u64);
+
+    // Each task's cases, and which tasks the predictor expects to load (only those are
+    // timed, so only those share the budget).
+    let size = if plan.quick {
+        Size::Quick
+    } else {
+        Size::Default
+    };
+    let specs = suite::all();
+    let jobs: Vec<JobPlan> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pv = plan.variants.iter().find(|v| v.name == t.variant);
+            let cases = specs
+                .iter()
+                .find(|k| k.name == t.kernel)
+                .map(|k| {
+                    (k.cases)(size)
+                        .into_iter()
+                        .map(|c| CaseInfo {
+                            label: c.label,
+                            bytes: c.bytes,
+                            flops: c.flops,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            JobPlan {
+                job: KernelJob {
+                    task: i,
+                    variant: t.variant.clone(),
+                    kernel: t.kernel.clone(),
+                    first_case: 0,
+                    rule: opts.rule,
+                    predicted: pv.and_then(|v| v.predicted.clone()),
+                    prediction_loads: pv.and_then(|v| v.loads),
+                },
+                cases,
+                variant_flags: pv.map(|v| v.gencode.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let timed = |j: &JobPlan| {
+        if j.job.prediction_loads == Some(false) {
+            0
+        } else {
+            j.cases.len() as u32
+        }
+    };
+    let mut remaining: u32 = jobs.iter().map(timed).sum();
+
+    let settings = KernelSettings {
+        quick: plan.quick,
+        mode: opts.mode,
+        seed: plan.seed,
+        ceilings,
+        profile: opts.profile,
+    };
+    let task = WorkerTask::Kernels {
+        device: opts.device,
+        settings,
+    };
+    let mut cmd_err = None;
+    let mut pool = Pool::new(
+        || match worker_command(&task) {
+            Ok(mut c) => c.spawn(),
+            Err(e) => {
+                cmd_err = Some(e.to_string());
+                Err(std::io::Error::other("no worker command"))
+            }
+        },
+        opts.limits,
+    );
+    let mut budget = Budget::new(opts.max_time_s, if plan.quick { 0.05 } else { 0.5 });
+    let bar = ProgressBar::new(jobs.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut failures = 0;
-    for t in &plan.tasks {
-        bar.set_message(format!("{} × {}", t.kernel, t.variant));
-        let pv = plan.variants.iter().find(|v| v.name == t.variant);
-        let task = WorkerTask::Kernel {
-            device: opts.device,
-            variant: t.variant.clone(),
-            kernel: t.kernel.clone(),
-            quick: plan.quick,
-            mode: opts.mode,
-            seed: plan.seed,
-            rule: opts.rule,
-            ceilings: ceilings.clone(),
-            predicted: pv.and_then(|v| v.predicted.clone()),
-            prediction_loads: pv.and_then(|v| v.loads),
+    for j in &jobs {
+        bar.set_message(format!("{} × {}", j.job.kernel, j.job.variant));
+        let n_timed = timed(j);
+        let grant = if n_timed == 0 {
+            Some(j.job.rule)
+        } else {
+            budget.grant(
+                j.job.rule,
+                n_timed,
+                remaining,
+                started_at.elapsed().as_secs_f64(),
+            )
         };
-        let mut got_case = false;
-        let result = spawn_streaming(&task, |m| {
-            if let Message::Case(c) = m {
-                got_case = true;
-                if c.error.is_some() || c.correctness.as_ref().is_some_and(|k| !k.passed) {
-                    failures += 1;
-                }
-                writer.push(*c)?;
+        remaining = remaining.saturating_sub(n_timed);
+        let Some(rule) = grant else {
+            for c in 0..j.cases.len() {
+                writer.push(j.unreported(
+                    c,
+                    Status::Skipped,
+                    "not run: the whole-run budget (--max-time) was spent".into(),
+                ))?;
             }
-            Ok(())
-        });
-        if let Err(e) = result {
-            // The worker died or gave up: record it (after any cases it did report), so the
-            // missing cases are visible and the run fails.
-            failures += 1;
-            let e = if got_case {
-                format!("the worker stopped after reporting some cases: {e}")
-            } else {
-                e.to_string()
-            };
-            {
-                writer.push(CaseResult {
-                    variant: t.variant.clone(),
-                    variant_flags: pv.map(|v| v.gencode.clone()).unwrap_or_default(),
-                    kernel: t.kernel.clone(),
-                    case: "*".into(),
-                    bytes: 0,
-                    flops: 0,
-                    image: None,
-                    predicted: pv.and_then(|v| v.predicted.clone()),
-                    prediction_matches: None,
-                    correctness: None,
-                    timing: None,
-                    throughput: None,
-                    load_ms: None,
-                    error: Some(e),
-                })?;
+            bar.inc(1);
+            continue;
+        };
+        let mut jp = j.clone();
+        jp.job.rule = rule;
+        let mut case_start = Instant::now();
+        pool.run_job(&jp, &mut |r| {
+            let wall = case_start.elapsed().as_secs_f64();
+            if let Some(t) = &r.timing {
+                budget.observe(wall, t.wall_s.unwrap_or(0.0));
             }
-        }
+            case_start = Instant::now();
+            writer.push(r)
+        })?;
         bar.inc(1);
     }
+    pool.finish(Duration::from_secs(5));
+    drop(pool);
     bar.finish_and_clear();
+    let failures = writer.run.cases.iter().filter(|c| c.is_failure()).count();
+    let exit_code = u8::from(failures > 0);
+    let mut cut = budget.cuts(opts.rule.timeout_s);
+    if let Some(e) = cmd_err {
+        cut.push(format!("workers could not be started: {e}"));
+    }
+    writer.finish(RunEnd {
+        finished: rfc3339_utc(unix_now()),
+        wall_s: started_at.elapsed().as_secs_f64(),
+        cut,
+        exit_code,
+    })?;
     let run = Box::new(writer.run.clone());
     Ok(Outcome::Done {
         path: writer.path().to_path_buf(),
@@ -197,99 +337,82 @@ pub fn run(opts: RunOptions) -> Result<Outcome, RunError> {
     })
 }
 
-/// Runs a worker to completion and returns its messages.
-fn spawn(task: &WorkerTask) -> Result<Vec<Message>, RunError> {
-    let mut all = Vec::new();
-    spawn_streaming(task, |m| {
-        all.push(m);
-        Ok(())
-    })?;
-    Ok(all)
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
-/// Runs a worker, handing each message to `on` as it arrives. A worker that dies (fault,
-/// signal) or reports `Fatal` is an error after the messages it did send.
-fn spawn_streaming(
-    task: &WorkerTask,
-    mut on: impl FnMut(Message) -> Result<(), RunError>,
-) -> Result<(), RunError> {
-    let exe = std::env::current_exe().map_err(|e| RunError::Io {
-        path: "current_exe".into(),
-        source: e,
-    })?;
-    let json = serde_json::to_string(task).map_err(|e| RunError::Protocol(e.to_string()))?;
-    let mut child = Command::new(&exe)
-        .arg("__worker")
-        .arg(json)
-        .env("CUDA_CACHE_DISABLE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| RunError::Io {
-            path: exe.clone(),
+/// Runs the ceilings worker (with a deadline); a failure becomes a note, not an error.
+fn measure_ceilings(device: usize, limit: Duration) -> Ceilings {
+    let failed = |note: String| Ceilings {
+        copy_gbps: None,
+        gemm_bf16_tflops: None,
+        note: Some(note),
+    };
+    let mut child = match worker_command(&WorkerTask::Ceilings { device }).and_then(|mut c| {
+        c.stdin(Stdio::null()).spawn().map_err(|e| RunError::Io {
+            path: "archbench __worker".into(),
             source: e,
-        })?;
-    let mut fatal = None;
-    // Read everything the worker says; on any error here, stop the worker before returning
-    // so two processes never time kernels at once.
-    let read: Result<(), RunError> = (|| {
-        if let Some(out) = child.stdout.take() {
-            for line in BufReader::new(out).lines() {
-                let line = line.map_err(|e| RunError::Io {
-                    path: exe.clone(),
-                    source: e,
-                })?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match decode(&line) {
-                    Ok(Message::Fatal { error }) => fatal = Some(error),
-                    Ok(m) => on(m)?,
-                    // A library printing to stdout is not a reason to lose the task.
-                    Err(e) => eprintln!("warning: {e}"),
-                }
+        })
+    }) {
+        Ok(c) => c,
+        Err(e) => return failed(format!("ceilings worker failed to start: {e}")),
+    };
+    let Some(out) = child.stdout.take() else {
+        return failed("ceilings worker has no stdout".into());
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
             }
         }
-        Ok(())
-    })();
-    if let Err(e) = read {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(e);
+    });
+    let deadline = Instant::now() + limit;
+    let mut result = failed("the ceilings worker reported nothing".into());
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match decode(&line) {
+                Ok(Line::Message(Message::Ceilings(c))) => {
+                    result = c;
+                    break;
+                }
+                Ok(Line::Message(Message::Fatal { error })) => {
+                    result = failed(format!("ceilings worker failed: {error}"));
+                }
+                Ok(_) => {}
+                Err(e) => result = failed(format!("ceilings worker: {e}")),
+            },
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                result = failed(format!(
+                    "the ceilings worker did not finish within {:.0} s",
+                    limit.as_secs_f64()
+                ));
+                break;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
     }
-    let status = child.wait().map_err(|e| RunError::Io {
-        path: exe.clone(),
-        source: e,
-    })?;
-    if let Some(e) = fatal {
-        return Err(RunError::Protocol(e));
-    }
-    if !status.success() {
-        return Err(RunError::Protocol(format!("worker exited with {status}")));
-    }
-    Ok(())
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }
 
 fn default_path(device: &Device, started: &str, mode: Mode, quick: bool) -> PathBuf {
-    let slug: String = device
-        .name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
     let date = started.get(..10).unwrap_or("undated");
     let mode = match mode {
         Mode::Cold => "cold",
         Mode::Hot => "hot",
     };
-    PathBuf::from("results").join(slug).join(format!(
-        "{date}-{mode}{}.json",
-        if quick { "-quick" } else { "" }
-    ))
+    PathBuf::from("results")
+        .join(crate::report::baseline::slug(&device.name))
+        .join(format!(
+            "{date}-{mode}{}.jsonl",
+            if quick { "-quick" } else { "" }
+        ))
 }
 
 fn host() -> Host {
@@ -332,7 +455,43 @@ mod tests {
         let p = default_path(&d, "2026-11-25T12:00:00Z", Mode::Cold, true);
         assert_eq!(
             p,
-            PathBuf::from("results/nvidia-h100-80gb-hbm3/2026-11-25-cold-quick.json")
+            PathBuf::from("results/nvidia-h100-80gb-hbm3/2026-11-25-cold-quick.jsonl")
         );
+    }
+
+    #[test]
+    fn worker_environment_is_recorded_and_scrubbed() {
+        let env = worker_environment(|k| match k {
+            "CUDA_FORCE_PTX_JIT" => Some("1".into()),
+            "CUDA_VISIBLE_DEVICES" => Some("GPU-1234".into()),
+            "CUDA_MODULE_LOADING" => Some("LAZY".into()),
+            _ => None,
+        });
+        assert_eq!(
+            env.set,
+            ["CUDA_MODULE_LOADING=EAGER", "CUDA_CACHE_DISABLE=1"]
+        );
+        assert_eq!(
+            env.removed,
+            [
+                "CUDA_FORCE_PTX_JIT=1",
+                "CUDA_MODULE_LOADING=LAZY (replaced)"
+            ]
+        );
+        assert_eq!(env.kept, ["CUDA_VISIBLE_DEVICES=GPU-1234"]);
+        // The worker command really carries it.
+        let cmd = worker_command(&WorkerTask::Ceilings { device: 0 }).unwrap();
+        let envs: Vec<(String, Option<String>)> = cmd
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        assert!(envs.contains(&("CUDA_FORCE_PTX_JIT".into(), None)));
+        assert!(envs.contains(&("CUDA_MODULE_LOADING".into(), Some("EAGER".into()))));
+        assert!(envs.contains(&("CUDA_CACHE_DISABLE".into(), Some("1".into()))));
     }
 }

@@ -1,6 +1,6 @@
 //! The terminal summary table of a run, and small formatting helpers (durations, UTC time).
 
-use crate::results::schema::{CaseResult, RunFile};
+use crate::results::schema::{CaseResult, RunFile, Status};
 
 /// Formats seconds with a unit that keeps 3–4 significant digits.
 pub fn duration(s: f64) -> String {
@@ -16,19 +16,18 @@ pub fn duration(s: f64) -> String {
 }
 
 fn check_cell(c: &CaseResult) -> String {
-    match (&c.correctness, &c.error) {
-        (Some(k), _) if !k.passed => "FAILED".into(),
-        (Some(_), _) => "ok".into(),
-        (None, Some(_)) => "error".into(),
-        (None, None) => "—".into(),
+    match c.outcome() {
+        Status::Failed => "FAILED".into(),
+        Status::Ok => "ok".into(),
+        s => s.as_str().into(),
     }
 }
 
 /// One row per kernel × case × variant.
 pub fn table(run: &RunFile) -> String {
     let header = [
-        "kernel", "case", "variant", "image", "check", "median", "GB/s", "TFLOP/s", "%BW", "CV",
-        "load",
+        "kernel", "case", "variant", "image", "check", "median", "±CI", "GB/s", "TFLOP/s", "%BW",
+        "n", "load",
     ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
@@ -47,6 +46,9 @@ pub fn table(run: &RunFile) -> String {
             check_cell(c),
             t.map(|t| duration(t.median_s))
                 .unwrap_or_else(|| "—".into()),
+            t.filter(|t| t.median_ci_rel.is_finite())
+                .map(|t| format!("{:.2}%", t.median_ci_rel * 100.0))
+                .unwrap_or_else(|| "—".into()),
             tp.map(|x| format!("{:.1}", x.gbps))
                 .unwrap_or_else(|| "—".into()),
             tp.filter(|_| c.flops > 0)
@@ -55,8 +57,14 @@ pub fn table(run: &RunFile) -> String {
             tp.and_then(|x| x.pct_copy_bw)
                 .map(|p| format!("{p:.0}%"))
                 .unwrap_or_else(|| "—".into()),
-            t.map(|t| format!("{:.2}%", t.cv * 100.0))
-                .unwrap_or_else(|| "—".into()),
+            t.map(|t| {
+                if t.samples > 0 {
+                    t.samples.to_string()
+                } else {
+                    t.samples_s.len().to_string()
+                }
+            })
+            .unwrap_or_else(|| "—".into()),
             c.load_ms
                 .map(|ms| format!("{ms:.1} ms"))
                 .unwrap_or_else(|| "—".into()),
@@ -83,8 +91,9 @@ pub fn table(run: &RunFile) -> String {
     out.join("\n") + "\n"
 }
 
-/// What a run found besides timings: predictions the driver contradicted, failed checks and
-/// errors, one line each (empty when there is nothing to report).
+/// What a run found besides timings: predictions the driver contradicted, failed checks,
+/// errors nobody foresaw, hangs and crashes, one line each (empty when there is nothing to
+/// report). A refusal the predictor foresaw (209/222) is an answer, not a finding.
 pub fn findings(run: &RunFile) -> String {
     let mut out = String::new();
     for c in &run.cases {
@@ -100,19 +109,51 @@ pub fn findings(run: &RunFile) -> String {
                 c.predicted.as_deref().unwrap_or("?")
             ));
         }
-        if let Some(k) = c.correctness.as_ref().filter(|k| !k.passed) {
-            out.push_str(&format!(
-                "FAILED: {at}: {} (seed {})\n",
-                k.detail.as_deref().unwrap_or("wrong output"),
-                k.seed
-            ));
-        }
-        // A load error the predictor foresaw (209/222) is an answer, not a failure.
-        if let Some(e) = &c.error {
-            if c.prediction_matches != Some(true) || c.image.is_some() {
-                out.push_str(&format!("error: {at}: {e}\n"));
+        let err = c.error.as_deref().unwrap_or("");
+        match c.outcome() {
+            Status::Failed => {
+                let k = c.correctness.as_ref();
+                out.push_str(&format!(
+                    "FAILED: {at}: {} (seed {})\n",
+                    k.and_then(|k| k.detail.as_deref())
+                        .unwrap_or("wrong output"),
+                    k.map_or(0, |k| k.seed)
+                ));
             }
+            Status::Error => out.push_str(&format!("error: {at}: {err}\n")),
+            Status::Timeout => out.push_str(&format!("timeout: {at}: {err}\n")),
+            Status::Crashed => out.push_str(&format!("crashed: {at}: {err}\n")),
+            Status::Ok | Status::Refused | Status::Skipped => {}
         }
+    }
+    out
+}
+
+/// One line of counts per status, how long the run took, and what the budget cut.
+pub fn totals(run: &RunFile) -> String {
+    let mut counts: Vec<(Status, usize)> = Vec::new();
+    for c in &run.cases {
+        let s = c.outcome();
+        match counts.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
+    }
+    let mut out = format!(
+        "{} case(s): {}",
+        run.cases.len(),
+        counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(e) = &run.end {
+        out.push_str(&format!(" in {:.1} s", e.wall_s));
+    }
+    out.push('\n');
+    for cut in run.end.iter().flat_map(|e| &e.cut) {
+        out.push_str(&format!("cut: {cut}\n"));
     }
     out
 }
@@ -176,6 +217,7 @@ mod tests {
             throughput: None,
             load_ms: Some(12.5),
             error: error.map(str::to_string),
+            status: None,
         }
     }
 
@@ -228,6 +270,19 @@ mod tests {
             "a foreseen 209 is not a finding: {f}"
         );
         assert!(f.contains("error: softmax × pkgsForCudaArch.sm_80"), "{f}");
+        // The exit status counts the mismatch, the failure and the unforeseen error, not
+        // the foreseen refusal.
+        let failing: Vec<&str> = run
+            .cases
+            .iter()
+            .filter(|c| c.is_failure())
+            .map(|c| c.variant.as_str())
+            .collect();
+        assert_eq!(
+            failing,
+            ["pkgsCuda", "pkgsForCudaArch.sm_90", "pkgsForCudaArch.sm_80"]
+        );
+        assert!(totals(&run).starts_with("4 case(s): 1 ok, 1 failed, 1 refused, 1 error"));
         let t = table(&run);
         assert!(t.lines().next().unwrap().ends_with("load"), "{t}");
         assert!(t.contains("12.5 ms"));

@@ -1,19 +1,31 @@
-//! The worker process (`archbench __worker TASK_JSON`): opens the GPU, does one task, prints
-//! JSON lines. A fault here loses only this task; the parent records it.
+//! The worker process (`archbench __worker TASK_JSON`): opens the GPU, runs the jobs that
+//! arrive on stdin in order and prints protocol lines (see [`super::protocol`]). Before each case it says which
+//! case it starts, so the parent can name a case that hangs or crashes the worker. An error
+//! in one case does not end the job: the worker checks whether the context survived and goes
+//! on with the next case; when the context is unusable (a sticky error such as an illegal
+//! address) it exits with [`EXIT_STICKY`] and the parent starts a new worker for the rest.
 
 use std::io::Write;
 use std::time::Instant;
 
-use super::protocol::{encode, Message, WorkerTask};
+use super::protocol::{encode, KernelJob, KernelSettings, Message, WorkerTask, EXIT_STICKY};
 use super::sampler::{self, Sample, THROTTLE_PAUSE};
 use crate::embedded;
 use crate::fill::derive_seed;
 use crate::gpu::{
-    image_kind, BlockingKernel, ClockProbe, EventPair, Gpu, GpuError, L2Flusher, Module, Prepared,
+    image_kind, BlockingKernel, ClockStamps, EventPair, Gpu, GpuError, L2Flusher, Module, Prepared,
+    Stream,
 };
-use crate::measure::StopRule;
-use crate::results::schema::{CaseResult, Ceilings, LoadedImage, Mode, Throughput};
-use crate::suite::{self, Size};
+use crate::results::schema::{CaseResult, LoadedImage, Mode, Status, Throughput};
+use crate::suite::{self, Case, Size};
+
+/// At most this many kernel launches are queued behind the blocking kernel in one hot
+/// sample: far below the driver's launch queue, so queueing never blocks the host while
+/// the GPU waits for it (which would deadlock until the blocker's 2 s timeout).
+pub const HOT_QUEUE_CAP: u32 = 256;
+
+/// A hot sample aims at this much GPU time, so events and the blocker are negligible.
+const HOT_SAMPLE_S: f64 = 1e-3;
 
 /// Runs a task, printing messages; returns the process exit code.
 pub fn run(task: &WorkerTask) -> i32 {
@@ -23,7 +35,7 @@ pub fn run(task: &WorkerTask) -> i32 {
         let _ = out.flush();
     };
     let device = match task {
-        WorkerTask::Ceilings { device } | WorkerTask::Kernel { device, .. } => *device,
+        WorkerTask::Ceilings { device } | WorkerTask::Kernels { device, .. } => *device,
     };
     let gpu = match Gpu::open(device) {
         Ok(g) => g,
@@ -48,225 +60,342 @@ pub fn run(task: &WorkerTask) -> i32 {
                 1
             }
         },
-        WorkerTask::Kernel {
-            variant,
-            kernel,
-            quick,
-            mode,
-            seed,
-            rule,
-            ceilings,
-            predicted,
-            prediction_loads,
-            ..
-        } => {
-            let ctx = KernelCtx {
-                gpu: &gpu,
-                variant,
-                kernel,
-                quick: *quick,
-                mode: *mode,
-                seed: *seed,
-                rule,
-                ceilings,
-                predicted: predicted.clone(),
-                prediction_loads: *prediction_loads,
-            };
-            match run_kernel(&ctx, &mut emit) {
-                Ok(()) => 0,
-                Err(e) => {
-                    emit(Message::Fatal { error: e });
-                    1
+        WorkerTask::Kernels { settings, .. } => {
+            let mut tools = None;
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { return 1 };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let job: KernelJob = match serde_json::from_str(&line) {
+                    Ok(j) => j,
+                    Err(e) => {
+                        emit(Message::Fatal {
+                            error: format!("bad job line from the parent: {e}"),
+                        });
+                        return 1;
+                    }
+                };
+                emit(Message::TaskStart { task: job.task });
+                match run_job(&gpu, settings, &job, &mut tools, &mut emit) {
+                    Ok(()) => emit(Message::TaskEnd { task: job.task }),
+                    Err(JobEnd::Sticky) => return EXIT_STICKY,
+                    Err(JobEnd::Fatal(error)) => {
+                        emit(Message::Fatal { error });
+                        return 1;
+                    }
                 }
             }
+            0
         }
     }
 }
 
-struct KernelCtx<'a> {
-    gpu: &'a Gpu,
-    variant: &'a str,
-    kernel: &'a str,
-    quick: bool,
-    mode: Mode,
-    seed: u64,
-    rule: &'a StopRule,
-    ceilings: &'a Ceilings,
-    predicted: Option<String>,
-    prediction_loads: Option<bool>,
+/// Why a job ended early.
+enum JobEnd {
+    /// The context is unusable: this worker must exit.
+    Sticky,
+    /// The job cannot run at all (unknown kernel or variant: a parent bug).
+    Fatal(String),
 }
 
-fn run_kernel(c: &KernelCtx, emit: &mut impl FnMut(Message)) -> Result<(), String> {
+/// Timing tools, made once per worker (after the first module loaded, so a worker whose
+/// every variant is refused never allocates them).
+struct Tools {
+    blocker: BlockingKernel,
+    stamps: ClockStamps,
+    flusher: Option<L2Flusher>,
+    events: EventPair,
+}
+
+impl Tools {
+    fn new(gpu: &Gpu, mode: Mode) -> Result<Self, GpuError> {
+        Ok(Self {
+            blocker: BlockingKernel::new()?,
+            stamps: ClockStamps::new(gpu.info.sm_count)?,
+            flusher: match mode {
+                Mode::Cold => Some(L2Flusher::new(gpu.info.l2_bytes)?),
+                Mode::Hot => None,
+            },
+            events: EventPair::new()?,
+        })
+    }
+}
+
+fn run_job(
+    gpu: &Gpu,
+    s: &KernelSettings,
+    job: &KernelJob,
+    tools: &mut Option<Tools>,
+    emit: &mut impl FnMut(Message),
+) -> Result<(), JobEnd> {
     let spec = suite::all()
         .into_iter()
-        .find(|k| k.name == c.kernel)
-        .ok_or_else(|| format!("no kernel `{}` in the suite", c.kernel))?;
-    let manifest = embedded::manifest().map_err(|e| e.to_string())?;
+        .find(|k| k.name == job.kernel)
+        .ok_or_else(|| JobEnd::Fatal(format!("no kernel `{}` in the suite", job.kernel)))?;
+    let manifest = embedded::manifest().map_err(|e| JobEnd::Fatal(e.to_string()))?;
     // `pkgsCuda@sm_86`: one image of the variant, loaded on its own.
-    let (base_name, forced) = match c.variant.split_once(super::plan::FORCED_SEP) {
+    let (base_name, forced) = match job.variant.split_once(super::plan::FORCED_SEP) {
         Some((b, i)) => (b, Some(i)),
-        None => (c.variant, None),
+        None => (job.variant.as_str(), None),
     };
     let vb = manifest
         .variants
         .iter()
         .find(|v| v.name == base_name)
-        .ok_or_else(|| format!("variant `{base_name}` is not embedded"))?;
+        .ok_or_else(|| JobEnd::Fatal(format!("variant `{base_name}` is not embedded")))?;
     let image = embedded::images_of(base_name)
         .find(|i| i.file == spec.file)
-        .ok_or_else(|| format!("no embedded image of `{}` for `{base_name}`", spec.file))?;
+        .ok_or_else(|| {
+            JobEnd::Fatal(format!(
+                "no embedded image of `{}` for `{base_name}`",
+                spec.file
+            ))
+        })?;
+    let cases = (spec.cases)(if s.quick { Size::Quick } else { Size::Default });
+    let base = |case: &Case| CaseResult {
+        variant: job.variant.clone(),
+        variant_flags: vb.gencode.clone(),
+        kernel: job.kernel.clone(),
+        case: case.label.clone(),
+        bytes: case.bytes,
+        flops: case.flops,
+        image: None,
+        predicted: job.predicted.clone(),
+        prediction_matches: None,
+        correctness: None,
+        timing: None,
+        throughput: None,
+        load_ms: None,
+        error: None,
+        status: None,
+    };
     let bytes: std::borrow::Cow<'static, [u8]> = match forced {
         None => std::borrow::Cow::Borrowed(image.fatbin),
-        Some(arch) => std::borrow::Cow::Owned(extract_image(image.fatbin, arch)?),
+        Some(arch) => match extract_image(image.fatbin, arch) {
+            Ok(b) => std::borrow::Cow::Owned(b),
+            Err(e) => {
+                for (i, case) in cases.iter().enumerate().skip(job.first_case) {
+                    emit(Message::CaseStart {
+                        task: job.task,
+                        case: i,
+                    });
+                    let mut r = base(case);
+                    r.error = Some(e.clone());
+                    r.status = Some(Status::Error);
+                    emit(Message::Case(Box::new(r)));
+                }
+                return Ok(());
+            }
+        },
     };
     let sass: Vec<archbench_core::Capability> = vb
         .capabilities
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let size = if c.quick { Size::Quick } else { Size::Default };
-    let cases = (spec.cases)(size);
 
+    // With CUDA_MODULE_LOADING=EAGER (set by the parent) this is the whole load, JIT
+    // included, not a lazy stub.
     let t0 = Instant::now();
     let module = Module::load(&bytes);
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let base = |label: &str, bytes: u64, flops: u64| CaseResult {
-        variant: c.variant.to_string(),
-        variant_flags: vb.gencode.clone(),
-        kernel: c.kernel.to_string(),
-        case: label.to_string(),
-        bytes,
-        flops,
-        image: None,
-        predicted: c.predicted.clone(),
-        prediction_matches: None,
-        correctness: None,
-        timing: None,
-        throughput: None,
-        load_ms: Some(load_ms),
-        error: None,
-    };
     let module = match module {
         Ok(m) => m,
         Err(e) => {
-            // The load failed: record it for every case; matching the prediction if it said so.
-            for case in &cases {
-                let mut r = base(&case.label, case.bytes, case.flops);
-                r.prediction_matches = c.prediction_loads.map(|l| !l);
+            // The load failed: an answer if the predictor said so, else an error.
+            let foreseen = job.prediction_loads == Some(false);
+            for (i, case) in cases.iter().enumerate().skip(job.first_case) {
+                emit(Message::CaseStart {
+                    task: job.task,
+                    case: i,
+                });
+                let mut r = base(case);
+                r.load_ms = Some(load_ms);
+                r.prediction_matches = job.prediction_loads.map(|l| !l);
                 r.error = Some(e.to_string());
+                r.status = Some(if foreseen {
+                    Status::Refused
+                } else {
+                    Status::Error
+                });
                 emit(Message::Case(Box::new(r)));
             }
             return Ok(());
         }
     };
-    let stream = crate::gpu::Stream::DEFAULT;
-    let probe = ClockProbe::new().map_err(|e| e.to_string())?;
-    let blocker = BlockingKernel::new().map_err(|e| e.to_string())?;
-    let mut flusher = match c.mode {
-        Mode::Cold => Some(L2Flusher::new(c.gpu.info.l2_bytes).map_err(|e| e.to_string())?),
-        Mode::Hot => None,
-    };
-    let events = EventPair::new().map_err(|e| e.to_string())?;
-    let default_mhz = f64::from(c.gpu.info.sm_clock_khz) / 1e3;
-    for case in cases {
-        let mut r = base(&case.label, case.bytes, case.flops);
-        let w = (case.workload)();
-        let seed = derive_seed(c.seed, &[c.kernel, &case.label, c.variant]);
-        let outcome: Result<(), GpuError> = (|| {
-            let mut p = Prepared::new(&w, &module, seed)?;
-            if let Some(f) = p.first_function() {
-                let (bin, ptx) = f.versions()?;
-                let kind = match forced {
-                    Some(a) if a.starts_with("compute_") => "ptx-jit",
-                    Some(_) => "sass",
-                    None => image_kind(bin, &sass),
-                };
-                r.image = Some(LoadedImage {
-                    binary_version: bin,
-                    ptx_version: ptx,
-                    kind: kind.to_string(),
-                });
-                r.prediction_matches = c
-                    .predicted
-                    .as_ref()
-                    .map(|pred| prediction_agrees(pred, bin, kind));
-            }
-            let exec = p.run_checked(stream)?;
-            let passed = exec.correctness.passed;
-            r.correctness = Some(exec.correctness);
-            if !passed {
-                return Ok(());
-            }
-            // Warm-up (the checked run already absorbed any JIT), then a launch-count estimate.
-            p.launch(stream)?;
-            events.record_start(stream)?;
-            p.launch(stream)?;
-            events.record_end(stream)?;
-            let estimate = events.elapsed_s()?.max(1e-7);
-            let batch = match c.mode {
-                Mode::Cold => 1,
-                Mode::Hot => ((1e-3 / estimate).ceil() as u32).clamp(1, 10_000),
-            };
-            let timing = sampler::sample(
-                c.rule,
-                default_mhz,
-                batch,
-                || -> Result<Sample, GpuError> {
-                    if let Some(f) = flusher.as_mut() {
-                        f.flush(stream)?;
-                    }
-                    // Cold: one launch behind the blocking kernel, so the events exclude
-                    // launch latency. Hot: a ≥ 1 ms batch makes latency negligible, and
-                    // queueing thousands of launches behind a blocker could fill the
-                    // driver's launch queue and deadlock, so no blocker.
-                    let blocking = c.mode == Mode::Cold;
-                    if blocking {
-                        blocker.block(stream)?;
-                    }
-                    events.record_start(stream)?;
-                    for _ in 0..batch {
-                        p.launch(stream)?;
-                    }
-                    events.record_end(stream)?;
-                    if blocking {
-                        blocker.release();
-                    }
-                    let secs = events.elapsed_s()? / f64::from(batch);
-                    if blocking && blocker.timed_out() {
-                        return Err(GpuError::Invalid("the blocking kernel timed out (2 s) before the host released it: the sample would include launch latency".into()));
-                    }
-                    let clock = probe.read_mhz(stream)?;
-                    Ok(Sample {
-                        seconds: secs,
-                        clock_mhz: clock,
-                    })
-                },
-                || std::thread::sleep(THROTTLE_PAUSE),
-            )?;
-            let t = timing.median_s;
-            let gbps = case.bytes as f64 / t / 1e9;
-            let tflops = case.flops as f64 / t / 1e12;
-            r.throughput = Some(Throughput {
-                gbps,
-                tflops,
-                pct_copy_bw: c.ceilings.copy_gbps.map(|x| 100.0 * gbps / x),
-                pct_gemm: c
-                    .ceilings
-                    .gemm_bf16_tflops
-                    .filter(|_| case.flops > 0)
-                    .map(|x| 100.0 * tflops / x),
-            });
-            r.timing = Some(timing);
-            Ok(())
-        })();
-        if let Err(e) = outcome {
-            r.error = Some(e.to_string());
-            emit(Message::Case(Box::new(r)));
-            // A failed launch can leave the context unusable: stop this task.
-            return Ok(());
+    if tools.is_none() {
+        match Tools::new(gpu, s.mode) {
+            Ok(t) => *tools = Some(t),
+            Err(e) => return Err(JobEnd::Fatal(format!("preparing the timers: {e}"))),
         }
-        emit(Message::Case(Box::new(r)));
     }
+    let Some(tools) = tools.as_mut() else {
+        return Err(JobEnd::Fatal("timers missing".into()));
+    };
+    let default_mhz = f64::from(gpu.info.sm_clock_khz) / 1e3;
+    for (i, case) in cases.iter().enumerate().skip(job.first_case) {
+        emit(Message::CaseStart {
+            task: job.task,
+            case: i,
+        });
+        let mut r = base(case);
+        r.load_ms = Some(load_ms);
+        // The same inputs for every variant of a case: variant comparisons are not data noise.
+        let seed = derive_seed(s.seed, &[&job.kernel, &case.label]);
+        let ctx = CaseCtx {
+            settings: s,
+            job,
+            forced,
+            sass: &sass,
+            default_mhz,
+        };
+        let outcome = run_case(&ctx, tools, &module, case, seed, &mut r);
+        r.status = Some(match (&outcome, &r.correctness) {
+            (Err(_), _) => Status::Error,
+            (Ok(()), Some(k)) if !k.passed => Status::Failed,
+            (Ok(()), _) => Status::Ok,
+        });
+        let sticky = match outcome {
+            Ok(()) => false,
+            Err(e) => {
+                r.error = Some(e.to_string());
+                // A sticky error (illegal address, launch failure) poisons the context: it
+                // shows on the next synchronisation.
+                gpu.synchronize().is_err()
+            }
+        };
+        emit(Message::Case(Box::new(r)));
+        if sticky {
+            return Err(JobEnd::Sticky);
+        }
+    }
+    Ok(())
+}
+
+struct CaseCtx<'a> {
+    settings: &'a KernelSettings,
+    job: &'a KernelJob,
+    forced: Option<&'a str>,
+    sass: &'a [archbench_core::Capability],
+    default_mhz: f64,
+}
+
+/// Checks and times one case into `r`.
+fn run_case(
+    c: &CaseCtx,
+    t: &mut Tools,
+    module: &Module,
+    case: &Case,
+    seed: u64,
+    r: &mut CaseResult,
+) -> Result<(), GpuError> {
+    let w = (case.workload)();
+    let stream = Stream::DEFAULT;
+    let mut p = Prepared::new(&w, module, seed)?;
+    if let Some(f) = p.first_function() {
+        let (bin, ptx) = f.versions()?;
+        let kind = match c.forced {
+            Some(a) if a.starts_with("compute_") => "ptx-jit",
+            Some(_) => "sass",
+            None => image_kind(bin, c.sass),
+        };
+        r.image = Some(LoadedImage {
+            binary_version: bin,
+            ptx_version: ptx,
+            kind: kind.to_string(),
+        });
+        r.prediction_matches = c
+            .job
+            .predicted
+            .as_ref()
+            .map(|pred| prediction_agrees(pred, bin, kind));
+    }
+    let exec = p.run_checked(stream)?;
+    let passed = exec.correctness.passed;
+    r.correctness = Some(exec.correctness);
+    if !passed {
+        return Ok(());
+    }
+    // Warm-up (the checked run already absorbed any JIT), then a launch-time estimate.
+    p.launch(stream)?;
+    t.events.record_start(stream)?;
+    p.launch(stream)?;
+    t.events.record_end(stream)?;
+    let estimate = t.events.elapsed_s()?.max(1e-7);
+    let mode = c.settings.mode;
+    let profile = c.settings.profile;
+    let batch = match mode {
+        Mode::Cold => 1,
+        Mode::Hot => {
+            let per_sample = (HOT_QUEUE_CAP / (w.launches.len().max(1) as u32)).max(1);
+            ((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, per_sample)
+        }
+    };
+    let timing = sampler::sample(
+        &c.job.rule,
+        c.default_mhz,
+        batch,
+        || -> Result<Sample, GpuError> {
+            if let Some(f) = t.flusher.as_mut() {
+                f.flush(stream)?;
+            }
+            // Every launch of the sample waits behind the blocking kernel, so the events
+            // measure the GPU, not the host's submission rate; the clock stamps bracket the
+            // timed region on every SM. (Profilers serialise launches: no blocker there.)
+            if !profile {
+                t.blocker.block(stream)?;
+                t.stamps.before(stream)?;
+            }
+            t.events.record_start(stream)?;
+            let queued: Result<(), GpuError> = (|| {
+                for _ in 0..batch {
+                    p.launch(stream)?;
+                }
+                Ok(())
+            })();
+            if !profile {
+                // Release even when a launch failed, so nothing waits for the timeout.
+                if queued.is_ok() {
+                    t.events.record_end(stream)?;
+                    t.stamps.after(stream)?;
+                }
+                t.blocker.release();
+            } else if queued.is_ok() {
+                t.events.record_end(stream)?;
+            }
+            queued?;
+            let secs = t.events.elapsed_s()? / f64::from(batch);
+            // SAFETY: the legacy stream of the current context.
+            unsafe { cudarc::driver::result::stream::synchronize(stream.raw()) }
+                .map_err(GpuError::driver("synchronising"))?;
+            let (span, blocker_timed_out) = if profile {
+                (None, false)
+            } else {
+                (t.stamps.span(), t.blocker.timed_out())
+            };
+            Ok(Sample {
+                seconds: secs,
+                span,
+                blocker_timed_out,
+            })
+        },
+        || std::thread::sleep(THROTTLE_PAUSE),
+    )?;
+    let med = timing.median_s;
+    let gbps = case.bytes as f64 / med / 1e9;
+    let tflops = case.flops as f64 / med / 1e12;
+    let ceil = &c.settings.ceilings;
+    r.throughput = Some(Throughput {
+        gbps,
+        tflops,
+        pct_copy_bw: ceil.copy_gbps.map(|x| 100.0 * gbps / x),
+        pct_gemm: ceil
+            .gemm_bf16_tflops
+            .filter(|_| case.flops > 0)
+            .map(|x| 100.0 * tflops / x),
+    });
+    r.timing = Some(timing);
     Ok(())
 }
 

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The prepared GPU device check: build here, run there (a GPU machine with no Rust and no
+# network), bring the evidence back.
+#
+#   scripts/gpu-check.sh pack [DIR]          here: build, pack binaries + runner into DIR
+#                                            (default gpu-carry/, git-ignored, ≤ 64 MiB)
+#   scripts/gpu-check.sh verify-pack [DIR]   here or there: check DIR against its MANIFEST
+#   bash DIR/device.sh OUTDIR                there: run everything, write OUTDIR/ and
+#                                            OUTDIR.tar.gz (one command, no Rust needed)
+#   scripts/gpu-check.sh import TARBALL|DIR  here: file the runs as baselines under
+#                                            results/<gpu>/ and write the comparison report
+#
+# What runs there, in order, each step with its own time limit and a clear SKIPPED or
+# FAILED line when a piece is missing: device and driver; the GPU tests
+# (`#[ignore = "needs a CUDA GPU"]`, one at a time); `archbench run --quick`; the default
+# run restricted to the variants that load on that GPU plus `cmake:75-virtual`; PyTorch
+# side by side (same sizes and dtypes, CUDA events, cold L2); ncu on two kernels to
+# cross-check archbench's timing; a filtered `cargo bench` (hot numbers); a hot quick run.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+die() { echo "gpu-check: $*" >&2; exit 1; }
+
+# The files a pack holds, and what each is (the MANIFEST lists them with sizes and hashes).
+PACKED=(
+  "archbench|the archbench binary, kernel images embedded (stripped)"
+  "gpu-tests|tests/gpu.rs: the tests marked #[ignore = \"needs a CUDA GPU\"] (stripped)"
+  "kernels-bench|benches/kernels.rs: cargo bench's criterion binary (stripped)"
+  "device.sh|the runner: bash device.sh OUTDIR"
+  "torch_side.py|PyTorch/torchvision counterparts timed like archbench (cold L2, CUDA events)"
+  "kernels.json|archbench kernels --json (default sizes)"
+  "build-info.txt|archbench build-info: variants, flags, registers"
+)
+
+# `cargo … --message-format=json` → the executable of the artifact whose target is $1.
+executable_of() {
+  python3 -c '
+import json, sys
+want = sys.argv[1]
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == want:
+        print(m["executable"])
+' "$1" | tail -1
+}
+
+pack() {
+  local dir="${1:-$here/gpu-carry}"
+  command -v cargo >/dev/null || die "pack needs cargo (run it where archbench builds)"
+  cd "$here"
+  echo "gpu-check: building release binaries (kernels included) ..."
+  cargo build --release -q
+  local gpu_tests bench
+  gpu_tests=$(cargo test --release -q --test gpu --no-run --message-format=json 2>/dev/null | executable_of gpu)
+  bench=$(cargo bench -q --bench kernels --no-run --message-format=json 2>/dev/null | executable_of kernels)
+  [ -x "$gpu_tests" ] || die "could not find the GPU test binary (cargo test --test gpu --no-run)"
+  [ -x "$bench" ] || die "could not find the bench binary (cargo bench --no-run)"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  strip -o "$dir.tmp/archbench" target/release/archbench
+  strip -o "$dir.tmp/gpu-tests" "$gpu_tests"
+  strip -o "$dir.tmp/kernels-bench" "$bench"
+  cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py "$dir.tmp/"
+  target/release/archbench kernels --json > "$dir.tmp/kernels.json"
+  target/release/archbench build-info > "$dir.tmp/build-info.txt"
+  chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh"
+  {
+    echo "# archbench gpu-check pack"
+    echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "archbench: $(target/release/archbench --version)"
+    echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
+    echo "# file bytes sha256 what"
+    for entry in "${PACKED[@]}"; do
+      local f="${entry%%|*}" what="${entry#*|}"
+      echo "$f $(stat -c %s "$dir.tmp/$f") $(sha256sum "$dir.tmp/$f" | cut -d' ' -f1) $what"
+    done
+  } > "$dir.tmp/MANIFEST"
+  local total
+  total=$(du -sb "$dir.tmp" | cut -f1)
+  [ "$total" -le $((64 * 1024 * 1024)) ] || die "the pack is $total bytes, over the 64 MiB a device call carries"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  echo "gpu-check: packed $(( total / 1024 )) KiB into $dir:"
+  cat "$dir/MANIFEST"
+  echo "gpu-check: on the GPU machine: bash $(basename "$dir")/device.sh OUTDIR"
+}
+
+verify_pack() {
+  local dir="${1:-$here/gpu-carry}"
+  [ -f "$dir/MANIFEST" ] || die "$dir has no MANIFEST: not a pack (scripts/gpu-check.sh pack makes one)"
+  local bad=0 n=0
+  while read -r f bytes sum _; do
+    case "$f" in "#"*|commit:|archbench:|built:|"") continue ;; esac
+    n=$((n + 1))
+    if [ ! -f "$dir/$f" ]; then echo "missing: $f"; bad=1; continue; fi
+    [ "$(stat -c %s "$dir/$f")" = "$bytes" ] || { echo "size differs: $f"; bad=1; }
+    [ "$(sha256sum "$dir/$f" | cut -d' ' -f1)" = "$sum" ] || { echo "hash differs: $f"; bad=1; }
+  done < "$dir/MANIFEST"
+  [ "$n" -eq "${#PACKED[@]}" ] || { echo "MANIFEST lists $n files, a pack has ${#PACKED[@]}"; bad=1; }
+  [ "$bad" -eq 0 ] || die "$dir does not match its MANIFEST"
+  echo "gpu-check: $dir matches its MANIFEST ($n files)"
+}
+
+import() {
+  local src="${1:?import needs the tarball or folder device.sh wrote}"
+  cd "$here"
+  local dir
+  if [ -d "$src" ]; then
+    dir="$src"
+  else
+    [ -f "$src" ] || die "no such file: $src"
+    dir="$(mktemp -d)"
+    tar -xzf "$src" -C "$dir"
+    dir="$dir/$(ls "$dir" | head -1)"
+  fi
+  [ -f "$dir/summary.txt" ] || die "$dir has no summary.txt: not a device.sh output folder"
+  local ab=target/release/archbench
+  [ -x "$ab" ] || cargo build --release -q
+  local full="$dir/full.jsonl" quick="$dir/quick.jsonl"
+  [ -f "$full" ] || [ -f "$quick" ] || die "$dir holds no archbench results (full.jsonl, quick.jsonl)"
+  local gpu stamp saved=()
+  for f in "$quick" "$full" "$dir/hot-quick.jsonl"; do
+    [ -f "$f" ] || continue
+    local name
+    name="gpu-check-$(basename "$f" .jsonl)"
+    stamp=$(python3 -c 'import json,sys; h=json.loads(open(sys.argv[1]).readline()); print("".join(c for c in h["started"] if c.isdigit() or c in "TZ"))' "$f")
+    saved+=("$($ab baseline save "$f" --name "$stamp-$name" --force | tail -1)")
+  done
+  printf 'gpu-check: saved %s\n' "${saved[@]}"
+  gpu=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["device"]["name"])' "${full:-$quick}" 2>/dev/null || true)
+  local slug
+  slug=$(printf '%s' "$gpu" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
+  local outdir="results/${slug:-unknown}"
+  mkdir -p "$outdir"
+  local report="$outdir/${stamp}-gpu-check.md"
+  local args=(--results "$full" --kernels "$dir/kernels.json" --out "$report")
+  [ -f "$full" ] || args=(--results "$quick" --kernels "$dir/kernels.json" --out "$report")
+  [ -f "$dir/torch.json" ] && args+=(--torch "$dir/torch.json")
+  [ -f "$dir/ncu.csv" ] && args+=(--ncu "$dir/ncu.csv" --ncu-variant "$(cat "$dir/ncu-variant.txt" 2>/dev/null || echo pkgsForCudaArch.sm_90)")
+  [ -f "$dir/device.txt" ] && args+=(--device-info "$dir/device.txt")
+  python3 scripts/gpu-check/report.py "${args[@]}"
+  for f in torch.json ncu.csv summary.txt; do
+    [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
+  done
+  echo "gpu-check: report $report"
+}
+
+case "${1:-}" in
+  pack) shift; pack "$@" ;;
+  verify-pack) shift; verify_pack "$@" ;;
+  import) shift; import "$@" ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The GPU half of the prepared device check (packed by `scripts/gpu-check.sh pack`):
+#
+#   bash PACK/device.sh OUTDIR
+#
+# Needs only bash, coreutils and the NVIDIA driver; uses python3 with torch, ncu and
+# cuBLAS when present and says SKIPPED with the reason when not. No Rust, no network.
+# Everything goes under OUTDIR; the archive (OUTDIR.tar.gz, or $GPU_CHECK_ARCHIVE) is
+# rewritten after every step, so a check cut short still brings back what finished. Steps
+# run in order, most valuable first, each under its own time limit, and all of them inside
+# $GPU_CHECK_DEADLINE_S (default 480 s): a step that no longer fits is SKIPPED. Sized for
+# ≤ 8 min on one H100.
+set -uo pipefail
+
+pack="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:?usage: bash device.sh OUTDIR}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+ab="$pack/archbench"
+log="$out/summary.txt"
+archive="${GPU_CHECK_ARCHIVE:-$out.tar.gz}"
+deadline="${GPU_CHECK_DEADLINE_S:-480}"
+t0=$(date +%s)
+: > "$log"
+
+say() { echo "[$(( $(date +%s) - t0 )) s] $*" | tee -a "$log"; }
+
+save() {
+  tar -czf "$archive.tmp" -C "$(dirname "$out")" "$(basename "$out")" 2>/dev/null &&
+    mv -f "$archive.tmp" "$archive"
+}
+
+# step NAME LIMIT_S COMMAND…: runs it with a time limit (cut to what is left of the
+# deadline), output to OUTDIR/NAME.log; then saves the archive.
+step() {
+  local name="$1" limit="$2"
+  shift 2
+  local left=$(( deadline - ($(date +%s) - t0) - 10 ))
+  if [ "$left" -lt 20 ]; then
+    say "$name: SKIPPED (only ${left} s left of the ${deadline} s deadline)"
+    return 125
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  say "$name: start (limit ${limit} s)"
+  local s=$(date +%s)
+  timeout --kill-after=10 "$limit" "$@" > "$out/$name.log" 2>&1
+  local rc=$?
+  local took=$(( $(date +%s) - s ))
+  case $rc in
+    0) say "$name: ok in ${took} s" ;;
+    124|137) say "$name: TIMED OUT after ${took} s (limit ${limit} s); see $name.log" ;;
+    *) say "$name: exit $rc after ${took} s; see $name.log" ;;
+  esac
+  save
+  return $rc
+}
+
+if [ -f "$pack/MANIFEST" ]; then
+  head -3 "$pack/MANIFEST" | tee -a "$log"
+fi
+
+# 1. Device and driver.
+{
+  date -u +%Y-%m-%dT%H:%M:%SZ
+  nvidia-smi 2>&1 || echo "nvidia-smi: not found"
+  nvidia-smi --query-gpu=name,compute_cap,driver_version,clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu --format=csv 2>&1
+  cat /proc/driver/nvidia/version 2>/dev/null
+  uname -a
+} > "$out/device.txt"
+cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' ')
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+say "device: ${gpu:-unknown} (compute capability ${cap:-unknown}), driver $(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)"
+if [ -z "$cap" ]; then
+  say "no GPU visible to nvidia-smi: the GPU steps below will say why they fail"
+fi
+native="pkgsForCudaArch.sm_${cap//./}"
+
+# cuBLAS for the GEMM ceiling: the system's, else the one inside PyTorch's environment.
+cublas=""
+for d in $(ldconfig -p 2>/dev/null | awk '/libcublas\.so\.1[0-9]/ {print $NF}' | xargs -r -n1 dirname) \
+         $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, s, "lib") for p in nvidia.__path__ for s in os.listdir(p)))' 2>/dev/null) \
+         /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  if ls "$d"/libcublas.so.1[0-9]* >/dev/null 2>&1; then cublas="$d"; break; fi
+done
+if [ -n "$cublas" ]; then
+  export LD_LIBRARY_PATH="$cublas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  say "cuBLAS: $cublas"
+else
+  say "cuBLAS: SKIPPED (not found): the GEMM ceiling will be missing"
+fi
+
+# 2. The GPU tests, one at a time.
+step gpu-tests 180 "$pack/gpu-tests" --ignored --test-threads=1
+grep -E "^test .* (ok|FAILED)$|test result" "$out/gpu-tests.log" | tee -a "$log"
+
+# 3. The quick run of the default matrix.
+step quick 180 "$ab" run --quick --seed 1 --out "$out/quick.jsonl"
+grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/quick.log" | tee -a "$log"
+
+# 4. The default run: the variants that load on this GPU, plus cmake:75-virtual (PTX JIT).
+loading=()
+if [ -n "$cap" ]; then
+  while read -r name; do loading+=(--variant "$name"); done < <(
+    "$ab" run --plan --gpu "$cap" --seed 1 2>/dev/null |
+      awk '/^  [^ ]+  \[/ && $0 !~ /→ error/ && $1 !~ /@/ {print $1}' | sort -u)
+fi
+has_ptx=$("$ab" build-info 2>/dev/null | awk '$1 == "cmake:75-virtual" {print "yes"}')
+if [ -n "$has_ptx" ] && [[ " ${loading[*]} " != *" cmake:75-virtual "* ]]; then
+  loading+=(--variant cmake:75-virtual)
+fi
+say "default run variants: ${loading[*]:-(none found)}"
+step full 300 "$ab" run --seed 1 --max-time 150 "${loading[@]}" --out "$out/full.jsonl"
+grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/full.log" | tee -a "$log"
+
+# 5. PyTorch side by side.
+"$ab" kernels --json > "$out/kernels.json" 2>/dev/null || cp "$pack/kernels.json" "$out/kernels.json"
+if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+  step torch 240 python3 "$pack/torch_side.py" --kernels "$out/kernels.json" --out "$out/torch.json" --budget-s 0.4
+else
+  say "torch: SKIPPED (python3 with CUDA-enabled torch not found)"
+fi
+
+# 6. ncu on two kernels (archbench's launches under the profiler, cold caches as in
+#    archbench's cold mode, clocks left alone).
+if command -v ncu >/dev/null 2>&1 && [ -n "$cap" ]; then
+  echo "$native" > "$out/ncu-variant.txt"
+  step ncu 240 ncu --clock-control none --cache-control all --target-processes all \
+    --csv --page raw --metrics gpu__time_duration.sum \
+    -k 'regex:^(layer_norm_f32|gemm_bf16)$' \
+    "$ab" run --profile --samples 20 --seed 1 --kernel '^layer_norm$' --kernel '^gemm$' \
+    --variant "$native" --out "$out/ncu-run.jsonl"
+  grep -v '^==' "$out/ncu.log" | grep -E '^"' > "$out/ncu.csv" || true
+  say "ncu: $(grep -c '^"[0-9]' "$out/ncu.csv" 2>/dev/null || echo 0) profiled launches"
+else
+  say "ncu: SKIPPED (ncu not on PATH or no GPU)"
+fi
+
+# 7. cargo bench (hot numbers), filtered to keep the check short.
+step bench 150 "$pack/kernels-bench" --bench '^(softmax|layer_norm)/' --warm-up-time 0.2 --measurement-time 1
+grep -E "^(softmax|layer_norm)/|time:|HOT" "$out/bench.log" | head -40 >> "$log"
+
+# 8. Hot mode, quick sizes, native variant.
+step hot-quick 120 "$ab" run --hot --quick --seed 1 --variant "$native" --out "$out/hot-quick.jsonl"
+
+say "done in $(( $(date +%s) - t0 )) s"
+save
+say "archive: $archive ($(stat -c %s "$archive") bytes)"
