@@ -115,27 +115,29 @@ import() {
     dir="$dir/$(ls "$dir" | head -1)"
   fi
   [ -f "$dir/summary.txt" ] || die "$dir has no summary.txt: not a device.sh output folder"
-  local ab=target/release/archbench
+  # ARCHBENCH_BIN and ARCHBENCH_RESULTS_DIR: for tests.
+  local ab="${ARCHBENCH_BIN:-target/release/archbench}" results="${ARCHBENCH_RESULTS_DIR:-results}"
   [ -x "$ab" ] || cargo build --release -q
-  local full="$dir/full.jsonl" quick="$dir/quick.jsonl"
-  [ -f "$full" ] || [ -f "$quick" ] || die "$dir holds no archbench results (full.jsonl, quick.jsonl)"
-  local gpu stamp saved=()
-  for f in "$quick" "$full" "$dir/hot-quick.jsonl"; do
-    [ -f "$f" ] || continue
-    local name
-    name="gpu-check-$(basename "$f" .jsonl)"
-    stamp=$(python3 -c 'import json,sys; h=json.loads(open(sys.argv[1]).readline()); print("".join(c for c in h["started"] if c.isdigit() or c in "TZ"))' "$f")
-    saved+=("$($ab baseline save "$f" --name "$stamp-$name" --force | tail -1)")
+  local main=""
+  for f in "$dir/full.jsonl" "$dir/quick.jsonl"; do
+    [ -f "$f" ] && { main="$f"; break; }
   done
-  printf 'gpu-check: saved %s\n' "${saved[@]}"
-  gpu=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["device"]["name"])' "${full:-$quick}" 2>/dev/null || true)
+  [ -n "$main" ] || die "$dir holds no archbench results (full.jsonl, quick.jsonl)"
+  header() { python3 -c 'import json,sys; print(eval("h"+sys.argv[2], {"h": json.loads(open(sys.argv[1]).readline())}))' "$1" "$2"; }
+  local stamp gpu
+  stamp=$(header "$main" '["started"]' | tr -cd '0-9TZ')
+  gpu=$(header "$main" '["device"]["name"]')
+  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl"; do
+    [ -f "$f" ] || continue
+    echo "gpu-check: $("$ab" baseline save "$f" --dir "$results" --name "$stamp-gpu-check-$(basename "$f" .jsonl)" --force | tail -1)"
+  done
   local slug
   slug=$(printf '%s' "$gpu" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
-  local outdir="results/${slug:-unknown}"
+  local outdir="$results/${slug:-unknown}"
   mkdir -p "$outdir"
+  stamp=$(printf %s "$stamp" | tr A-Z a-z)
   local report="$outdir/${stamp}-gpu-check.md"
-  local args=(--results "$full" --kernels "$dir/kernels.json" --out "$report")
-  [ -f "$full" ] || args=(--results "$quick" --kernels "$dir/kernels.json" --out "$report")
+  local args=(--results "$main" --kernels "$dir/kernels.json" --out "$report")
   [ -f "$dir/torch.json" ] && args+=(--torch "$dir/torch.json")
   [ -f "$dir/ncu.csv" ] && args+=(--ncu "$dir/ncu.csv" --ncu-variant "$(cat "$dir/ncu-variant.txt" 2>/dev/null || echo pkgsForCudaArch.sm_90)")
   [ -f "$dir/device.txt" ] && args+=(--device-info "$dir/device.txt")

@@ -19,8 +19,8 @@ launches: [{entry, grid, block, shared_mem_bytes}]}]}``. Case labels are parsed 
 regexes below (no torch needed, so they can be tested anywhere); a case whose label or kernel
 is not understood gets an entry saying why instead of a timing.
 
-Timing (archbench's cold mode): once, an uint8 buffer of exactly the L2 size. Per sample:
-``flush.zero_()`` (L2 flush), ``torch.cuda._sleep(~50 µs of cycles)`` so the following
+Timing (archbench's cold mode): once, a zeroed float32 buffer of twice the L2 size. Per
+sample: ``flush.sum()`` (L2 flush by reading, which leaves clean lines), ``torch.cuda._sleep(~50 µs of cycles)`` so the following
 launches queue up behind it (launch latency hidden), start event, the op, end event,
 ``end.synchronize()``, ``elapsed_time``. 3 warm-up calls first. A sample whose start event had
 already completed when the host finished queuing the op is "late" (the GPU may have idled
@@ -50,8 +50,9 @@ import traceback
 SCHEMA = "archbench-torch-side/1"
 
 METHOD = (
-    "CUDA events around one call per sample; before each sample an L2-sized uint8 buffer is "
-    "zeroed (L2 flush) and torch.cuda._sleep(~{sleep_us:g} us) is queued so the op's launches "
+    "CUDA events around one call per sample; before each sample a zeroed buffer of twice the "
+    "L2 size is read (L2 flush that leaves clean lines, as archbench does) and "
+    "torch.cuda._sleep(~{sleep_us:g} us) is queued so the op's launches "
     "queue behind it (launch latency hidden); 3 warm-up calls; samples until --budget-s "
     "({budget_s:g} s) per op or --max-samples ({max_samples}), at least 10; samples in which "
     "the host had not finished queuing before the sleep ended are discarded and the sleep "
@@ -428,7 +429,10 @@ class ColdTimer:
 
     def __init__(self, torch, l2_bytes, sleep_us, clock_mhz):
         self.torch = torch
-        self.flush = torch.empty(max(int(l2_bytes), 1), dtype=torch.uint8, device="cuda")
+        # Twice the L2 size, read (not written) before each sample: L2 is left holding clean
+        # lines, as after archbench's flush (a memset would leave dirty lines that the op
+        # then writes back inside its timed region).
+        self.flush = torch.zeros(max(2 * int(l2_bytes) // 4, 1), dtype=torch.float32, device="cuda")
         self.base_cycles = max(1, int(sleep_us * clock_mhz))  # µs x MHz = cycles
         self.sleep_us = sleep_us
         self.start = torch.cuda.Event(enable_timing=True)
@@ -438,7 +442,7 @@ class ColdTimer:
         """One cold sample: (seconds, late). ``late``: the start event had completed before
         the host finished queuing the op, so the GPU may have waited for launches."""
         cuda = self.torch.cuda
-        self.flush.zero_()
+        self.flush.sum()
         cuda._sleep(cycles)
         self.start.record()
         fn()

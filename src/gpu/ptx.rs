@@ -7,6 +7,9 @@
 
 /// `archbench_stamp(struct { u64 slots; u64 nslots; })`: `slots[smid] = {clock64,
 /// globaltimer}` (16 bytes a slot), for `smid < nslots`.
+/// `archbench_flush(struct { u64 buf; u64 n16; u64 sink; })`: reads `n16` 16-byte chunks of
+/// `buf` through L2 (`ld.global.cg`), storing to `sink` only if their XOR is a value a
+/// zeroed buffer never gives (so the loads cannot be dropped).
 /// `archbench_block(struct { u64 flag; u64 timeout_ns; })`: returns when `flag[0] != 0`, or
 /// after `timeout_ns`, writing `flag[1] = 1` so the host knows the release came too late.
 pub const HELPERS_PTX: &str = r#".version 7.8
@@ -30,6 +33,45 @@ pub const HELPERS_PTX: &str = r#".version 7.8
     shl.b64 %rd6, %rd5, 4;
     add.u64 %rd7, %rd1, %rd6;
     st.volatile.global.v2.u64 [%rd7], {%rd3, %rd4};
+$L_out:
+    ret;
+}
+
+.visible .entry archbench_flush(.param .align 8 .b8 p[24])
+{
+    .reg .pred %p<3>;
+    .reg .b32 %r<12>;
+    .reg .b64 %rd<12>;
+    ld.param.u64 %rd1, [p];
+    ld.param.u64 %rd2, [p+8];
+    ld.param.u64 %rd3, [p+16];
+    cvta.to.global.u64 %rd1, %rd1;
+    mov.u32 %r1, %ctaid.x;
+    mov.u32 %r2, %ntid.x;
+    mov.u32 %r3, %tid.x;
+    mov.u32 %r4, %nctaid.x;
+    mul.wide.u32 %rd4, %r1, %r2;
+    cvt.u64.u32 %rd5, %r3;
+    add.u64 %rd4, %rd4, %rd5;
+    mul.wide.u32 %rd6, %r4, %r2;
+    mov.u32 %r5, 0;
+$L_loop:
+    setp.ge.u64 %p1, %rd4, %rd2;
+    @%p1 bra $L_done;
+    shl.b64 %rd7, %rd4, 4;
+    add.u64 %rd8, %rd1, %rd7;
+    ld.global.cg.v4.u32 {%r6, %r7, %r8, %r9}, [%rd8];
+    xor.b32 %r5, %r5, %r6;
+    xor.b32 %r5, %r5, %r7;
+    xor.b32 %r5, %r5, %r8;
+    xor.b32 %r5, %r5, %r9;
+    add.u64 %rd4, %rd4, %rd6;
+    bra $L_loop;
+$L_done:
+    setp.ne.u32 %p2, %r5, 1592594005;
+    @%p2 bra $L_out;
+    cvta.to.global.u64 %rd3, %rd3;
+    st.global.u32 [%rd3], %r5;
 $L_out:
     ret;
 }

@@ -114,7 +114,7 @@ impl Tools {
             blocker: BlockingKernel::new()?,
             stamps: ClockStamps::new(gpu.info.sm_count)?,
             flusher: match mode {
-                Mode::Cold => Some(L2Flusher::new(gpu.info.l2_bytes)?),
+                Mode::Cold => Some(L2Flusher::new(gpu.info.l2_bytes, gpu.info.sm_count)?),
                 Mode::Hot => None,
             },
             events: EventPair::new()?,

