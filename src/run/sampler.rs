@@ -196,7 +196,7 @@ mod tests {
             || {
                 n += 1;
                 Ok(sample_at(
-                    if n % 2 == 0 { 3.0e-6 } else { 3.1e-6 },
+                    if n.is_multiple_of(2) { 3.0e-6 } else { 3.1e-6 },
                     1980.0,
                     4,
                 ))

@@ -165,7 +165,7 @@ fn every_valid_cuda_13_variant_compiles_with_nvcc_13() {
             format!("case{case}"),
             cuda,
             list,
-            rng.next() % 2 == 0,
+            rng.next().is_multiple_of(2),
             None,
             Origin::NixConfig,
         );

@@ -58,7 +58,7 @@ fn cases(dtype: DType, size: Size) -> Vec<Case> {
 
 fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
     assert!(
-        m % 128 == 0 && n % 128 == 0 && k % 32 == 0,
+        m.is_multiple_of(128) && n.is_multiple_of(128) && k.is_multiple_of(32),
         "gemm tiles need m, n % 128 == 0 and k % 32 == 0"
     );
     let es = dtype.size();
