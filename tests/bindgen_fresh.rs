@@ -1,6 +1,10 @@
 //! `src/suite/params.rs` must be exactly what bindgen generates from `kernels/params.h`.
-//! Regenerate it with `ARCHBENCH_BLESS=1 cargo test --test bindgen_fresh` (needs libclang,
-//! Debian/Ubuntu package `libclang-dev`).
+//! Regenerate it with `ARCHBENCH_BLESS=1 cargo test --test bindgen_fresh`.
+//!
+//! bindgen loads libclang at run time. A fresh machine has none, so this test uses the pinned
+//! libclang from PyPI's `libclang` wheel (installed once into archbench's cache, like the
+//! CUDA toolchains) unless `LIBCLANG_PATH` names another. One libclang everywhere also keeps
+//! the generated file the same on every machine.
 
 use std::path::Path;
 
@@ -36,8 +40,21 @@ fn generate(root: &Path) -> String {
     format!("{HEADER}{}", body.trim_start())
 }
 
+/// Points bindgen (clang-sys) at the pinned libclang unless the user chose one.
+fn use_pinned_libclang() {
+    if std::env::var_os("LIBCLANG_PATH").is_some() {
+        return;
+    }
+    let dir = archbench_core::toolchain::libclang().unwrap_or_else(|e| {
+        panic!("libclang is needed to run bindgen, and installing it from PyPI failed: {e}")
+    });
+    // SAFETY: the only test in this binary; set before bindgen reads the environment.
+    unsafe { std::env::set_var("LIBCLANG_PATH", dir) };
+}
+
 #[test]
 fn params_rs_is_fresh() {
+    use_pinned_libclang();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join("src/suite/params.rs");
     let want = generate(root);

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             force,
         } => {
             let dest = baseline::save(&results, &dir, name.as_deref(), force)?;
-            println!("saved {} as {}", results.display(), dest.display());
+            outln!("saved {} as {}", results.display(), dest.display());
             Ok(ExitCode::SUCCESS)
         }
         Action::List { dir, json } => {
@@ -58,12 +58,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 eprintln!("warning: skipped {e}");
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&all)?);
+                outln!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
-                println!("no baselines under {}", dir.display());
+                outln!("no baselines under {}", dir.display());
             } else {
                 for b in &all {
-                    println!(
+                    outln!(
                         "{}  {} (sm {})  {}  host {}  {} cases",
                         b.path.display(),
                         b.device,

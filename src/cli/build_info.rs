@@ -8,29 +8,31 @@ use archbench::embedded;
 pub fn run(json: bool) -> anyhow::Result<ExitCode> {
     let m = embedded::manifest()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        outln!("{}", serde_json::to_string_pretty(&m)?);
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(why) = &m.skipped {
-        println!("no kernels in this binary: {why}");
+        outln!("no kernels in this binary: {why}");
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(n) = &m.nvcc {
-        println!("nvcc {} (CUDA {}) at {}", n.release, n.cuda, n.path);
+        outln!("nvcc {} (CUDA {}) at {}", n.release, n.cuda, n.path);
     }
-    println!(
+    outln!(
         "{} variants, kernel build {:.1} s on {} jobs\n",
         m.variants.len(),
         m.wall_seconds,
         m.jobs
     );
-    println!(
+    outln!(
         "{:<28} {:>12} {:>10}  gencode",
-        "variant", "embedded", "nvcc s"
+        "variant",
+        "embedded",
+        "nvcc s"
     );
     for v in &m.variants {
         let secs: f64 = v.files.iter().map(|f| f.compile_seconds).sum();
-        println!(
+        outln!(
             "{:<28} {:>12} {:>10.1}  {}",
             v.name,
             v.embedded_bytes(),
@@ -39,14 +41,19 @@ pub fn run(json: bool) -> anyhow::Result<ExitCode> {
         );
     }
     let mut spills = Vec::new();
-    println!(
+    outln!(
         "\n{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}",
-        "variant", "file", "kernel@arch", "regs", "spill", "smem"
+        "variant",
+        "file",
+        "kernel@arch",
+        "regs",
+        "spill",
+        "smem"
     );
     for v in &m.variants {
         for f in &v.files {
             for k in &f.kernels {
-                println!(
+                outln!(
                     "{:<28} {:<22} {:<26} {:>5} {:>7} {:>7}",
                     v.name,
                     f.file,
@@ -62,7 +69,7 @@ pub fn run(json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     if !spills.is_empty() {
-        println!("\nspills: {}", spills.join(", "));
+        outln!("\nspills: {}", spills.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }

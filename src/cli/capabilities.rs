@@ -50,7 +50,7 @@ pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
     let v = default_cuda(&cuda);
     let rows = rows(v);
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "cuda": v.to_string(), "release": db::release(v).map(|r| serde_json::json!({"ptx_isa": r.ptx_isa_string(), "min_driver": r.min_driver_string(), "nixpkgs_set": r.in_nixpkgs.then(|| r.version.nix_attr())})), "capabilities": rows })
@@ -59,7 +59,7 @@ pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match db::release(v) {
-        Some(r) => println!(
+        Some(r) => outln!(
             "CUDA {v}: PTX ISA {}, driver ≥ {}{}",
             r.ptx_isa_string(),
             r.min_driver_string(),
@@ -69,11 +69,18 @@ pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
                 String::new()
             }
         ),
-        None => println!("CUDA {v}: not a release archbench knows"),
+        None => outln!("CUDA {v}: not a release archbench knows"),
     }
-    println!(
+    outln!(
         "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} note",
-        "cap", "arch", "supported", "default", "jetson", "a/f", "nixpkgs", "nvidia"
+        "cap",
+        "arch",
+        "supported",
+        "default",
+        "jetson",
+        "a/f",
+        "nixpkgs",
+        "nvidia"
     );
     let range = |a: Option<String>, b: Option<String>| match (a, b) {
         (Some(a), Some(b)) => format!("{a}–{b}"),
@@ -88,7 +95,7 @@ pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
         } else {
             ""
         };
-        println!(
+        outln!(
             "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} {}",
             r.capability,
             r.arch,

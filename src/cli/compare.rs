@@ -19,8 +19,8 @@ pub struct Args {
     /// The baseline results file (default: the newest matching one under --dir).
     #[arg(value_name = "BASELINE")]
     pub baseline: Option<PathBuf>,
-    /// Fail only on slowdowns larger than this many percent.
-    #[arg(long, default_value_t = 5.0)]
+    /// Fail only on slowdowns larger than this many percent (a finite number ≥ 0).
+    #[arg(long, default_value_t = 5.0, value_parser = threshold)]
     pub threshold: f64,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -28,6 +28,21 @@ pub struct Args {
     /// Where baselines live.
     #[arg(long, default_value = "results")]
     pub dir: PathBuf,
+}
+
+/// `--threshold`: NaN or ∞ would switch the regression gate off, a negative one would fail
+/// unchanged runs.
+fn threshold(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of percent"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "`{s}` is not a usable threshold: give a finite percentage ≥ 0 (e.g. 5)"
+        ));
+    }
+    Ok(v)
 }
 
 #[derive(Serialize)]
@@ -72,9 +87,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             failures: &failures,
             comparison: &cmp,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_text(&cmp, &failures);
+        print_text(&cmp, &failures)?;
     }
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS
@@ -83,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_text(cmp: &Comparison, failures: &[String]) {
+fn print_text(cmp: &Comparison, failures: &[String]) -> anyhow::Result<()> {
     let width = cmp
         .cases
         .iter()
@@ -105,7 +120,7 @@ fn print_text(cmp: &Comparison, failures: &[String]) {
                 let p = j
                     .p_value
                     .map_or(String::new(), |p| format!(" p={}", markdown::p_value(p)));
-                println!(
+                outln!(
                     "{label}{pad}  {:>6}  {} → {}  {:+.1} %{ci}{p}",
                     j.verdict.to_string(),
                     c.base_median_s.map_or("—".into(), format::time),
@@ -113,24 +128,25 @@ fn print_text(cmp: &Comparison, failures: &[String]) {
                     j.delta_pct()
                 );
             }
-            None => println!("{label}{pad}  {:>6}  no timing on one side", "—"),
+            None => outln!("{label}{pad}  {:>6}  no timing on one side", "—"),
         }
         if c.image_changed {
-            println!("    image changed: {} → {}", c.base_image, c.new_image);
+            outln!("    image changed: {} → {}", c.base_image, c.new_image);
         }
         if let Some(n) = c.correctness_note() {
-            println!("    correctness: {n}");
+            outln!("    correctness: {n}");
         }
     }
     for l in &cmp.only_in_base {
-        println!("only in baseline: {l}");
+        outln!("only in baseline: {l}");
     }
     for l in &cmp.only_in_new {
-        println!("only in new run: {l}");
+        outln!("only in new run: {l}");
     }
     let [f, s, same, u] = cmp.counts();
-    println!("{f} faster, {s} slower, {same} same, {u} unsure");
+    outln!("{f} faster, {s} slower, {same} same, {u} unsure");
     for fail in failures {
-        println!("FAIL: {fail}");
+        outln!("FAIL: {fail}");
     }
+    Ok(())
 }

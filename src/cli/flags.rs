@@ -47,18 +47,23 @@ pub fn run(cuda: CudaArg, format: Format, text: &str) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(1));
     };
     match format {
-        Format::Gencode => flags::gencode(&v).iter().for_each(|f| println!("{f}")),
-        Format::Cmake => println!("{}", flags::cmake(&v)),
-        Format::CmakeNixpkgs => println!("{}", flags::cmake_nixpkgs(&v)),
-        Format::Torch => println!("{}", flags::torch(&v)?),
+        Format::Gencode => {
+            for f in flags::gencode(&v) {
+                outln!("{f}");
+            }
+        }
+        Format::Cmake => outln!("{}", flags::cmake(&v)),
+        Format::CmakeNixpkgs => outln!("{}", flags::cmake_nixpkgs(&v)),
+        Format::Torch => outln!("{}", flags::torch(&v)?),
         Format::Opencv => {
             let o = flags::opencv(&v);
-            println!(
+            outln!(
                 "CUDA_ARCH_BIN={}\nCUDA_ARCH_PTX={}",
-                o.cuda_arch_bin, o.cuda_arch_ptx
+                o.cuda_arch_bin,
+                o.cuda_arch_ptx
             );
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&flags::all(&v))?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&flags::all(&v))?),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,14 +19,14 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
         out.push(serde_json::json!({"name": k.name, "family": k.family, "file": k.file, "description": k.description, "dtypes": k.dtypes, "rule": k.rule, "cases": cases}));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
     if out.is_empty() {
-        println!("the kernel suite is empty");
+        outln!("the kernel suite is empty");
     }
     for k in &out {
-        println!(
+        outln!(
             "{} [{}] ({}) — {}",
             k["name"].as_str().unwrap_or(""),
             k["family"].as_str().unwrap_or(""),
@@ -49,7 +49,7 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
                     )
                 })
                 .collect();
-            println!(
+            outln!(
                 "    {:<24} {:>10.1} MB  {:>10.3} GFLOP  {}",
                 c["label"].as_str().unwrap_or(""),
                 bytes as f64 / 1e6,

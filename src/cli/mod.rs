@@ -1,5 +1,24 @@
 //! Command-line interface: argument definitions and dispatch to one module per command.
 
+/// `println!` that returns an error instead of panicking when stdout cannot be written (a
+/// full disk, `/dev/full`); the enclosing function returns `anyhow::Result`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))?
+    }};
+}
+
+/// `print!` likewise.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))?
+    }};
+}
+
 mod baseline;
 mod build_info;
 mod capabilities;

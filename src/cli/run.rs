@@ -108,7 +108,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     if a.plan {
         let m = archbench::embedded::manifest()?;
-        print!("{}", Plan::new(&m, &popts)?.render());
+        out!("{}", Plan::new(&m, &popts)?.render());
         return Ok(ExitCode::SUCCESS);
     }
     let base = if a.quick {
@@ -153,7 +153,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Outcome::NoGpu { reason, plan } => {
             match plan {
                 Ok(p) => {
-                    print!("{}", p.render());
+                    out!("{}", p.render());
                     eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU; the plan above is what it would do (`--gpu X.Y` adds predictions).");
                 }
                 Err(why) => eprintln!("error: {reason}\n`archbench run` needs a CUDA GPU, and it could not plan a run either: {why}"),

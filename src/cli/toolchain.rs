@@ -35,7 +35,7 @@ pub fn run(action: Action) -> anyhow::Result<ExitCode> {
             for v in versions {
                 let t = toolchain::install(v)
                     .map_err(|e| anyhow::anyhow!("{e}\nhelp: {}", e.help()))?;
-                println!(
+                outln!(
                     "CUDA {} ({}) {:?} at {}",
                     t.version,
                     t.release,
@@ -69,7 +69,7 @@ fn list(probe: bool, json: bool) -> anyhow::Result<ExitCode> {
         };
         out.push(serde_json::json!({ "toolchain": t, "targets": targets }));
         if !json {
-            println!(
+            outln!(
                 "CUDA {} ({}) {} from {}: {}",
                 t.version,
                 t.release,
@@ -82,14 +82,14 @@ fn list(probe: bool, json: bool) -> anyhow::Result<ExitCode> {
                 t.bin.display()
             );
             if let Some(ts) = targets {
-                println!("  targets: {}", ts.join(" "));
+                outln!("  targets: {}", ts.join(" "));
             }
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else if all.is_empty() {
-        println!("no CUDA toolchain found; `archbench toolchain install` installs CUDA {PINNED_NVCC} from PyPI");
+        outln!("no CUDA toolchain found; `archbench toolchain install` installs CUDA {PINNED_NVCC} from PyPI");
     }
     let missing: Vec<String> = PINS
         .iter()
@@ -97,7 +97,7 @@ fn list(probe: bool, json: bool) -> anyhow::Result<ExitCode> {
         .map(|p| p.version.to_string())
         .collect();
     if !json && !missing.is_empty() {
-        println!(
+        outln!(
             "installable: {} (`archbench toolchain install VERSION…`)",
             missing.join(", ")
         );

@@ -82,10 +82,10 @@ pub fn run(
         });
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        outln!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
         for r in &reports {
-            print_text(r);
+            print_text(r)?;
         }
     }
     Ok(if all_valid {
@@ -95,7 +95,7 @@ pub fn run(
     })
 }
 
-fn print_text(r: &Report) {
+fn print_text(r: &Report) -> anyhow::Result<()> {
     let status = if r.valid { "valid" } else { "INVALID" };
     match &r.variant {
         Some(v) => {
@@ -118,16 +118,18 @@ fn print_text(r: &Report) {
             } else {
                 format!(" [{}]", v.name)
             };
-            println!(
+            outln!(
                 "{}{name}: {status} (CUDA {}; SASS {sass}; PTX {ptx}{pkg})",
-                r.spec, v.cuda
+                r.spec,
+                v.cuda
             );
         }
-        None => println!("{}: {status}", r.spec),
+        None => outln!("{}: {status}", r.spec),
     }
     for d in &r.diagnostics {
         for (i, line) in d.to_string().lines().enumerate() {
-            println!("  {}{line}", if i == 0 { "" } else { "  " });
+            outln!("  {}{line}", if i == 0 { "" } else { "  " });
         }
     }
+    Ok(())
 }

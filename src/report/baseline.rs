@@ -78,7 +78,9 @@ pub fn save(
     force: bool,
 ) -> Result<PathBuf, ReportError> {
     let run = read_run(run_path)?;
-    let bytes = std::fs::read(run_path).map_err(|e| ReportError::io("cannot read", run_path, e))?;
+    let bytes =
+        archbench_core::fsio::read_bytes(run_path, crate::results::read::RESULTS_FILE_LIMIT)
+            .map_err(|e| ReportError::Read(ReadError::Input(e)))?;
     let sub = dir.join(slug(&run.device.name));
     std::fs::create_dir_all(&sub).map_err(|e| ReportError::io("cannot create", &sub, e))?;
     let stem = match name {
@@ -98,22 +100,57 @@ pub fn save(
         "jsonl"
     };
     let dest = sub.join(format!("{stem}.{ext}"));
-    if dest.exists() && !force {
-        return Err(ReportError::BaselineExists { path: dest });
+    if force {
+        write_atomic(&dest, &bytes)?;
+    } else {
+        // Create-exclusive: of two saves of one name at once, exactly one wins.
+        write_new_atomic(&dest, &bytes)?;
     }
-    write_atomic(&dest, &bytes)?;
     Ok(dest)
 }
 
-/// Write `bytes` to `dest` via a temporary file in the same directory and a rename, so that
-/// readers never see a half-written file.
-pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+/// Like [`write_atomic`], but fails with `BaselineExists` when `dest` exists, also when
+/// another process creates it meanwhile (the temporary file is hard-linked into place, which
+/// never replaces an existing name).
+pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let tmp = temp_name(dest);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, dest)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(ReportError::BaselineExists {
+                path: dest.to_path_buf(),
+            })
+        }
+        Err(e) => Err(ReportError::io("cannot write", dest, e)),
+    }
+}
+
+/// A temporary name next to `dest`, unique across processes and calls.
+fn temp_name(dest: &Path) -> PathBuf {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let parent = dest.parent().unwrap_or(Path::new("."));
     let file_name = dest
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = parent.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    parent.join(format!(
+        ".{file_name}.tmp-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ))
+}
+
+/// Write `bytes` to `dest` via a temporary file in the same directory and a rename, so that
+/// readers never see a half-written file.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let tmp = temp_name(dest);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -131,22 +131,46 @@ fn text_width(text: &str, size: f64) -> u32 {
         .unwrap_or_else(|_| (text.chars().count() as f64 * size * 0.62) as u32)
 }
 
-/// Truncate `text` with `…` so that it is at most `max_px` wide.
+/// Labels longer than this many characters are cut before they are measured: no glyph is
+/// narrower than ~1/8 em, so more could never fit in a chart.
+const MAX_LABEL_CHARS: usize = 400;
+
+/// Truncate `text` with `…` so that it is at most `max_px` wide. Control characters become
+/// `?`. A binary search over prefixes: O(log n) measurements of at most
+/// [`MAX_LABEL_CHARS`] characters, whatever the input's length.
 fn fit(text: &str, size: f64, max_px: u32) -> String {
-    if text_width(text, size) <= max_px {
-        return text.to_string();
+    let chars: Vec<char> = text
+        .chars()
+        .take(MAX_LABEL_CHARS + 1)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    let whole: String = chars.iter().take(MAX_LABEL_CHARS).collect();
+    if chars.len() <= MAX_LABEL_CHARS && text_width(&whole, size) <= max_px {
+        return whole;
     }
-    let chars: Vec<char> = text.chars().collect();
-    let mut n = chars.len();
-    while n > 1 {
-        n -= 1;
+    let fits = |n: usize| {
         let candidate: String = chars[..n].iter().collect::<String>() + "…";
-        if text_width(&candidate, size) <= max_px {
-            return candidate;
+        (text_width(&candidate, size) <= max_px).then_some(candidate)
+    };
+    // The longest prefix n (1 ≤ n < len) that fits with the ellipsis.
+    let (mut lo, mut hi) = (1usize, chars.len().min(MAX_LABEL_CHARS));
+    let mut best = None;
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match fits(mid) {
+            Some(c) => {
+                best = Some(c);
+                lo = mid + 1;
+            }
+            None => hi = mid,
         }
     }
-    "…".to_string()
+    best.unwrap_or_else(|| "…".to_string())
 }
+
+/// Values beyond this magnitude are drawn at it: an axis must stay finite (plotters loops
+/// forever on an infinite range) and nothing archbench measures comes near it.
+const AXIS_LIMIT: f64 = 1e15;
 
 /// Computed geometry.
 struct Geometry {
@@ -232,14 +256,15 @@ impl BarChart {
             let (a, c) = b.interval.unwrap_or((b.value, b.value));
             for v in [b.value, a, c] {
                 if v.is_finite() {
+                    let v = v.clamp(-AXIS_LIMIT, AXIS_LIMIT);
                     lo = lo.min(v);
                     hi = hi.max(v);
                 }
             }
         }
-        if let Some(r) = &self.reference {
-            lo = lo.min(r.value);
-            hi = hi.max(r.value);
+        if let Some(r) = self.reference.as_ref().filter(|r| r.value.is_finite()) {
+            lo = lo.min(r.value.clamp(-AXIS_LIMIT, AXIS_LIMIT));
+            hi = hi.max(r.value.clamp(-AXIS_LIMIT, AXIS_LIMIT));
         }
         let span = (hi - lo).max(f64::EPSILON);
         let hi = if hi > 0.0 { hi + 0.12 * span } else { hi };
@@ -381,13 +406,18 @@ impl BarChart {
                 if !bar.value.is_finite() {
                     continue;
                 }
+                let clip = |v: f64| v.clamp(ylo, yhi);
                 let x0 = ci as f64 + (1.0 - slots * bar_frac) / 2.0 + slot * bar_frac;
                 let x1 = x0 + bar_frac;
                 chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x0, base), (x1, bar.value)],
+                    [(x0, base), (x1, clip(bar.value))],
                     color.filled(),
                 )))?;
-                if let Some((lo, hi)) = bar.interval {
+                if let Some((lo, hi)) = bar
+                    .interval
+                    .filter(|(a, b)| a.is_finite() && b.is_finite())
+                    .map(|(a, b)| (clip(a), clip(b)))
+                {
                     let xm = (x0 + x1) / 2.0;
                     let cap = bar_frac / 4.0;
                     let style = BLACK.stroke_width(2);
@@ -399,9 +429,10 @@ impl BarChart {
                 }
             }
         }
-        if let Some(r) = &self.reference {
+        if let Some(r) = self.reference.as_ref().filter(|r| r.value.is_finite()) {
+            let v = r.value.clamp(ylo, yhi);
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, r.value), (n as f64, r.value)],
+                vec![(0.0, v), (n as f64, v)],
                 BLACK.stroke_width(2),
             )))?;
         }

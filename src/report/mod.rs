@@ -52,6 +52,8 @@ pub enum ReportError {
     Chart { chart: String, message: String },
     #[error("unknown report format \"{0}\" (expected md, html, svg or png)")]
     UnknownFormat(String),
+    #[error("--format {0:?} names no format: give a comma-separated subset of md, html, svg, png")]
+    NoFormat(String),
     #[error("no results files given")]
     NoRuns,
 }

@@ -1,5 +1,7 @@
 //! Writing a report directory: `report.md`, `report.html` and `charts/<id>.{svg,png}`,
-//! depending on the formats asked for. Files are written atomically.
+//! depending on the formats asked for. Every file is written atomically (a temporary file
+//! renamed into place, removed on any error), and charts a previous report left in
+//! `charts/` that this one did not write are removed, so one directory never mixes runs.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,9 @@ impl Formats {
                 other => return Err(ReportError::UnknownFormat(other.to_string())),
             }
         }
+        if f == Formats::default() {
+            return Err(ReportError::NoFormat(list.to_string()));
+        }
         Ok(f)
     }
 }
@@ -58,9 +63,27 @@ pub fn write(
             }
             if formats.png {
                 let p = dir.join(format!("{}.png", c.id));
-                c.to_png(&p)?;
+                // The encoder picks the format by extension: keep `.png` last.
+                let tmp = dir.join(format!(".{}.tmp-{}.png", c.id, std::process::id()));
+                let r = c.to_png(&tmp).and_then(|()| {
+                    std::fs::rename(&tmp, &p).map_err(|e| ReportError::io("cannot write", &p, e))
+                });
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                r?;
                 links.push(format!("charts/{}.png", c.id));
                 written.push(p);
+            }
+        }
+        // Charts of an earlier report in the same directory would mix with these.
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let chart = p.extension().is_some_and(|x| x == "svg" || x == "png");
+                if chart && !written.contains(&p) {
+                    let _ = std::fs::remove_file(&p);
+                }
             }
         }
     }

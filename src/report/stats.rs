@@ -54,20 +54,35 @@ impl SplitMix64 {
     }
 }
 
-/// Median of a bootstrap resample of `xs` (non-empty), reusing `buf`.
-fn resample_median(xs: &[f64], rng: &mut SplitMix64, buf: &mut Vec<f64>) -> f64 {
-    buf.clear();
-    buf.extend((0..xs.len()).map(|_| xs[rng.below(xs.len())]));
-    let n = buf.len();
+/// Median of a bootstrap resample of `sorted` (non-empty, ascending), reusing `counts`.
+///
+/// Resampling sorted data and taking the median is the same as resampling *indices* and
+/// taking the value at the median index (the map from index to value is monotone), so the
+/// median index is found by counting draws per index: O(n) without comparing floats, the
+/// same result as sorting the resample.
+fn resample_median(sorted: &[f64], rng: &mut SplitMix64, counts: &mut Vec<u32>) -> f64 {
+    let n = sorted.len();
+    counts.clear();
+    counts.resize(n, 0);
+    for _ in 0..n {
+        counts[rng.below(n)] += 1;
+    }
+    // The value of rank `r` (0-based) of the resample.
+    let rank = |r: usize, counts: &[u32]| {
+        let mut seen = 0usize;
+        for (i, &c) in counts.iter().enumerate() {
+            seen += c as usize;
+            if seen > r {
+                return sorted[i];
+            }
+        }
+        sorted[n - 1]
+    };
     let mid = n / 2;
-    let (_, m, _) = buf.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *m;
     if n % 2 == 1 {
-        upper
+        rank(mid, counts)
     } else {
-        // The lower middle is the largest value left of `mid`.
-        let lower = buf[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lower + upper) / 2.0
+        (rank(mid - 1, counts) + rank(mid, counts)) / 2.0
     }
 }
 

@@ -20,6 +20,9 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
+    /// Not a regular file, too large, not UTF-8.
+    #[error("{0}")]
+    Input(archbench_core::fsio::InputFileError),
     #[error(
         "{} is not an archbench results file: {message} at line {line}, column {column}",
         path.display()
@@ -48,11 +51,18 @@ pub enum ReadError {
     },
 }
 
-/// Read and check one results file.
+/// The largest results file read (a full run is ~1.4 MB; version 1 files kept every sample
+/// and reached ~200 MB).
+pub const RESULTS_FILE_LIMIT: u64 = 1 << 30;
+
+/// Read and check one results file (a regular file of at most [`RESULTS_FILE_LIMIT`]).
 pub fn read_run(path: &Path) -> Result<RunFile, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
+    let text = archbench_core::fsio::read_text(path, RESULTS_FILE_LIMIT).map_err(|e| match e {
+        archbench_core::fsio::InputFileError::Io { source, .. } => ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => ReadError::Input(other),
     })?;
     parse_run(&text, path)
 }

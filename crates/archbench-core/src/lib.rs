@@ -28,6 +28,7 @@ pub mod capability;
 pub mod db;
 pub mod diagnostic;
 pub mod flags;
+pub mod fsio;
 pub mod loading;
 pub mod manifest;
 pub mod spec;

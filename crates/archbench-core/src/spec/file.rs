@@ -54,7 +54,16 @@ struct Entry {
 
 const HELP: &str = "a variant file is a list of `[[variant]]` tables with `name` and either `spec = \"…\"` or `capabilities = [\"8.9\"]` (plus optional `cuda`, `forward_compat`, `package`)";
 
-pub fn parse(text: &str, format: Format, ctx: &SpecContext) -> Vec<SpecEntry> {
+/// Parses a variant file's text. `file` is where it came from: errors name it, and a
+/// `spec = "cfg.nix"` in it is read relative to the file, not to the current directory.
+pub fn parse(
+    text: &str,
+    format: Format,
+    file: Option<&std::path::Path>,
+    ctx: &SpecContext,
+) -> Vec<SpecEntry> {
+    let dir = file.and_then(|f| f.parent());
+    let at = file.map_or_else(String::new, |f| format!("`{}`: ", f.display()));
     let entries = match format {
         Format::Toml => toml::from_str::<VariantFile>(text)
             .map(|f| f.variant)
@@ -72,7 +81,7 @@ pub fn parse(text: &str, format: Format, ctx: &SpecContext) -> Vec<SpecEntry> {
             return vec![SpecEntry::failed(
                 Diagnostic::error(
                     Code::ParseError,
-                    format!("cannot parse the variant file: {}", msg.trim()),
+                    format!("{at}cannot parse the variant file: {}", msg.trim()),
                 )
                 .with_help(HELP),
             )]
@@ -82,7 +91,7 @@ pub fn parse(text: &str, format: Format, ctx: &SpecContext) -> Vec<SpecEntry> {
         return vec![SpecEntry::failed(
             Diagnostic::error(
                 Code::EmptyCapabilities,
-                "the variant file lists no variants",
+                format!("{at}the variant file lists no variants"),
             )
             .with_help(HELP),
         )];
@@ -90,11 +99,11 @@ pub fn parse(text: &str, format: Format, ctx: &SpecContext) -> Vec<SpecEntry> {
     entries
         .into_iter()
         .enumerate()
-        .map(|(i, e)| entry(i, e, ctx))
+        .map(|(i, e)| entry(i, e, dir, ctx))
         .collect()
 }
 
-fn entry(i: usize, e: Entry, ctx: &SpecContext) -> SpecEntry {
+fn entry(i: usize, e: Entry, dir: Option<&std::path::Path>, ctx: &SpecContext) -> SpecEntry {
     let label = e
         .name
         .clone()
@@ -121,6 +130,17 @@ fn entry(i: usize, e: Entry, ctx: &SpecContext) -> SpecEntry {
                     .with_help(HELP),
                 );
             }
+            let resolved;
+            let spec = match dir {
+                Some(d)
+                    if spec.trim().ends_with(".nix")
+                        && std::path::Path::new(spec.trim()).is_relative() =>
+                {
+                    resolved = d.join(spec.trim()).display().to_string();
+                    resolved.as_str()
+                }
+                _ => spec.as_str(),
+            };
             let mut entries = super::parse(spec, &ctx);
             if entries.len() != 1 {
                 return SpecEntry::failed(Diagnostic::error(
@@ -215,7 +235,7 @@ cuda = "12.8"
 capabilities = ["8.9", "9.0"]
 package = "opencv"
 "#;
-        let e = parse(t, Format::Toml, &ctx());
+        let e = parse(t, Format::Toml, None, &ctx());
         assert_eq!(e.len(), 2);
         let v0 = e[0].variant.as_ref().unwrap();
         assert_eq!(v0.name, "hopper");
@@ -226,13 +246,13 @@ package = "opencv"
         assert_eq!(v1.package.as_deref(), Some("opencv"));
 
         let j = r#"[{"name":"a","spec":"torch:8.0+PTX"},{"capabilities":["8.9"],"forward_compat":false}]"#;
-        let e = parse(j, Format::Json, &ctx());
+        let e = parse(j, Format::Json, None, &ctx());
         assert_eq!(e[1].variant.as_ref().unwrap().name, "variant #2");
     }
 
     #[test]
     fn bad_files() {
-        let e = parse("[[variant]]\nnam = 1\n", Format::Toml, &ctx());
+        let e = parse("[[variant]]\nnam = 1\n", Format::Toml, None, &ctx());
         assert_eq!(e[0].diagnostics[0].code, Code::ParseError);
         assert!(
             e[0].diagnostics[0].message.contains("line 2"),
@@ -242,16 +262,53 @@ package = "opencv"
         let e = parse(
             "[{\"spec\":\"pkgsCuda\",\"capabilities\":[]}]",
             Format::Json,
+            None,
             &ctx(),
         );
         assert!(e[0].diagnostics[0].message.contains("exactly one"));
-        let e = parse("{\"variant\": [ }", Format::Json, &ctx());
+        let e = parse("{\"variant\": [ }", Format::Json, None, &ctx());
         assert!(e[0].diagnostics[0].message.contains("line 1, column"));
         let e = parse(
             "[[variant]]\ncuda = \"x\"\nspec = \"pkgsCuda\"\n",
             Format::Toml,
+            None,
             &ctx(),
         );
         assert!(e[0].diagnostics[0].message.contains("not a CUDA version"));
+    }
+
+    /// Errors name the file, and `spec = "x.nix"` is read next to the variant file.
+    #[test]
+    fn paths_are_the_files_own() {
+        let dir = std::env::temp_dir().join(format!("archbench-vf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("cfg.nix"),
+            "{ cudaSupport = true; cudaCapabilities = [ \"8.9\" ]; }",
+        )
+        .unwrap();
+        let vf = dir.join("v.toml");
+        let e = parse(
+            "[[variant]]\nname = \"x\"\nspec = \"cfg.nix\"\n",
+            Format::Toml,
+            Some(&vf),
+            &ctx(),
+        );
+        let v = e[0].variant.as_ref().expect("cfg.nix found next to v.toml");
+        assert_eq!(v.capabilities.len(), 1);
+        let e = parse(
+            "{\"variant\": [ }",
+            Format::Json,
+            Some(&dir.join("v.json")),
+            &ctx(),
+        );
+        assert!(
+            e[0].diagnostics[0]
+                .message
+                .contains("v.json`: cannot parse"),
+            "{:?}",
+            e[0].diagnostics
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -56,10 +56,13 @@ impl SpecEntry {
 /// Parses one spec; a variant file gives several entries, anything else one.
 pub fn parse(spec: &str, ctx: &SpecContext) -> Vec<SpecEntry> {
     let t = spec.trim();
-    if let Some(rest) = t.strip_prefix("torch:") {
-        vec![torch::parse(spec, spec.len() - rest.len(), ctx)]
-    } else if let Some(rest) = t.strip_prefix("cmake:") {
-        vec![cmake::parse(spec, spec.len() - rest.len(), ctx)]
+    // Byte offsets handed to the parsers are into `spec` itself: leading whitespace plus the
+    // prefix (trailing whitespace stays part of the list, where it separates nothing).
+    let lead = spec.len() - spec.trim_start().len();
+    if t.starts_with("torch:") {
+        vec![torch::parse(spec, lead + "torch:".len(), ctx)]
+    } else if t.starts_with("cmake:") {
+        vec![cmake::parse(spec, lead + "cmake:".len(), ctx)]
     } else if t.starts_with('{') {
         vec![nix_config::parse(t, "nix-config", ctx)]
     } else if t.ends_with(".nix") || t.ends_with(".toml") || t.ends_with(".json") {
@@ -70,15 +73,11 @@ pub fn parse(spec: &str, ctx: &SpecContext) -> Vec<SpecEntry> {
 }
 
 fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::fsio::read_text(path, crate::fsio::SPEC_FILE_LIMIT) {
         Ok(t) => t,
         Err(e) => {
             return vec![SpecEntry::failed(
-                Diagnostic::error(
-                    Code::FileError,
-                    format!("cannot read `{}`: {e}", path.display()),
-                )
-                .with_help(
+                Diagnostic::error(Code::FileError, e.to_string()).with_help(
                     "check the path; specs ending in .nix, .toml or .json are read as files",
                 ),
             )]
@@ -91,8 +90,8 @@ fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
         .to_string();
     match path.extension().and_then(|e| e.to_str()) {
         Some("nix") => vec![nix_config::parse(&text, &stem, ctx)],
-        Some("json") => file::parse(&text, file::Format::Json, ctx),
-        _ => file::parse(&text, file::Format::Toml, ctx),
+        Some("json") => file::parse(&text, file::Format::Json, Some(path), ctx),
+        _ => file::parse(&text, file::Format::Toml, Some(path), ctx),
     }
 }
 
@@ -127,6 +126,45 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Surrounding whitespace and non-ASCII text never shift the offsets the torch and cmake
+    /// parsers slice at (a panic before), and valid lists with trailing blanks stay valid.
+    #[test]
+    fn offsets_survive_whitespace_and_non_ascii() {
+        let ctx = SpecContext {
+            default_cuda: CudaVersion::new(13, 0),
+        };
+        for s in [
+            "torch:é ",
+            " torch:é",
+            "torch:é\t\n",
+            "cmake:ü ",
+            " cmake:89é ",
+            "torch:8.0;é  ",
+            "torch:  ",
+            "cmake: ",
+            "\u{a0}torch:8.0\u{a0}",
+        ] {
+            let e = parse(s, &ctx);
+            assert_eq!(e.len(), 1, "{s:?}");
+        }
+        for s in [
+            "torch:8.0 ",
+            " torch:8.0;8.6+PTX  ",
+            "cmake:89 ",
+            "  cmake:89-real;90a \n",
+        ] {
+            let e = &parse(s, &ctx)[0];
+            assert!(e.variant.is_some(), "{s:?}: {:?}", e.diagnostics);
+            assert!(
+                e.diagnostics
+                    .iter()
+                    .all(|d| d.severity != crate::diagnostic::Severity::Error),
+                "{s:?}: {:?}",
+                e.diagnostics
+            );
+        }
+    }
 
     #[test]
     fn nearest_words() {

@@ -243,6 +243,13 @@ impl<'a> Parser<'a> {
             loop {
                 self.skip_ws()?;
                 if self.peek() == Some(b'.') {
+                    // Every dotted segment is one more level of nesting: it counts toward
+                    // the limit (and bounds `insert`'s recursion).
+                    if self.depth + path.len() >= MAX_DEPTH {
+                        return Err(self.err(format!(
+                            "nested deeper than {MAX_DEPTH} levels (dotted attribute names count)"
+                        )));
+                    }
                     self.pos += 1;
                     self.skip_ws()?;
                     path.push(self.key()?);
@@ -251,7 +258,11 @@ impl<'a> Parser<'a> {
                 }
             }
             self.expect(b'=', "`=`")?;
-            let value = self.value()?;
+            let extra = path.len() - 1;
+            self.depth += extra;
+            let value = self.value();
+            self.depth -= extra;
+            let value = value?;
             self.expect(b';', "`;` after the value")?;
             insert(&mut out, &path, value, key_offset)
                 .map_err(|m| ParseError::at(self.text, key_offset, m))?;
@@ -341,6 +352,33 @@ mod tests {
         };
         assert_eq!(c[0].1.value, Value::Bool(false));
         assert_eq!(a[3].1.value, Value::Int(-3));
+    }
+
+    /// Deep nesting by any route is refused with a message, never a stack overflow: 60 000
+    /// dotted segments, 60 000 braces, and dotted names inside nested sets.
+    #[test]
+    fn nesting_is_bounded_whatever_spells_it() {
+        let dotted = format!("{{ {} = 1; }}", vec!["a"; 60_000].join("."));
+        let e = parse(&dotted).unwrap_err();
+        assert!(e.message.contains("nested deeper than 64"), "{e:?}");
+        let braces = format!("{}{}", "{ a = ".repeat(60_000), "1;");
+        assert!(parse(&braces)
+            .unwrap_err()
+            .message
+            .contains("nested deeper"));
+        let nest = |n: usize, inner: &str| {
+            format!(
+                "{}{{ {inner} = 1; }}{}",
+                "{ x = ".repeat(n),
+                "; }".repeat(n)
+            )
+        };
+        assert!(parse(&nest(30, &vec!["b"; 30].join("."))).is_ok());
+        let mixed = nest(39, &vec!["b"; 30].join("."));
+        assert!(parse(&mixed).unwrap_err().message.contains("nested deeper"));
+        // Just inside the limit still parses.
+        let ok = format!("{{ {} = 1; }}", vec!["a"; 60].join("."));
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

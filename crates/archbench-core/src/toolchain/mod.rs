@@ -18,7 +18,7 @@ use crate::version::CudaVersion;
 pub use discover::{discover, find_or_install, home, installed, toolchains_dir};
 pub use pins::{pin, Pin, PINNED_NVCC, PINS};
 pub use provision::install;
-pub use tools::{cuobjdump, install_wheels};
+pub use tools::{cuobjdump, install_named, install_wheels, libclang};
 
 /// What a toolchain can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,9 +85,9 @@ pub enum ToolchainError {
     BadEnv { var: &'static str, path: PathBuf },
     #[error("archbench has no pinned toolchain for CUDA {version}; pinned: {known}")]
     NoPin { version: CudaVersion, known: String },
-    #[error("installing CUDA {version} from PyPI failed ({cmd}): {stderr}")]
+    #[error("installing {what} from PyPI failed ({cmd}): {stderr}")]
     Install {
-        version: CudaVersion,
+        what: String,
         cmd: String,
         stderr: String,
     },

@@ -33,6 +33,16 @@ pub fn install_wheels(
     wheels: &[&str],
     wanted: &str,
 ) -> Result<PathBuf, ToolchainError> {
+    install_named(dir, &format!("CUDA {version}"), wheels, wanted)
+}
+
+/// [`install_wheels`] for anything: `what` names it in error messages (`libclang 18.1.1`).
+pub fn install_named(
+    dir: &str,
+    what: &str,
+    wheels: &[&str],
+    wanted: &str,
+) -> Result<PathBuf, ToolchainError> {
     let root = toolchains_dir();
     let final_dir = root.join(dir);
     let target = final_dir.join(wanted);
@@ -88,14 +98,14 @@ pub fn install_wheels(
         .args(wheels)
         .output()
         .map_err(|e| ToolchainError::Install {
-            version,
+            what: what.to_string(),
             cmd: shown.clone(),
             stderr: e.to_string(),
         })?;
     if !out.status.success() {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(ToolchainError::Install {
-            version,
+            what: what.to_string(),
             cmd: shown,
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
@@ -103,7 +113,7 @@ pub fn install_wheels(
     if !tmp.join(wanted).exists() {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(ToolchainError::Install {
-            version,
+            what: what.to_string(),
             cmd: shown,
             stderr: format!("the wheels installed, but `{wanted}` is not among their files"),
         });

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-pub use super::provision::install_wheels;
+pub use super::provision::{install_named, install_wheels};
 use super::ToolchainError;
 use crate::version::CudaVersion;
 
@@ -19,4 +19,20 @@ pub fn cuobjdump() -> Result<PathBuf, ToolchainError> {
         &[CUOBJDUMP_WHEEL],
         "nvidia/cu13/bin/cuobjdump",
     )
+}
+
+/// The pinned libclang wheel: it bundles `libclang.so`, which bindgen loads (so the bindgen
+/// freshness test needs no system libclang).
+pub const LIBCLANG_WHEEL: &str = "libclang==18.1.1";
+
+/// Installs (or finds) libclang from [`LIBCLANG_WHEEL`]; returns the directory that holds
+/// `libclang.so` (what `LIBCLANG_PATH` wants).
+pub fn libclang() -> Result<PathBuf, ToolchainError> {
+    let so = install_named(
+        "libclang-18.1.1",
+        "libclang 18.1.1",
+        &[LIBCLANG_WHEEL],
+        "clang/native/libclang.so",
+    )?;
+    Ok(so.parent().map(PathBuf::from).unwrap_or(so))
 }
