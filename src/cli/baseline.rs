@@ -63,13 +63,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 outln!("no baselines under {}", dir.display());
             } else {
                 for b in &all {
+                    use archbench::report::format::printable;
                     outln!(
                         "{}  {} (sm {})  {}  host {}  {} cases",
-                        b.path.display(),
-                        b.device,
-                        b.capability,
-                        b.started,
-                        b.host,
+                        printable(&b.path.display().to_string()),
+                        printable(&b.device),
+                        printable(&b.capability),
+                        printable(&b.started),
+                        printable(&b.host),
                         b.cases
                     );
                 }

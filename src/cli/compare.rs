@@ -102,11 +102,11 @@ fn print_text(cmp: &Comparison, failures: &[String]) -> anyhow::Result<()> {
     let width = cmp
         .cases
         .iter()
-        .map(|c| c.label().chars().count())
+        .map(|c| format::printable(&c.label()).chars().count())
         .max()
         .unwrap_or(0);
     for c in &cmp.cases {
-        let label = c.label();
+        let label = format::printable(&c.label());
         let pad = " ".repeat(width.saturating_sub(label.chars().count()));
         match &c.timing {
             Some(j) => {
@@ -131,22 +131,26 @@ fn print_text(cmp: &Comparison, failures: &[String]) -> anyhow::Result<()> {
             None => outln!("{label}{pad}  {:>6}  no timing on one side", "—"),
         }
         if c.image_changed {
-            outln!("    image changed: {} → {}", c.base_image, c.new_image);
+            outln!(
+                "    image changed: {} → {}",
+                format::printable(&c.base_image),
+                format::printable(&c.new_image)
+            );
         }
         if let Some(n) = c.correctness_note() {
-            outln!("    correctness: {n}");
+            outln!("    correctness: {}", format::printable(&n));
         }
     }
     for l in &cmp.only_in_base {
-        outln!("only in baseline: {l}");
+        outln!("only in baseline: {}", format::printable(l));
     }
     for l in &cmp.only_in_new {
-        outln!("only in new run: {l}");
+        outln!("only in new run: {}", format::printable(l));
     }
     let [f, s, same, u] = cmp.counts();
     outln!("{f} faster, {s} slower, {same} same, {u} unsure");
     for fail in failures {
-        outln!("FAIL: {fail}");
+        outln!("FAIL: {}", format::printable(fail));
     }
     Ok(())
 }

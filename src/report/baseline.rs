@@ -178,7 +178,14 @@ pub fn list(dir: &Path) -> Result<(Vec<Baseline>, Vec<ReadError>), ReportError> 
         if !sub.is_dir() {
             continue;
         }
-        let files = std::fs::read_dir(&sub).map_err(|e| ReportError::io("cannot list", &sub, e))?;
+        // One unreadable directory is reported with the bad files, not fatal to the list.
+        let files = match std::fs::read_dir(&sub) {
+            Ok(f) => f,
+            Err(source) => {
+                bad.push(ReadError::Io { path: sub, source });
+                continue;
+            }
+        };
         for f in files.flatten() {
             let p = f.path();
             let hidden = p

@@ -102,3 +102,29 @@ pub fn pct(v: f64) -> String {
     let s = if s == "-0.0" { "+0.0".to_string() } else { s };
     format!("{s} %")
 }
+
+/// `s` safe for a terminal: control characters (escape sequences, carriage returns, NULs
+/// from a hostile results file) are shown as `\u{1b}`-style escapes instead of acting.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn escapes_controls_only() {
+        assert_eq!(super::printable("softmax f32"), "softmax f32");
+        assert_eq!(super::printable("a\u{1b}[2Jb\r"), "a\\u{1b}[2Jb\\u{d}");
+    }
+}

@@ -44,14 +44,21 @@ impl FromStr for CudaVersion {
         let err = || VersionParseError {
             text: s.to_string(),
         };
-        let t = s.trim();
-        let (a, b) = t.split_once('.').ok_or_else(err)?;
-        // Accept `12.8.93` (a full release) by ignoring the patch part.
-        let b = b.split('.').next().unwrap_or(b);
-        let major = a.parse().map_err(|_| err())?;
-        let minor = b.parse().map_err(|_| err())?;
+        // `12.8`, or a full release `12.8.93` whose patch is ignored: digits only (no sign,
+        // no spaces inside, no empty or extra parts).
+        let parts: Vec<&str> = s.trim().split('.').collect();
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| is_number(p)) {
+            return Err(err());
+        }
+        let major = parts[0].parse().map_err(|_| err())?;
+        let minor = parts[1].parse().map_err(|_| err())?;
         Ok(Self { major, minor })
     }
+}
+
+/// 1 to 6 ASCII digits: what a version component is (`str::parse` would also take `+12`).
+fn is_number(p: &str) -> bool {
+    (1..=6).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl Serialize for CudaVersion {
@@ -94,7 +101,7 @@ impl FromStr for DriverVersion {
         let mut parts = [0u32; 3];
         let mut n = 0;
         for p in s.trim().split('.') {
-            if n == 3 {
+            if n == 3 || !is_number(p) {
                 return Err(err());
             }
             parts[n] = p.parse().map_err(|_| err())?;
@@ -137,6 +144,21 @@ mod tests {
         assert_eq!(a.nix_attr(), "cudaPackages_12_8");
         assert!("12".parse::<CudaVersion>().is_err());
         assert!("x.y".parse::<CudaVersion>().is_err());
+        // Laxness that used to pass: signs, garbage patch, extra parts, inner spaces.
+        for bad in [
+            "+12.8",
+            "12.+8",
+            "12.8.x",
+            "12.8.93.1",
+            "12. 8",
+            "12.8.",
+            ".8",
+            "12..8",
+            "1234567.0",
+        ] {
+            assert!(bad.parse::<CudaVersion>().is_err(), "{bad}");
+        }
+        assert_eq!(" 12.8 ".parse::<CudaVersion>().unwrap(), a);
     }
 
     #[test]
@@ -155,6 +177,10 @@ mod tests {
         );
         assert!("12".parse::<DriverVersion>().is_err());
         assert!("1.2.3.4".parse::<DriverVersion>().is_err());
+        for bad in ["+580.65.06", "580.-1", "580..06", "580.65.06 ", "5 80"] {
+            let r = bad.parse::<DriverVersion>();
+            assert!(r.is_err() || bad.trim() != bad, "{bad}: {r:?}");
+        }
         assert_eq!(DriverVersion::Linux([580, 65, 6]).to_string(), "580.65.06");
     }
 }

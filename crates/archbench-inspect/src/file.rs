@@ -23,8 +23,24 @@ impl Deref for FileBytes {
     }
 }
 
-/// Opens `path` for inspection.
+/// Opens `path` for inspection. Only regular files: a FIFO would block the open forever and
+/// a device such as `/dev/zero` would be read until memory runs out.
 pub fn open(path: &Path) -> std::io::Result<FileBytes> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "`{}` is {what}; give the path of a CUDA binary",
+                path.display()
+            ),
+        ));
+    }
     let f = File::open(path)?;
     let meta = f.metadata()?;
     if meta.is_file() && meta.len() > 0 {

@@ -95,6 +95,17 @@ fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
     }
 }
 
+/// Parses the text of a variant file (TOML, or JSON when `json`), as if read from a file
+/// with no directory (for fuzzing and for callers that hold the text already).
+pub fn parse_variant_file_text(text: &str, json: bool, ctx: &SpecContext) -> Vec<SpecEntry> {
+    let format = if json {
+        file::Format::Json
+    } else {
+        file::Format::Toml
+    };
+    file::parse(text, format, None, ctx)
+}
+
 /// Nearest known spelling for a user's `word` among `candidates` (edit distance ≤ 3).
 pub(crate) fn nearest<'a>(
     word: &str,

@@ -12,7 +12,14 @@ use crate::version::CudaVersion;
 /// `~/.cache/archbench`.
 pub fn home() -> PathBuf {
     if let Some(h) = std::env::var_os("ARCHBENCH_HOME") {
-        return PathBuf::from(h);
+        if !h.is_empty() {
+            return PathBuf::from(h);
+        }
+        // An empty value would mean "the current directory": a surprise, not a choice.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            eprintln!("warning: ARCHBENCH_HOME is set but empty; using the default cache directory")
+        });
     }
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(x).join("archbench");
@@ -30,7 +37,9 @@ pub fn toolchains_dir() -> PathBuf {
 
 /// Finds an nvcc without installing anything. `Ok(None)` when there is none.
 pub fn discover() -> Result<Option<Toolchain>, ToolchainError> {
-    if let Some(p) = std::env::var_os("NVCC") {
+    // An empty variable is treated as unset (as shells and most tools do).
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(p) = var("NVCC") {
         let p = PathBuf::from(p);
         if !is_executable(&p) {
             return Err(ToolchainError::BadEnv {
@@ -44,7 +53,7 @@ pub fn discover() -> Result<Option<Toolchain>, ToolchainError> {
         ("CUDA_PATH", Source::CudaPath),
         ("CUDA_HOME", Source::CudaHome),
     ] {
-        if let Some(root) = std::env::var_os(var) {
+        if let Some(root) = std::env::var_os(var).filter(|v| !v.is_empty()) {
             let p = PathBuf::from(root).join("bin").join("nvcc");
             if !is_executable(&p) {
                 return Err(ToolchainError::BadEnv {

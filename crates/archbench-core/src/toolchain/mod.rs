@@ -85,6 +85,15 @@ pub enum ToolchainError {
     BadEnv { var: &'static str, path: PathBuf },
     #[error("archbench has no pinned toolchain for CUDA {version}; pinned: {known}")]
     NoPin { version: CudaVersion, known: String },
+    #[error(
+        "{what} is not installed at `{path}`, and downloads are off (ARCHBENCH_NO_DOWNLOAD=1)"
+    )]
+    NoDownload { what: String, path: PathBuf },
+    #[error("`{path}` is not writable ({source}): archbench installs toolchains under $ARCHBENCH_HOME/toolchains")]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("installing {what} from PyPI failed ({cmd}): {stderr}")]
     Install {
         what: String,
@@ -113,6 +122,8 @@ impl ToolchainError {
         match self {
             ToolchainError::NotFoundNoDownload { .. } => "install CUDA and set CUDA_PATH (or NVCC=/path/to/nvcc), or unset ARCHBENCH_NO_DOWNLOAD to let archbench install the pinned CUDA 13.0 from PyPI",
             ToolchainError::BadEnv { .. } => "point the variable at an existing nvcc (NVCC) or CUDA install root (CUDA_PATH, CUDA_HOME), or unset it",
+            ToolchainError::NoDownload { .. } => "unset ARCHBENCH_NO_DOWNLOAD to let archbench install it from PyPI, or install it yourself and point archbench at it",
+            ToolchainError::NotWritable { .. } => "set ARCHBENCH_HOME to a writable directory (toolchains go to $ARCHBENCH_HOME/toolchains), or fix the permissions",
             ToolchainError::Install { .. } => "check that `python3 -m pip` works and PyPI is reachable (or set ARCHBENCH_PYTHON), then retry `archbench toolchain install`",
             _ => "see `archbench toolchain list`",
         }
