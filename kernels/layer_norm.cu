@@ -1,99 +1,130 @@
 // layer_norm.cu: per-row layer norm of a contiguous rows x cols matrix with gamma/beta over
-// cols, f32 and bf16 (gamma/beta in the same dtype as x; f32 math). One warp per row: Welford
-// per lane over 16-byte vectors, Chan's merge across the warp, biased variance,
-// y = (x - mean) * rsqrt(var + eps) * gamma + beta.
-// Launch: block 256 (8 rows per block); grid ceil(rows / 8). cols % 4 == 0 (f32), % 8 (bf16).
-#include "params.h"
-#include "bf16.cuh"
+// cols, f32 and bf16 (gamma/beta in the same dtype as x; f32 math), biased variance,
+// y = (x - mean) * rstd * gamma + beta with rstd = rsqrt(var + eps), as PyTorch's
+// vectorized_layer_norm_kernel: the row is read from memory once into registers (16-byte
+// vectors) and stays there for the mean pass, the variance pass (sum of (x - mean)^2, exact
+// two-pass) and the normalise pass; divisions are reciprocal multiplies.
+// Rows of <= ROW_WARP_MAX_COLS columns: one warp per row, 8 rows per block. Longer rows: one
+// 256-thread block per row, in registers up to 32 floats a thread (8192 columns), above that in three streaming
+// passes.
+// Launch: block 256; grid ceil(rows / 8) when cols <= ROW_WARP_MAX_COLS, else rows.
+// cols % 4 == 0 (f32), % 8 (bf16).
+#include "rows.cuh"
 
-struct Welford {
-    float n, mean, m2;
-};
-
-__device__ __forceinline__ void welford_add(Welford& w, float x) {
-    w.n += 1.0f;
-    const float d = x - w.mean;
-    w.mean += d / w.n;
-    w.m2 += d * (x - w.mean);
-}
-
-__device__ __forceinline__ void welford_warp_merge(Welford& w) {
+template <class T, int TPR, int NV>
+__device__ __forceinline__ void layer_norm_row(const typename T::V* x, typename T::V* y,
+                                               const typename T::V* g, const typename T::V* b,
+                                               uint32_t nvec, float inv_cols, float eps, uint32_t t,
+                                               float* scratch) {
+    float v[NV][T::E];
+    float s = 0.0f;
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        const float n2 = __shfl_xor_sync(0xffffffffu, w.n, o);
-        const float mean2 = __shfl_xor_sync(0xffffffffu, w.mean, o);
-        const float m22 = __shfl_xor_sync(0xffffffffu, w.m2, o);
-        const float n = w.n + n2;
-        if (n > 0.0f) {
-            const float d = mean2 - w.mean;
-            const float f = n2 / n;
-            w.mean += d * f;
-            w.m2 += m22 + d * d * w.n * f;
+    for (int k = 0; k < NV; ++k) {
+        const uint32_t i = t + k * TPR;
+        if (i < nvec) {
+            T::unpack(__ldg(x + i), v[k]);
+        } else {
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[k][e] = 0.0f;
         }
-        w.n = n;
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) s += v[k][e];
+    }
+    const float mean = row_reduce<TPR, OpSum>(s, scratch) * inv_cols;
+    float q = 0.0f;
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        if (t + k * TPR < nvec) {
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) {
+                const float d = v[k][e] - mean;
+                q += d * d;
+            }
+        }
+    }
+    const float rstd = rsqrtf(row_reduce<TPR, OpSum>(q, scratch) * inv_cols + eps);
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        const uint32_t i = t + k * TPR;
+        if (i < nvec) {
+            float gf[T::E], bf[T::E];
+            T::unpack(__ldg(g + i), gf);
+            T::unpack(__ldg(b + i), bf);
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[k][e] = (v[k][e] - mean) * rstd * gf[e] + bf[e];
+            y[i] = T::pack(v[k]);
+        }
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256) layer_norm_f32(LayerNormParams p) {
-    const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
-    const uint32_t lane = threadIdx.x % 32;
-    if (row >= p.rows) return;
-    const float4* x = reinterpret_cast<const float4*>(reinterpret_cast<const float*>(p.x) + (size_t)row * p.cols);
-    float4* y = reinterpret_cast<float4*>(reinterpret_cast<float*>(p.y) + (size_t)row * p.cols);
-    const float4* g = reinterpret_cast<const float4*>(p.gamma);
-    const float4* b = reinterpret_cast<const float4*>(p.beta);
-    const uint32_t nv = p.cols / 4;
-    Welford w = {0.0f, 0.0f, 0.0f};
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const float4 v = __ldg(x + i);
-        welford_add(w, v.x);
-        welford_add(w, v.y);
-        welford_add(w, v.z);
-        welford_add(w, v.w);
+// Rows too long for registers: mean, variance and the normalised row in three passes.
+template <class T>
+__device__ __noinline__ void layer_norm_row_long(const typename T::V* x, typename T::V* y,
+                                                 const typename T::V* g, const typename T::V* b,
+                                                 uint32_t nvec, float inv_cols, float eps, uint32_t t,
+                                                 float* scratch) {
+    float f[T::E];
+    float s = 0.0f;
+    for (uint32_t i = t; i < nvec; i += 256) {
+        T::unpack(__ldg(x + i), f);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) s += f[e];
     }
-    welford_warp_merge(w);
-    const float mean = w.mean;
-    const float rstd = rsqrtf(w.m2 / (float)p.cols + p.eps);
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const float4 v = __ldg(x + i), gv = __ldg(g + i), bv = __ldg(b + i);
-        y[i] = make_float4((v.x - mean) * rstd * gv.x + bv.x, (v.y - mean) * rstd * gv.y + bv.y,
-                           (v.z - mean) * rstd * gv.z + bv.z, (v.w - mean) * rstd * gv.w + bv.w);
+    const float mean = row_reduce<256, OpSum>(s, scratch) * inv_cols;
+    float q = 0.0f;
+    for (uint32_t i = t; i < nvec; i += 256) {
+        T::unpack(__ldg(x + i), f);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) q += (f[e] - mean) * (f[e] - mean);
+    }
+    const float rstd = rsqrtf(row_reduce<256, OpSum>(q, scratch) * inv_cols + eps);
+    for (uint32_t i = t; i < nvec; i += 256) {
+        float gf[T::E], bf[T::E];
+        T::unpack(__ldg(x + i), f);
+        T::unpack(__ldg(g + i), gf);
+        T::unpack(__ldg(b + i), bf);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) f[e] = (f[e] - mean) * rstd * gf[e] + bf[e];
+        y[i] = T::pack(f);
     }
 }
+
+template <class T>
+__device__ __forceinline__ void layer_norm(const LayerNormParams& p) {
+    __shared__ float scratch[8];
+    typedef typename T::V V;
+    const uint32_t nvec = p.cols / T::E;
+    const float inv_cols = 1.0f / (float)p.cols;
+    const V* g = reinterpret_cast<const V*>(p.gamma);
+    const V* b = reinterpret_cast<const V*>(p.beta);
+    if (p.cols <= ROW_WARP_MAX_COLS) {
+        const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
+        if (row >= p.rows) return;
+        const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;
+        V* y = reinterpret_cast<V*>(p.y) + (size_t)row * nvec;
+        const uint32_t lane = threadIdx.x % 32;
+        if (nvec <= 32) layer_norm_row<T, 32, 1>(x, y, g, b, nvec, inv_cols, p.eps, lane, scratch);
+        else if (nvec <= 64) layer_norm_row<T, 32, 2>(x, y, g, b, nvec, inv_cols, p.eps, lane, scratch);
+        else if (nvec <= 128) layer_norm_row<T, 32, 4>(x, y, g, b, nvec, inv_cols, p.eps, lane, scratch);
+        else layer_norm_row<T, 32, 8>(x, y, g, b, nvec, inv_cols, p.eps, lane, scratch);
+    } else {
+        const uint32_t row = blockIdx.x;  // the same for the whole block
+        if (row >= p.rows) return;
+        const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;
+        V* y = reinterpret_cast<V*>(p.y) + (size_t)row * nvec;
+        const uint32_t t = threadIdx.x;
+        if (nvec <= 256) layer_norm_row<T, 256, 1>(x, y, g, b, nvec, inv_cols, p.eps, t, scratch);
+        else if (nvec <= 512) layer_norm_row<T, 256, 2>(x, y, g, b, nvec, inv_cols, p.eps, t, scratch);
+        else if (nvec <= 1024) layer_norm_row<T, 256, 4>(x, y, g, b, nvec, inv_cols, p.eps, t, scratch);
+        else if (nvec <= 2048 && T::E == 4) {
+            // At most 32 floats a thread stay in registers (64 registers: 4 blocks an SM).
+            if constexpr (T::E == 4) layer_norm_row<T, 256, 8>(x, y, g, b, nvec, inv_cols, p.eps, t, scratch);
+        } else layer_norm_row_long<T>(x, y, g, b, nvec, inv_cols, p.eps, t, scratch);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256) layer_norm_f32(LayerNormParams p) { layer_norm<RowF32>(p); }
 
 extern "C" __global__ void __launch_bounds__(256) layer_norm_bf16(LayerNormParams p) {
-    const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
-    const uint32_t lane = threadIdx.x % 32;
-    if (row >= p.rows) return;
-    const uint4* x = reinterpret_cast<const uint4*>(reinterpret_cast<const uint16_t*>(p.x) + (size_t)row * p.cols);
-    uint4* y = reinterpret_cast<uint4*>(reinterpret_cast<uint16_t*>(p.y) + (size_t)row * p.cols);
-    const uint4* g = reinterpret_cast<const uint4*>(p.gamma);
-    const uint4* b = reinterpret_cast<const uint4*>(p.beta);
-    const uint32_t nv = p.cols / 8;
-    Welford w = {0.0f, 0.0f, 0.0f};
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const uint4 v = __ldg(x + i);
-        const uint32_t wv[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            welford_add(w, bf16_lo(wv[j]));
-            welford_add(w, bf16_hi(wv[j]));
-        }
-    }
-    welford_warp_merge(w);
-    const float mean = w.mean;
-    const float rstd = rsqrtf(w.m2 / (float)p.cols + p.eps);
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const uint4 v = __ldg(x + i), gv = __ldg(g + i), bv = __ldg(b + i);
-        const uint32_t wv[4] = {v.x, v.y, v.z, v.w};
-        const uint32_t wg[4] = {gv.x, gv.y, gv.z, gv.w};
-        const uint32_t wb[4] = {bv.x, bv.y, bv.z, bv.w};
-        uint32_t r[4];
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            r[j] = pack_bf16x2((bf16_lo(wv[j]) - mean) * rstd * bf16_lo(wg[j]) + bf16_lo(wb[j]),
-                               (bf16_hi(wv[j]) - mean) * rstd * bf16_hi(wg[j]) + bf16_hi(wb[j]));
-        }
-        y[i] = make_uint4(r[0], r[1], r[2], r[3]);
-    }
+    layer_norm<RowBf16>(p);
 }

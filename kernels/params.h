@@ -69,6 +69,10 @@ typedef struct AddGeluParams {
 
 /* softmax_{f32,bf16}: row-wise softmax of a contiguous rows x cols matrix.
  * cols must be a multiple of 4 (f32) / 8 (bf16). */
+/* softmax and layer_norm (block 256): rows of at most ROW_WARP_MAX_COLS columns get one warp
+ * each (grid = ceil(rows / 8)); longer rows get a whole block (grid = rows). */
+#define ROW_WARP_MAX_COLS 1024
+
 typedef struct SoftmaxParams {
     uint64_t x;
     uint64_t y;

@@ -1,38 +1,46 @@
 // sobel.cu: 3x3 Sobel x-derivative of a one-channel u8 image into i16 ([-1 0 1] x [1 2 1]^T),
-// BORDER_REFLECT_101; bit-exact. dst_pitch is in bytes (a multiple of 2).
-// Launch: block (32, 8); grid (ceil(width / 32), ceil(height / 32)); each block stages a
-// 34x34 tile in shared memory, each thread writes 4 rows of one column.
-#include "params.h"
-#include "pixel.h"
+// BORDER_REFLECT_101; bit-exact. dst_pitch is in bytes (a multiple of 8).
+// A 128 x 32 output tile per 256-thread block, the source tile staged as 32-bit words (edge
+// tiles alone pay for the border reflection; see stencil.cuh); each thread computes 4 adjacent
+// pixels of 4 rows straight from the tile and writes each row's 4 results as one 8-byte store.
+// Launch: block (32, 8); grid (ceil(width / 128), ceil(height / 32)).
+#include "stencil.cuh"
 
-#define SOBEL_TW 32
-#define SOBEL_TH 32
+#define SOBEL_R 1
 
 extern "C" __global__ void __launch_bounds__(256) sobel_3x3_dx(FilterParams p) {
-    __shared__ uint8_t tile[SOBEL_TH + 2][SOBEL_TW + 2];
-    const int bx = blockIdx.x * SOBEL_TW, by = blockIdx.y * SOBEL_TH;
-    const int tid = threadIdx.y * blockDim.x + threadIdx.x;
-    const uint8_t* src = reinterpret_cast<const uint8_t*>(p.src);
+    __shared__ uint32_t tile[STENCIL_TH + 2 * SOBEL_R][STENCIL_WORDS];
+    const int bx = blockIdx.x * STENCIL_TW, by = blockIdx.y * STENCIL_TH;
     const int w = (int)p.width, h = (int)p.height;
-    for (int i = tid; i < (SOBEL_TH + 2) * (SOBEL_TW + 2); i += 256) {
-        const int ty = i / (SOBEL_TW + 2), tx = i % (SOBEL_TW + 2);
-        const int gy = px_reflect101(by + ty - 1, h), gx = px_reflect101(bx + tx - 1, w);
-        tile[ty][tx] = __ldg(src + (size_t)gy * p.src_pitch + gx);
-    }
+    stencil_load_tile<SOBEL_R>(tile, p, bx, by);
     __syncthreads();
-    const int x = bx + threadIdx.x;
-    if (x >= w) return;
-    const int tx = threadIdx.x + 1;
+    const int x0 = bx + 4 * threadIdx.x;
+    if (x0 >= w) return;
 #pragma unroll
-    for (int r = 0; r < SOBEL_TH / 8; ++r) {
-        const int ty = threadIdx.y + 8 * r + 1;
-        const int y = by + ty - 1;
-        if (y < h) {
-            const int d0 = (int)tile[ty - 1][tx + 1] - (int)tile[ty - 1][tx - 1];
-            const int d1 = (int)tile[ty][tx + 1] - (int)tile[ty][tx - 1];
-            const int d2 = (int)tile[ty + 1][tx + 1] - (int)tile[ty + 1][tx - 1];
-            int16_t* row = reinterpret_cast<int16_t*>(reinterpret_cast<uint8_t*>(p.dst) + (size_t)y * p.dst_pitch);
-            row[x] = px_sobel_dx(d0, d1, d2);
+    for (int k = 0; k < STENCIL_TH / 8; ++k) {
+        const int r = threadIdx.y + 8 * k;  // output row by + r: tile rows r .. r + 2
+        const int y = by + r;
+        if (y >= h) break;
+        // Output column 4 tx + j sits at tile byte 4 tx + j + 4; it reads bytes ± 1.
+        int d[3][4];
+#pragma unroll
+        for (int t = 0; t < 3; ++t) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                const int c = 4 * threadIdx.x + j + 4;
+                d[t][j] = (int)stencil_px(tile, r + t, c + 1) - (int)stencil_px(tile, r + t, c - 1);
+            }
+        }
+        int16_t v[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) v[j] = px_sobel_dx(d[0][j], d[1][j], d[2][j]);
+        int16_t* row = reinterpret_cast<int16_t*>(reinterpret_cast<uint8_t*>(p.dst) + (size_t)y * p.dst_pitch);
+        if (x0 + 4 <= w) {
+            const uint2 pair = make_uint2((uint32_t)(uint16_t)v[0] | ((uint32_t)(uint16_t)v[1] << 16),
+                                          (uint32_t)(uint16_t)v[2] | ((uint32_t)(uint16_t)v[3] << 16));
+            *reinterpret_cast<uint2*>(row + x0) = pair;
+        } else {
+            for (int j = 0; x0 + j < w; ++j) row[x0 + j] = v[j];
         }
     }
 }

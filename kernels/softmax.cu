@@ -1,83 +1,111 @@
 // softmax.cu: row-wise softmax over the last dimension of a contiguous rows x cols matrix,
-// f32 and bf16 (f32 math). One warp per row: an online max/sum pass over 16-byte vectors,
-// a warp merge of (max, sum), then a pass writing exp(x - max) / sum.
-// Launch: block 256 (8 rows per block); grid ceil(rows / 8). cols % 4 == 0 (f32), % 8 (bf16).
-#include "params.h"
-#include "bf16.cuh"
+// f32 and bf16 (f32 math), as PyTorch's persistent softmax does: the row is read from memory
+// once into registers (16-byte vectors), its max and then its sum of exp(x - max) are
+// reduced over the threads that own the row, and exp is computed once per element.
+// Rows of <= ROW_WARP_MAX_COLS columns: one warp per row, 8 rows per block. Longer rows: one
+// 256-thread block per row, in registers up to 32 floats a thread (8192 f32 / 8192 bf16 columns),
+// above that in three streaming passes.
+// Launch: block 256; grid ceil(rows / 8) when cols <= ROW_WARP_MAX_COLS, else rows.
+// cols % 4 == 0 (f32), % 8 (bf16); rows 16-byte aligned.
+#include "rows.cuh"
 
-__device__ __forceinline__ void online_add(float x, float& m, float& s) {
-    if (x > m) {
-        s = s * expf(m - x) + 1.0f;
-        m = x;
+template <class T, int TPR, int NV>
+__device__ __forceinline__ void softmax_row(const typename T::V* x, typename T::V* y, uint32_t nvec,
+                                            uint32_t t, float* scratch) {
+    float v[NV][T::E];
+    float m = -INFINITY;
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        const uint32_t i = t + k * TPR;
+        if (i < nvec) {
+            T::unpack(__ldg(x + i), v[k]);
+        } else {
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[k][e] = -INFINITY;
+        }
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) m = fmaxf(m, v[k][e]);
+    }
+    m = row_reduce<TPR, OpMax>(m, scratch);
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) {
+            v[k][e] = expf(v[k][e] - m);
+            s += v[k][e];
+        }
+    }
+    const float inv = 1.0f / row_reduce<TPR, OpSum>(s, scratch);
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        const uint32_t i = t + k * TPR;
+        if (i < nvec) {
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[k][e] *= inv;
+            y[i] = T::pack(v[k]);
+        }
+    }
+}
+
+// Rows too long for registers: max, sum and write in three passes over memory.
+template <class T>
+__device__ __noinline__ void softmax_row_long(const typename T::V* x, typename T::V* y, uint32_t nvec,
+                                              uint32_t t, float* scratch) {
+    float f[T::E];
+    float m = -INFINITY;
+    for (uint32_t i = t; i < nvec; i += 256) {
+        T::unpack(__ldg(x + i), f);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) m = fmaxf(m, f[e]);
+    }
+    m = row_reduce<256, OpMax>(m, scratch);
+    float s = 0.0f;
+    for (uint32_t i = t; i < nvec; i += 256) {
+        T::unpack(__ldg(x + i), f);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) s += expf(f[e] - m);
+    }
+    const float inv = 1.0f / row_reduce<256, OpSum>(s, scratch);
+    for (uint32_t i = t; i < nvec; i += 256) {
+        T::unpack(__ldg(x + i), f);
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) f[e] = expf(f[e] - m) * inv;
+        y[i] = T::pack(f);
+    }
+}
+
+template <class T>
+__device__ __forceinline__ void softmax(const SoftmaxParams& p) {
+    __shared__ float scratch[8];
+    typedef typename T::V V;
+    const uint32_t nvec = p.cols / T::E;
+    if (p.cols <= ROW_WARP_MAX_COLS) {
+        const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
+        if (row >= p.rows) return;
+        const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;
+        V* y = reinterpret_cast<V*>(p.y) + (size_t)row * nvec;
+        const uint32_t lane = threadIdx.x % 32;
+        if (nvec <= 32) softmax_row<T, 32, 1>(x, y, nvec, lane, scratch);
+        else if (nvec <= 64) softmax_row<T, 32, 2>(x, y, nvec, lane, scratch);
+        else if (nvec <= 128) softmax_row<T, 32, 4>(x, y, nvec, lane, scratch);
+        else softmax_row<T, 32, 8>(x, y, nvec, lane, scratch);
     } else {
-        s += expf(x - m);
+        const uint32_t row = blockIdx.x;  // the same for the whole block: no early divergence
+        if (row >= p.rows) return;
+        const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;
+        V* y = reinterpret_cast<V*>(p.y) + (size_t)row * nvec;
+        const uint32_t t = threadIdx.x;
+        if (nvec <= 256) softmax_row<T, 256, 1>(x, y, nvec, t, scratch);
+        else if (nvec <= 512) softmax_row<T, 256, 2>(x, y, nvec, t, scratch);
+        else if (nvec <= 1024) softmax_row<T, 256, 4>(x, y, nvec, t, scratch);
+        else if (nvec <= 2048 && T::E == 4) {
+            // At most 32 floats a thread stay in registers (64 registers: 4 blocks an SM).
+            if constexpr (T::E == 4) softmax_row<T, 256, 8>(x, y, nvec, t, scratch);
+        } else softmax_row_long<T>(x, y, nvec, t, scratch);
     }
 }
 
-// Merges the lanes' (max, sum) pairs; every lane gets the row's.
-__device__ __forceinline__ void warp_merge(float& m, float& s) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        const float m2 = __shfl_xor_sync(0xffffffffu, m, o);
-        const float s2 = __shfl_xor_sync(0xffffffffu, s, o);
-        const float mm = fmaxf(m, m2);
-        if (mm != -INFINITY) {
-            s = (m == -INFINITY ? 0.0f : s * expf(m - mm)) + (m2 == -INFINITY ? 0.0f : s2 * expf(m2 - mm));
-        }
-        m = mm;
-    }
-}
+extern "C" __global__ void __launch_bounds__(256) softmax_f32(SoftmaxParams p) { softmax<RowF32>(p); }
 
-extern "C" __global__ void __launch_bounds__(256) softmax_f32(SoftmaxParams p) {
-    const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
-    const uint32_t lane = threadIdx.x % 32;
-    if (row >= p.rows) return;
-    const float4* x = reinterpret_cast<const float4*>(reinterpret_cast<const float*>(p.x) + (size_t)row * p.cols);
-    float4* y = reinterpret_cast<float4*>(reinterpret_cast<float*>(p.y) + (size_t)row * p.cols);
-    const uint32_t nv = p.cols / 4;
-    float m = -INFINITY, s = 0.0f;
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const float4 v = __ldg(x + i);
-        online_add(v.x, m, s);
-        online_add(v.y, m, s);
-        online_add(v.z, m, s);
-        online_add(v.w, m, s);
-    }
-    warp_merge(m, s);
-    const float inv = 1.0f / s;
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const float4 v = __ldg(x + i);
-        y[i] = make_float4(expf(v.x - m) * inv, expf(v.y - m) * inv, expf(v.z - m) * inv, expf(v.w - m) * inv);
-    }
-}
-
-extern "C" __global__ void __launch_bounds__(256) softmax_bf16(SoftmaxParams p) {
-    const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
-    const uint32_t lane = threadIdx.x % 32;
-    if (row >= p.rows) return;
-    const uint4* x = reinterpret_cast<const uint4*>(reinterpret_cast<const uint16_t*>(p.x) + (size_t)row * p.cols);
-    uint4* y = reinterpret_cast<uint4*>(reinterpret_cast<uint16_t*>(p.y) + (size_t)row * p.cols);
-    const uint32_t nv = p.cols / 8;
-    float m = -INFINITY, s = 0.0f;
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const uint4 v = __ldg(x + i);
-        const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            online_add(bf16_lo(w[j]), m, s);
-            online_add(bf16_hi(w[j]), m, s);
-        }
-    }
-    warp_merge(m, s);
-    const float inv = 1.0f / s;
-    for (uint32_t i = lane; i < nv; i += 32) {
-        const uint4 v = __ldg(x + i);
-        const uint32_t w[4] = {v.x, v.y, v.z, v.w};
-        uint32_t r[4];
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            r[j] = pack_bf16x2(expf(bf16_lo(w[j]) - m) * inv, expf(bf16_hi(w[j]) - m) * inv);
-        }
-        y[i] = make_uint4(r[0], r[1], r[2], r[3]);
-    }
-}
+extern "C" __global__ void __launch_bounds__(256) softmax_bf16(SoftmaxParams p) { softmax<RowBf16>(p); }

@@ -2,6 +2,7 @@
 //! Regenerate with `ARCHBENCH_BLESS=1 cargo test --test bindgen_fresh` (needs libclang).
 //! bindgen's layout tests below assert every size, alignment and field offset.
 
+pub const ROW_WARP_MAX_COLS: u32 = 1024;
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
 pub struct CvtColorParams {

@@ -9,7 +9,7 @@ pub fn spec() -> KernelSpec {
         name: "gaussian_blur_5x5",
         family: Family::Opencv,
         file: "gaussian_blur.cu",
-        description: "5x5 Gaussian [1 4 6 4 1]^2/256, (sum + 128) >> 8, BORDER_REFLECT_101; separable in a 36x36 shared tile",
+        description: "5x5 Gaussian [1 4 6 4 1]^2/256, (sum + 128) >> 8, BORDER_REFLECT_101; 128x32 tile per block staged as 32-bit words (border arithmetic only in edge tiles), integer horizontal then vertical pass, 4-pixel stores",
         dtypes: &[DType::U8],
         rule: Rule::Exact,
         cases,

@@ -9,7 +9,7 @@ pub fn spec() -> KernelSpec {
         name: "sobel_3x3_dx",
         family: Family::Opencv,
         file: "sobel.cu",
-        description: "3x3 Sobel dx, u8 -> i16, BORDER_REFLECT_101; 34x34 shared tile",
+        description: "3x3 Sobel dx, u8 -> i16, BORDER_REFLECT_101; 128x32 tile per block staged as 32-bit words (border arithmetic only in edge tiles), 4 pixels per 8-byte store",
         dtypes: &[DType::U8, DType::I16],
         rule: Rule::Exact,
         cases,

@@ -1,6 +1,6 @@
 //! The workload shared by the one-channel u8 stencil kernels (`gaussian_blur_5x5`,
-//! `sobel_3x3_dx`): `FilterParams`, a 32×32-pixel tile per 32×8 block, one pitched input and
-//! one pitched output, checked bit-exact against a reference.
+//! `sobel_3x3_dx`): `FilterParams`, a 128×32-pixel tile per 32×8 block (`kernels/stencil.cuh`),
+//! one pitched input and one pitched output, checked bit-exact against a reference.
 
 use std::mem::offset_of;
 
@@ -48,7 +48,7 @@ pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
                 ],
                 launches: vec![Launch::new(
                     s.entry,
-                    [blocks(w as u64, 32), blocks(h as u64, 32), 1],
+                    [blocks(w as u64, 128), blocks(h as u64, 32), 1],
                     [32, 8, 1],
                     0,
                     &params,

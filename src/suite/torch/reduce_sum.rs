@@ -21,7 +21,7 @@ pub fn spec() -> KernelSpec {
         name: "reduce_sum",
         family: Family::Torch,
         file: "reduce_sum.cu",
-        description: "f32 sum: grid-stride float4 partial sums per block (shuffles + shared), then one block sums the partials; inputs U(0, 1)",
+        description: "f32 sum: grid-stride float4 partial sums per block (4 loads in flight, 4 accumulators per thread; shuffles + shared), then one block sums the partials; inputs U(0, 1)",
         dtypes: &[DType::F32],
         rule: RULE,
         cases,
