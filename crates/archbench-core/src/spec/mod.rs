@@ -218,6 +218,23 @@ mod tests {
         }
     }
 
+    /// `ARCHBENCH_VARIANTS`: one spec per line, so torch/cmake lists and Nix attrsets keep
+    /// their `;`; a one-line `a;b` that fails says how to write it.
+    #[test]
+    fn spec_lists_split_on_lines() {
+        let l = split_list("torch:8.0;8.6+PTX\n  { cudaSupport = true; cudaCapabilities = [ \"8.9\" ]; }\n\n# c\npkgsCuda\n");
+        assert_eq!(l.len(), 3);
+        let ctx = SpecContext {
+            default_cuda: CudaVersion::new(13, 0),
+        };
+        for s in &l {
+            assert!(parse(s, &ctx)[0].variant.is_some(), "{s}");
+        }
+        let h = list_separator_help("pkgsCuda;pkgsForCudaArch.sm_90").unwrap();
+        assert!(h.contains("$'pkgsCuda\\npkgsForCudaArch.sm_90'"), "{h}");
+        assert!(list_separator_help("pkgsCuda").is_none());
+    }
+
     #[test]
     fn nearest_words() {
         assert_eq!(
