@@ -83,9 +83,9 @@ pub fn run(cuda: CudaArg, rules: RulesArg, json: bool) -> anyhow::Result<ExitCod
     outln!("rules: {}", rules.describe());
     match db::release(v) {
         Some(r) => outln!(
-            "CUDA {v}: PTX ISA {}, driver ≥ {}{}",
+            "CUDA {v}: PTX ISA {}, {}{}",
             r.ptx_isa_string(),
-            r.min_driver_string(),
+            r.needs_driver(),
             if r.in_nixpkgs {
                 format!(", Nixpkgs `{}`", v.nix_attr())
             } else {

@@ -476,8 +476,16 @@ impl CudaRelease {
     pub fn min_driver_string(&self) -> String {
         match self.min_driver {
             Some(d) => DriverVersion::Linux(d).to_string(),
+            None => format!("a CUDA {} driver (no published minimum)", self.version),
+        }
+    }
+
+    /// "driver ≥ 580.65.06", or "a CUDA 13.4 driver (…)" where no minimum is published.
+    pub fn needs_driver(&self) -> String {
+        match self.min_driver {
+            Some(_) => format!("driver ≥ {}", self.min_driver_string()),
             None => format!(
-                "a CUDA {} driver (NVIDIA publishes no minimum Linux driver for it)",
+                "a driver for CUDA {} (NVIDIA publishes no minimum Linux driver for it)",
                 self.version
             ),
         }

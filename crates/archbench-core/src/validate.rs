@@ -269,8 +269,8 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
                     .map(|c| format!("build with CUDA {c} or older, or "))
                     .unwrap_or_default();
                 out.push(
-                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs driver ≥ {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.min_driver_string(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
-                        .with_help(format!("{older}upgrade the driver to ≥ {}", rel.min_driver_string())),
+                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.needs_driver(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
+                        .with_help(format!("{older}upgrade to {}", rel.needs_driver())),
                 );
             }
         }

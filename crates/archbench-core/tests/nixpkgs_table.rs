@@ -170,6 +170,9 @@ const CASES: &[Case] = &[
     c("pkgsCuda", None, "13.6", X86, DEF_12_9, "121", &["unknown-cuda-version"], &["unknown-cuda-version"], "archbench's release table"),
     // Nixpkgs evaluates this and emits both; nvcc refuses (archbench is stricter, basis nvcc).
     c(r#"{ cudaSupport = true; cudaCapabilities = [ "10.0" "10.0f" ]; }"#, None, "13.0", X86, "100 100f", "100f", &["plain-and-family-sass"], &["plain-and-family-sass"], "no Nixpkgs assertion; nvcc 13.0 error"),
+    // Package sets are Nixpkgs' own: 12.6 … 13.4 (cuda-packages.nix); 13.5 has none yet.
+    c("pkgsCuda.cudaPackages_13_5.pkgs", None, "13.0", X86, "-", "", &["unknown-cuda-version"], &["unknown-cuda-version"], "cuda-packages.nix: no cudaPackages_13_5"),
+    c("pkgsCuda.cudaPackages_12_7.pkgs", None, "13.0", X86, "-", "", &["unknown-cuda-version"], &["unknown-cuda-version"], "cuda-packages.nix: no cudaPackages_12_7"),
     // Attribute names come from the table (variants: lib.attrNames cudaCapabilityToInfo).
     c("pkgsForCudaArch.sm_999", None, "13.0", X86, "-", "", &["parse-error"], &["parse-error"], "variants: no such attribute"),
     c("pkgsForCudaArch.sm_88", None, "13.0", X86, "-", "", &["parse-error"], &["parse-error"], "cuda.nix: 8.8 is commented out"),

@@ -24,13 +24,13 @@ const WHEELS: &[(u16, u16, &str)] = &[
 ];
 
 fn bin_dir(v: CudaVersion, wheel: &str) -> PathBuf {
-    let ptxas = install_wheels(
-        &format!("nvcc-{v}"),
-        v,
-        &[wheel],
-        "nvidia/cu13/bin/ptxas",
-    )
-    .unwrap_or_else(|e| panic!("CUDA {v} wheel {wheel} unavailable: {e}\nhelp: {}", e.help()));
+    let ptxas = install_wheels(&format!("nvcc-{v}"), v, &[wheel], "nvidia/cu13/bin/ptxas")
+        .unwrap_or_else(|e| {
+            panic!(
+                "CUDA {v} wheel {wheel} unavailable: {e}\nhelp: {}",
+                e.help()
+            )
+        });
     ptxas.parent().map(Path::to_path_buf).unwrap()
 }
 
@@ -75,14 +75,17 @@ fn every_13x_release_matches_its_wheel() {
                 let rel = db::release(v).unwrap();
                 let bin = bin_dir(v, wheel);
                 let ptxas = bin.join("ptxas");
-                let dir = std::env::temp_dir()
-                    .join(format!("archbench-rel-{}-{v}", std::process::id()));
+                let dir =
+                    std::env::temp_dir().join(format!("archbench-rel-{}-{v}", std::process::id()));
                 std::fs::create_dir_all(&dir).unwrap();
                 let mut wrong = Vec::new();
                 // PTX ISA: the row's version assembles, the next minor does not.
                 let sm75 = Capability::plain(7, 5);
                 if !assembles(&ptxas, rel.ptx_isa, sm75, &dir) {
-                    wrong.push(format!("{v}: ptxas refuses .version {}", rel.ptx_isa_string()));
+                    wrong.push(format!(
+                        "{v}: ptxas refuses .version {}",
+                        rel.ptx_isa_string()
+                    ));
                 }
                 if assembles(&ptxas, (rel.ptx_isa.0, rel.ptx_isa.1 + 1), sm75, &dir) {
                     wrong.push(format!(
@@ -148,7 +151,9 @@ fn unknown_future_release_names_the_newest() {
     let next = CudaVersion::new(newest.major, newest.minor + 1);
     let d = archbench_core::validate::unknown_release(next);
     assert!(
-        d.message.contains(&format!("newer than every CUDA release archbench knows (the newest is {newest})")),
+        d.message.contains(&format!(
+            "newer than every CUDA release archbench knows (the newest is {newest})"
+        )),
         "{}",
         d.message
     );

@@ -181,6 +181,29 @@ fn parse_inner(
                 })?;
                 cuda = v;
                 recognized = true;
+                if !db::release(v).is_some_and(|r| r.in_nixpkgs) {
+                    let sets: Vec<String> = db::RELEASES
+                        .iter()
+                        .filter(|r| r.in_nixpkgs)
+                        .map(|r| r.version.nix_attr())
+                        .collect();
+                    let real = db::release(v).map_or(String::new(), |_| {
+                        format!(" (CUDA {v} is a real release: check it with a `torch:`/`cmake:` spec and `--cuda {v}`)")
+                    });
+                    let mut d = ParseError::at(
+                        spec,
+                        o,
+                        format!("`{s}` is not a package set of Nixpkgs{real}"),
+                    )
+                    .into_diagnostic("the attribute path", spec);
+                    d.code = crate::diagnostic::Code::UnknownCudaVersion;
+                    d.help = Some(format!(
+                        "{}\nNixpkgs' sets (pkgs/top-level/cuda-packages.nix): {}",
+                        d.help.unwrap_or_default(),
+                        sets.join(", ")
+                    ));
+                    return Err(Failure::Diag(d));
+                }
                 if segs.get(i + 1).map(|x| x.1) == Some("pkgs") {
                     i += 1;
                 } else {
