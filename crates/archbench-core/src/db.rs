@@ -460,6 +460,10 @@ pub struct CudaRelease {
     /// Driver Versions"); `None` where NVIDIA publishes no such row (the Linux driver is no
     /// longer bundled from CUDA 13.4 on).
     pub min_driver: Option<[u32; 3]>,
+    /// Where `min_driver` is unknown: a Linux driver NVIDIA pairs with this release (its
+    /// driver manifest lists the release in `cuda_compat.cuda_variant`): not the minimum, but
+    /// a driver this new certainly runs the release.
+    pub known_driver: Option<[u32; 3]>,
     /// Nixpkgs has a `cudaPackages_X_Y` set for it (`pkgs/top-level/cuda-packages.nix`, the same
     /// sets in every rule set of [`crate::nixpkgs`]).
     pub in_nixpkgs: bool,
@@ -503,10 +507,15 @@ const fn rel(
         version,
         ptx_isa,
         min_driver,
+        known_driver: None,
         in_nixpkgs,
         source,
     }
 }
+
+/// NVIDIA's driver manifest `redistrib_620.70.06.json` (2026-11-04) lists `cuda_variant`
+/// 13.5; a 13.5 driver runs 13.4 too.
+const R620: Option<[u32; 3]> = Some([620, 70, 6]);
 
 const NOTES: &str = "NVIDIA CUDA Toolkit release notes, driver table";
 
@@ -540,20 +549,26 @@ pub static RELEASES: &[CudaRelease] = &[
         true,
         "NVIDIA release notes 13.3 (CUDA 13.3 GA >= 610.43.02); installer cuda_13.3.0_610.43.02_linux.run",
     ),
-    rel(
-        v(13, 4),
-        (9, 4),
-        None,
-        true,
-        "NVIDIA release notes 13.4: the Linux driver is no longer bundled (R615/R616 branch)",
-    ),
-    rel(
+    CudaRelease {
+        known_driver: R620,
+        ..rel(
+            v(13, 4),
+            (9, 4),
+            None,
+            true,
+            "NVIDIA release notes 13.4: the Linux driver is no longer bundled (R615/R616 branch)",
+        )
+    },
+    CudaRelease {
+        known_driver: R620,
+        ..rel(
         v(13, 5),
         (9, 5),
         None,
         false,
-        "NVIDIA release notes 13.5: driver not bundled; NVIDIA's driver manifest redistrib_620.70.06.json is the first listed for CUDA 13.5",
-    ),
+        "NVIDIA release notes 13.5: driver not bundled; NVIDIA's driver manifest redistrib_620.70.06.json pairs 620.70.06 with CUDA 13.5",
+        )
+    },
 ];
 
 /// The newest release archbench knows.
@@ -574,7 +589,7 @@ pub fn driver_max_cuda(driver: DriverVersion) -> Option<CudaVersion> {
         DriverVersion::Linux(d) => RELEASES
             .iter()
             .rev()
-            .find(|r| r.min_driver.is_some_and(|m| m <= d))
+            .find(|r| r.min_driver.or(r.known_driver).is_some_and(|m| m <= d))
             .map(|r| r.version),
     }
 }
@@ -666,6 +681,15 @@ mod tests {
             Some(v(13, 0))
         );
         assert_eq!(driver_max_cuda(DriverVersion::Linux([400, 0, 0])), None);
+        // No published minimum for 13.4/13.5: a driver NVIDIA pairs with 13.5 runs both.
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([616, 0, 0])),
+            Some(v(13, 3))
+        );
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([620, 70, 6])),
+            Some(v(13, 5))
+        );
         assert_eq!(
             driver_max_ptx_isa(DriverVersion::Linux([570, 26, 0])),
             Some((8, 7))
