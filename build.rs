@@ -3,7 +3,7 @@
 //! and a manifest (nvcc version, flags, sizes, compile times, ptxas registers/spills/smem)
 //! into the binary.
 //!
-//! Variants: `ARCHBENCH_VARIANTS` (specs separated by `;`, or a variant file), else
+//! Variants: `ARCHBENCH_VARIANTS` (one spec per line, or a variant file), else
 //! `pkgsForCudaArch.sm_XX` for every default capability of the toolchain's CUDA version,
 //! `pkgsForCudaArch.sm_90a`, `pkgsCuda`, and `cmake:75-virtual` (PTX only, so every GPU
 //! also runs a JIT-compiled build). `ARCHBENCH_SKIP_KERNELS=1` builds without kernels.
@@ -221,15 +221,8 @@ fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
     };
     let specs: Vec<String> = match std::env::var("ARCHBENCH_VARIANTS") {
         Ok(s) if !s.trim().is_empty() => {
-            let t = s.trim();
-            if t.ends_with(".toml") || t.ends_with(".json") {
-                vec![t.to_string()]
-            } else {
-                t.split(';')
-                    .map(|x| x.trim().to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            }
+            // One spec per line: `;` belongs to torch:/cmake:/Nix specs themselves.
+            spec::split_list(&s)
         }
         _ => {
             let mut v: Vec<String> = db::default_capabilities(tc.version)
@@ -262,8 +255,13 @@ fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
             if let Some(v) = &entry.variant {
                 diags.extend(validate::validate(v, &opts));
             }
+            // A variant from a file is named by its `name` and the file.
+            let who = match &entry.variant {
+                Some(v) if v.name != *s => format!("`{}` (from `{s}`)", v.name),
+                _ => format!("`{s}`"),
+            };
             for d in diags.iter().filter(|d| !d.is_error()) {
-                println!("cargo:warning=variant `{s}`: {}", d.message);
+                println!("cargo:warning=variant {who}: {}", d.message);
             }
             match entry.variant {
                 Some(v) if validate::is_valid(&diags) => {
@@ -276,9 +274,12 @@ fn variants(tc: &Toolchain) -> Result<Vec<Variant>, String> {
                     out.push(v);
                 }
                 _ => {
-                    let _ = writeln!(errors, "ARCHBENCH_VARIANTS: `{s}` is not a valid variant:");
+                    let _ = writeln!(errors, "ARCHBENCH_VARIANTS: variant {who} is not valid:");
                     for d in &diags {
                         let _ = writeln!(errors, "  {d}");
+                    }
+                    if let Some(h) = spec::list_separator_help(s) {
+                        let _ = writeln!(errors, "  help: {h}");
                     }
                 }
             }

@@ -2,11 +2,12 @@
 
 use std::process::ExitCode;
 
+use archbench::core::nixpkgs::RuleSet;
 use archbench::core::{db, CudaVersion};
 use serde::Serialize;
 
-use super::context::default_cuda;
-use super::CudaArg;
+use super::context::{default_cuda, Rules};
+use super::{CudaArg, RulesArg};
 
 #[derive(Serialize)]
 struct Row {
@@ -15,6 +16,11 @@ struct Row {
     supported: bool,
     default: bool,
     jetson: bool,
+    /// Supported, and the rule set lets `--system` build it (under `nixos-26.05` a Jetson
+    /// capability needs aarch64-linux).
+    usable_on_system: bool,
+    /// The `pkgsForCudaArch` attribute, where Nixpkgs has one.
+    nixpkgs_attribute: Option<String>,
     arch_specific: bool,
     family_specific: bool,
     in_nixpkgs: bool,
@@ -25,7 +31,7 @@ struct Row {
     note: &'static str,
 }
 
-fn rows(cuda: CudaVersion) -> Vec<Row> {
+fn rows(cuda: CudaVersion, rules: &RuleSet, system: &str) -> Vec<Row> {
     db::CAPABILITIES
         .iter()
         .map(|i| Row {
@@ -34,6 +40,11 @@ fn rows(cuda: CudaVersion) -> Vec<Row> {
             supported: i.nix_supports(cuda),
             default: i.nix_default(cuda),
             jetson: i.jetson,
+            usable_on_system: i.nix_supports(cuda)
+                && !(i.jetson && rules.jetson_needs_aarch64_host && system != "aarch64-linux"),
+            nixpkgs_attribute: i
+                .in_nixpkgs()
+                .then(|| format!("pkgsForCudaArch.{}", i.capability.sm())),
             arch_specific: i.capability.is_arch_specific(),
             family_specific: i.capability.is_family_specific(),
             in_nixpkgs: i.in_nixpkgs(),
@@ -46,38 +57,54 @@ fn rows(cuda: CudaVersion) -> Vec<Row> {
         .collect()
 }
 
-pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(cuda: CudaArg, rules: RulesArg, json: bool) -> anyhow::Result<ExitCode> {
+    let rules = Rules::new(&rules)?;
+    if rules.config != Default::default() {
+        eprintln!("note: --config does not change the capability table; `validate --config` checks a config");
+    }
     let v = default_cuda(&cuda);
-    let rows = rows(v);
+    let rows = rows(v, rules.nixpkgs, &rules.system);
+    let unknown = db::release(v)
+        .is_none()
+        .then(|| archbench::core::validate::unknown_release(v).to_string());
     if json {
         outln!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({ "cuda": v.to_string(), "release": db::release(v).map(|r| serde_json::json!({"ptx_isa": r.ptx_isa_string(), "min_driver": r.min_driver_string(), "nixpkgs_set": r.in_nixpkgs.then(|| r.version.nix_attr())})), "capabilities": rows })
+                &serde_json::json!({ "cuda": v.to_string(), "nixpkgs": rules.nixpkgs.name, "system": rules.system, "release": db::release(v).map(|r| serde_json::json!({"ptx_isa": r.ptx_isa_string(), "min_driver": r.min_driver.map(|_| r.min_driver_string()), "source": r.source, "nixpkgs_set": r.in_nixpkgs.then(|| r.version.nix_attr())})), "error": unknown, "capabilities": rows })
             )?
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if unknown.is_some() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
+    outln!("rules: {}", rules.describe());
     match db::release(v) {
         Some(r) => outln!(
-            "CUDA {v}: PTX ISA {}, driver ≥ {}{}",
+            "CUDA {v}: PTX ISA {}, {}{}",
             r.ptx_isa_string(),
-            r.min_driver_string(),
+            r.needs_driver(),
             if r.in_nixpkgs {
                 format!(", Nixpkgs `{}`", v.nix_attr())
             } else {
                 String::new()
             }
         ),
-        None => outln!("CUDA {v}: not a release archbench knows"),
+        None => {
+            eprintln!("{}", unknown.unwrap_or_default());
+            return Ok(ExitCode::from(1));
+        }
     }
     outln!(
-        "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} note",
+        "{:<6} {:<9} {:<9} {:<7} {:<6} {:<6} {:<4} {:<11} {:<11} note",
         "cap",
         "arch",
         "supported",
         "default",
         "jetson",
+        "usable",
         "a/f",
         "nixpkgs",
         "nvidia"
@@ -96,12 +123,13 @@ pub fn run(cuda: CudaArg, json: bool) -> anyhow::Result<ExitCode> {
             ""
         };
         outln!(
-            "{:<6} {:<9} {:<9} {:<7} {:<6} {:<4} {:<11} {:<11} {}",
+            "{:<6} {:<9} {:<9} {:<7} {:<6} {:<6} {:<4} {:<11} {:<11} {}",
             r.capability,
             r.arch,
             if r.supported { "yes" } else { "no" },
             if r.default { "yes" } else { "" },
             if r.jetson { "yes" } else { "" },
+            if r.usable_on_system { "yes" } else { "no" },
             af,
             range(r.min_cuda, r.max_cuda),
             range(Some(r.nvidia_min_cuda), r.nvidia_max_cuda),

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use archbench::core::validate::{self, ValidateOptions};
+use archbench::core::validate;
 use archbench::core::{flags, spec};
 
-use super::context::spec_context;
-use super::CudaArg;
+use super::context::{spec_context, Rules};
+use super::{CudaArg, RulesArg};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum Format {
@@ -25,9 +25,10 @@ pub enum Format {
     Json,
 }
 
-pub fn run(cuda: CudaArg, format: Format, text: &str) -> anyhow::Result<ExitCode> {
+pub fn run(cuda: CudaArg, rules: RulesArg, format: Format, text: &str) -> anyhow::Result<ExitCode> {
+    let rules = Rules::new(&rules)?;
     let ctx = spec_context(&cuda);
-    let mut entries = spec::parse(text, &ctx);
+    let mut entries = spec::parse_with(text, &ctx, &rules.config);
     if entries.len() != 1 {
         bail!(
             "`{text}` holds {} variants; `flags` takes one (use `validate --json` for all of them)",
@@ -37,13 +38,16 @@ pub fn run(cuda: CudaArg, format: Format, text: &str) -> anyhow::Result<ExitCode
     let entry = entries.remove(0);
     let mut diags = entry.diagnostics;
     if let Some(v) = &entry.variant {
-        diags.extend(validate::validate(v, &ValidateOptions::default()));
+        diags.extend(validate::validate(v, &rules.validate_options(None)));
     }
     for d in &diags {
         eprintln!("{d}");
     }
     let Some(v) = entry.variant.filter(|_| validate::is_valid(&diags)) else {
-        eprintln!("`{text}` is not a valid variant; no flags printed");
+        eprintln!(
+            "`{text}` is not a valid variant under {}; no flags printed",
+            rules.describe()
+        );
         return Ok(ExitCode::from(1));
     };
     match format {

@@ -61,32 +61,36 @@ pub enum Command {
     Validate {
         #[command(flatten)]
         cuda: CudaArg,
+        #[command(flatten)]
+        rules: RulesArg,
         /// The driver the build must load on: a Linux driver (`575.51.03`) or the CUDA
         /// version it supports (`12.9`).
         #[arg(long)]
         driver: Option<DriverVersion>,
-        /// The Nix system that builds (Jetson capabilities need `aarch64-linux`).
-        #[arg(long)]
-        system: Option<String>,
         /// Print a JSON array instead of text.
         #[arg(long)]
         json: bool,
         #[arg(required = true, value_name = "SPEC")]
         specs: Vec<String>,
     },
-    /// Print the compiler flags a variant means.
+    /// Print the compiler flags a variant means (whenever the chosen Nixpkgs rules accept
+    /// it for `--system`; Nixpkgs' flags do not depend on the host).
     Flags {
         #[command(flatten)]
         cuda: CudaArg,
+        #[command(flatten)]
+        rules: RulesArg,
         #[arg(long, value_enum, default_value = "gencode")]
         format: flags::Format,
         #[arg(value_name = "SPEC")]
         spec: String,
     },
-    /// The capability table for a CUDA version.
+    /// The capability table for a CUDA version, under one Nixpkgs rule set.
     Capabilities {
         #[command(flatten)]
         cuda: CudaArg,
+        #[command(flatten)]
+        rules: RulesArg,
         #[arg(long)]
         json: bool,
     },
@@ -135,17 +139,40 @@ pub struct CudaArg {
     pub cuda: Option<CudaVersion>,
 }
 
+/// `--nixpkgs`, `--system`, `--config`: which Nixpkgs rules, for which system, over which
+/// user config. Shared by every command that takes a spec.
+#[derive(clap::Args, Debug)]
+pub struct RulesArg {
+    /// Nixpkgs rule set: `master` (cudaConfig.nix, the default) or `nixos-26.05`
+    /// (backendStdenv/default.nix, before NixOS/nixpkgs#528562).
+    #[arg(long, value_name = "NAME", default_value = archbench::core::nixpkgs::DEFAULT, value_parser = context::parse_rule_set)]
+    pub nixpkgs: &'static archbench::core::nixpkgs::RuleSet,
+    /// The Nix system that builds: `x86_64-linux` or `aarch64-linux` (default: this machine).
+    #[arg(long, value_name = "SYSTEM", value_parser = context::parse_system)]
+    pub system: Option<String>,
+    /// A Nixpkgs config the specs start from (`FILE.nix` or an attrset such as
+    /// `{ cudaCapabilities = [ "8.6" ]; }`): `pkgsCuda`, `pkgsForCudaArch.sm_X` and
+    /// `cudaPackages_X_Y.pkgs` apply on top of it as pkgs/top-level/variants.nix does.
+    #[arg(long, value_name = "FILE.nix|ATTRSET")]
+    pub config: Option<String>,
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate {
             cuda,
+            rules,
             driver,
-            system,
             json,
             specs,
-        } => validate::run(cuda, driver, system, json, &specs),
-        Command::Flags { cuda, format, spec } => flags::run(cuda, format, &spec),
-        Command::Capabilities { cuda, json } => capabilities::run(cuda, json),
+        } => validate::run(cuda, rules, driver, json, &specs),
+        Command::Flags {
+            cuda,
+            rules,
+            format,
+            spec,
+        } => flags::run(cuda, rules, format, &spec),
+        Command::Capabilities { cuda, rules, json } => capabilities::run(cuda, rules, json),
         Command::Toolchain { action } => toolchain::run(action),
         Command::Kernels { json, quick } => kernels::run(json, quick),
         Command::BuildInfo { json } => build_info::run(json),

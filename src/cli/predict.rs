@@ -8,8 +8,8 @@ use archbench::core::{spec, Capability, DriverVersion};
 use archbench_inspect::predict::{predict_binary, predict_variant, Prediction};
 use serde::Serialize;
 
-use super::context::spec_context;
-use super::CudaArg;
+use super::context::{spec_context, Rules};
+use super::{CudaArg, RulesArg};
 
 /// Appends a line to the output buffer (written once at the end, so a closed pipe is harmless).
 macro_rules! w {
@@ -39,6 +39,8 @@ pub struct Args {
     pub driver: Option<DriverVersion>,
     #[command(flatten)]
     pub cuda: CudaArg,
+    #[command(flatten)]
+    pub rules: RulesArg,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -55,6 +57,7 @@ struct Out {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let rules = Rules::new(&args.rules)?;
     let mut ok = true;
     let mut outs = Vec::new();
     let mut ctx = None;
@@ -82,7 +85,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             continue;
         }
         let ctx = ctx.get_or_insert_with(|| spec_context(&args.cuda));
-        for entry in spec::parse(input, ctx) {
+        for entry in spec::parse_with(input, ctx, &rules.config) {
+            if let Some(v) = &entry.variant {
+                let errors: Vec<String> =
+                    archbench::core::validate::validate(v, &rules.validate_options(args.driver))
+                        .into_iter()
+                        .filter(|d| d.is_error())
+                        .map(|d| d.to_string())
+                        .collect();
+                if !errors.is_empty() {
+                    eprintln!(
+                        "warning: `{input}` is not a valid variant under {} (predicted anyway):\n  {}",
+                        rules.describe(),
+                        errors.join("\n  ")
+                    );
+                }
+            }
             match entry.variant {
                 Some(v) => outs.push(Out {
                     input: input.clone(),

@@ -2,17 +2,20 @@
 
 use std::process::ExitCode;
 
-use archbench::core::validate::{self, ValidateOptions};
+use archbench::core::validate;
 use archbench::core::{spec, Diagnostic, DriverVersion, Variant};
 use serde::Serialize;
 
-use super::context::spec_context;
-use super::CudaArg;
+use super::context::{spec_context, Rules};
+use super::{CudaArg, RulesArg};
 
 /// One line of `validate --json`.
 #[derive(Serialize)]
 pub struct Report<'a> {
     pub spec: &'a str,
+    /// The Nixpkgs rule set (`--nixpkgs`) and system (`--system`) the spec was checked with.
+    pub nixpkgs: &'static str,
+    pub system: &'a str,
     pub variant: Option<VariantOut<'a>>,
     pub valid: bool,
     pub diagnostics: Vec<Diagnostic>,
@@ -44,23 +47,18 @@ impl<'a> VariantOut<'a> {
 
 pub fn run(
     cuda: CudaArg,
+    rules: RulesArg,
     driver: Option<DriverVersion>,
-    system: Option<String>,
     json: bool,
     specs: &[String],
 ) -> anyhow::Result<ExitCode> {
+    let rules = Rules::new(&rules)?;
     let ctx = spec_context(&cuda);
-    let mut opts = ValidateOptions {
-        driver,
-        ..Default::default()
-    };
-    if let Some(s) = system {
-        opts.system = s;
-    }
+    let opts = rules.validate_options(driver);
     let parsed: Vec<(&str, spec::SpecEntry)> = specs
         .iter()
         .flat_map(|s| {
-            spec::parse(s, &ctx)
+            spec::parse_with(s, &ctx, &rules.config)
                 .into_iter()
                 .map(move |e| (s.as_str(), e))
         })
@@ -76,6 +74,8 @@ pub fn run(
         all_valid &= valid;
         reports.push(Report {
             spec: s,
+            nixpkgs: rules.nixpkgs.name,
+            system: &rules.system,
             variant: entry.variant.as_ref().map(VariantOut::new),
             valid,
             diagnostics: diags,
@@ -84,6 +84,7 @@ pub fn run(
     if json {
         outln!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
+        outln!("rules: {}", rules.describe());
         for r in &reports {
             print_text(r)?;
         }

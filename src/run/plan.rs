@@ -66,7 +66,7 @@ impl Plan {
         for want in &opts.variants {
             if !names.contains(&want.as_str()) {
                 return Err(RunError::Plan(format!(
-                    "variant `{want}` is not embedded in this binary; embedded: {}\nhelp: rebuild with ARCHBENCH_VARIANTS='{want}' (specs separated by `;`) to embed it",
+                    "variant `{want}` is not embedded in this binary; embedded: {}\nhelp: rebuild with ARCHBENCH_VARIANTS='{want}' (one spec per line) to embed it",
                     names.join(", ")
                 )));
             }

@@ -2,9 +2,12 @@
 //! default-list cut-off and Jetson flag), NVIDIA's own add/drop range for each, and per CUDA
 //! release its PTX ISA version and minimum Linux driver.
 //!
-//! Sources: Nixpkgs `_cuda/db/bootstrap/cuda.nix`, NVIDIA's release notes, and the real
-//! toolchains this crate's tests run (`tests/toolchain_oracle.rs` checks NVIDIA's ranges
-//! against ptxas 11.8, 12.6, 12.8, 12.9 and nvcc 13.0).
+//! Sources: Nixpkgs `pkgs/development/cuda-modules/_cuda/db/bootstrap/cuda.nix` (NixOS/nixpkgs
+//! commit 55d5788ba119d2eebd029c1997baef6db81d9372; the table is the same in both rule sets of
+//! [`crate::nixpkgs`]), NVIDIA's release notes and installers, and the real toolchains this
+//! crate's tests run (`tests/toolchain_oracle.rs` checks NVIDIA's ranges against ptxas 11.8,
+//! 12.6, 12.8, 12.9 and nvcc 13.0; `tests/release_oracle.rs` checks every CUDA 13.x row against
+//! that release's `nvidia-cuda-nvcc` wheel).
 
 use crate::capability::{Capability, Suffix};
 use crate::version::{CudaVersion, DriverVersion};
@@ -319,6 +322,33 @@ pub static CAPABILITIES: &[CapabilityInfo] = &[
         "B300",
     ),
     row(
+        (10, 7, N),
+        "Rubin",
+        None,
+        None,
+        false,
+        (v(13, 4), None),
+        "listed by nvcc 13.4; not in Nixpkgs' table",
+    ),
+    row(
+        (10, 7, A),
+        "Rubin",
+        None,
+        None,
+        false,
+        (v(13, 4), None),
+        "accepted by ptxas 13.4; not in Nixpkgs' table",
+    ),
+    row(
+        (10, 7, F),
+        "Rubin",
+        None,
+        None,
+        false,
+        (v(13, 4), None),
+        "accepted by ptxas 13.4; not in Nixpkgs' table",
+    ),
+    row(
         (11, 0, N),
         "Blackwell",
         Some((v(13, 0), None)),
@@ -420,21 +450,25 @@ pub fn default_capabilities(v: CudaVersion) -> Vec<Capability> {
         .collect()
 }
 
-/// The "pre-SBSA" Jetson capabilities: Nixpkgs forbids mixing them with any other.
-pub fn is_pre_sbsa_jetson(cap: Capability) -> bool {
-    capability(cap).is_some_and(|i| i.jetson) && cap.major < 10
-}
-
 /// One CUDA toolkit release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CudaRelease {
     pub version: CudaVersion,
     /// PTX ISA version its nvcc emits (`.version`), as (major, minor).
     pub ptx_isa: (u8, u8),
-    /// Minimum Linux driver (release notes, table 3).
-    pub min_driver: [u32; 3],
-    /// Nixpkgs has a `cudaPackages_X_Y` set for it.
+    /// Minimum Linux driver of the GA release (release notes, "CUDA Toolkit and Corresponding
+    /// Driver Versions"); `None` where NVIDIA publishes no such row (the Linux driver is no
+    /// longer bundled from CUDA 13.4 on).
+    pub min_driver: Option<[u32; 3]>,
+    /// Where `min_driver` is unknown: a Linux driver NVIDIA pairs with this release (its
+    /// driver manifest lists the release in `cuda_compat.cuda_variant`): not the minimum, but
+    /// a driver this new certainly runs the release.
+    pub known_driver: Option<[u32; 3]>,
+    /// Nixpkgs has a `cudaPackages_X_Y` set for it (`pkgs/top-level/cuda-packages.nix`, the same
+    /// sets in every rule set of [`crate::nixpkgs`]).
     pub in_nixpkgs: bool,
+    /// Where the row's PTX ISA and driver come from.
+    pub source: &'static str,
 }
 
 impl CudaRelease {
@@ -442,40 +476,106 @@ impl CudaRelease {
         format!("{}.{}", self.ptx_isa.0, self.ptx_isa.1)
     }
 
+    /// `580.65.06`, or a sentence saying NVIDIA publishes no minimum.
     pub fn min_driver_string(&self) -> String {
-        DriverVersion::Linux(self.min_driver).to_string()
+        match self.min_driver {
+            Some(d) => DriverVersion::Linux(d).to_string(),
+            None => format!("a CUDA {} driver (no published minimum)", self.version),
+        }
+    }
+
+    /// "driver ≥ 580.65.06", or "a CUDA 13.4 driver (…)" where no minimum is published.
+    pub fn needs_driver(&self) -> String {
+        match self.min_driver {
+            Some(_) => format!("driver ≥ {}", self.min_driver_string()),
+            None => format!(
+                "a driver for CUDA {} (NVIDIA publishes no minimum Linux driver for it)",
+                self.version
+            ),
+        }
     }
 }
 
 const fn rel(
     version: CudaVersion,
     ptx_isa: (u8, u8),
-    min_driver: [u32; 3],
+    min_driver: Option<[u32; 3]>,
     in_nixpkgs: bool,
+    source: &'static str,
 ) -> CudaRelease {
     CudaRelease {
         version,
         ptx_isa,
         min_driver,
+        known_driver: None,
         in_nixpkgs,
+        source,
     }
 }
 
-/// Every CUDA release this crate knows, oldest first.
+/// NVIDIA's driver manifest `redistrib_620.70.06.json` (2026-11-04) lists `cuda_variant`
+/// 13.5; a 13.5 driver runs 13.4 too.
+const R620: Option<[u32; 3]> = Some([620, 70, 6]);
+
+const NOTES: &str = "NVIDIA CUDA Toolkit release notes, driver table";
+
+/// Every CUDA release this crate knows, oldest first. Each PTX ISA is the newest `.version`
+/// that release's ptxas accepts (checked against the real wheels by `tests/release_oracle.rs`
+/// for 13.x and `tests/toolchain_oracle.rs` for the pinned toolchains).
 pub static RELEASES: &[CudaRelease] = &[
-    rel(v(11, 8), (7, 8), [520, 61, 5], false),
-    rel(v(12, 0), (8, 0), [525, 60, 13], false),
-    rel(v(12, 1), (8, 1), [530, 30, 2], false),
-    rel(v(12, 2), (8, 2), [535, 54, 3], false),
-    rel(v(12, 3), (8, 3), [545, 23, 6], false),
-    rel(v(12, 4), (8, 4), [550, 54, 14], false),
-    rel(v(12, 5), (8, 5), [555, 42, 2], false),
-    rel(v(12, 6), (8, 5), [560, 28, 3], true),
-    rel(v(12, 8), (8, 7), [570, 26, 0], true),
-    rel(v(12, 9), (8, 8), [575, 51, 3], true),
-    rel(v(13, 0), (9, 0), [580, 65, 6], true),
-    rel(v(13, 1), (9, 1), [590, 44, 1], false),
+    rel(v(11, 8), (7, 8), Some([520, 61, 5]), false, NOTES),
+    rel(v(12, 0), (8, 0), Some([525, 60, 13]), false, NOTES),
+    rel(v(12, 1), (8, 1), Some([530, 30, 2]), false, NOTES),
+    rel(v(12, 2), (8, 2), Some([535, 54, 3]), false, NOTES),
+    rel(v(12, 3), (8, 3), Some([545, 23, 6]), false, NOTES),
+    rel(v(12, 4), (8, 4), Some([550, 54, 14]), false, NOTES),
+    rel(v(12, 5), (8, 5), Some([555, 42, 2]), false, NOTES),
+    rel(v(12, 6), (8, 5), Some([560, 28, 3]), true, NOTES),
+    rel(v(12, 8), (8, 7), Some([570, 26, 0]), true, NOTES),
+    rel(v(12, 9), (8, 8), Some([575, 51, 3]), true, NOTES),
+    rel(v(13, 0), (9, 0), Some([580, 65, 6]), true, NOTES),
+    rel(v(13, 1), (9, 1), Some([590, 44, 1]), true, NOTES),
+    rel(
+        v(13, 2),
+        (9, 2),
+        Some([595, 45, 4]),
+        true,
+        "NVIDIA installer cuda_13.2.0_595.45.04_linux.run (the GA driver)",
+    ),
+    rel(
+        v(13, 3),
+        (9, 3),
+        Some([610, 43, 2]),
+        true,
+        "NVIDIA release notes 13.3 (CUDA 13.3 GA >= 610.43.02); installer cuda_13.3.0_610.43.02_linux.run",
+    ),
+    CudaRelease {
+        known_driver: R620,
+        ..rel(
+            v(13, 4),
+            (9, 4),
+            None,
+            true,
+            "NVIDIA release notes 13.4: the Linux driver is no longer bundled (R615/R616 branch)",
+        )
+    },
+    CudaRelease {
+        known_driver: R620,
+        ..rel(
+        v(13, 5),
+        (9, 5),
+        None,
+        false,
+        "NVIDIA release notes 13.5: driver not bundled; NVIDIA's driver manifest redistrib_620.70.06.json pairs 620.70.06 with CUDA 13.5",
+        )
+    },
 ];
+
+/// The newest release archbench knows.
+pub fn newest_release() -> &'static CudaRelease {
+    // RELEASES is a non-empty static table (checked by a unit test).
+    &RELEASES[RELEASES.len() - 1]
+}
 
 /// Looks a release up.
 pub fn release(v: CudaVersion) -> Option<&'static CudaRelease> {
@@ -489,7 +589,7 @@ pub fn driver_max_cuda(driver: DriverVersion) -> Option<CudaVersion> {
         DriverVersion::Linux(d) => RELEASES
             .iter()
             .rev()
-            .find(|r| r.min_driver <= d)
+            .find(|r| r.min_driver.or(r.known_driver).is_some_and(|m| m <= d))
             .map(|r| r.version),
     }
 }
@@ -540,10 +640,13 @@ mod tests {
         for w in CAPABILITIES.windows(2) {
             assert!(w[0].capability < w[1].capability, "{:?}", w[1].capability);
         }
+        assert!(!RELEASES.is_empty());
         for w in RELEASES.windows(2) {
             assert!(w[0].version < w[1].version);
             assert!(w[0].ptx_isa <= w[1].ptx_isa);
-            assert!(w[0].min_driver < w[1].min_driver);
+            if let (Some(a), Some(b)) = (w[0].min_driver, w[1].min_driver) {
+                assert!(a < b);
+            }
         }
     }
 
@@ -578,6 +681,15 @@ mod tests {
             Some(v(13, 0))
         );
         assert_eq!(driver_max_cuda(DriverVersion::Linux([400, 0, 0])), None);
+        // No published minimum for 13.4/13.5: a driver NVIDIA pairs with 13.5 runs both.
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([616, 0, 0])),
+            Some(v(13, 3))
+        );
+        assert_eq!(
+            driver_max_cuda(DriverVersion::Linux([620, 70, 6])),
+            Some(v(13, 5))
+        );
         assert_eq!(
             driver_max_ptx_isa(DriverVersion::Linux([570, 26, 0])),
             Some((8, 7))

@@ -30,8 +30,12 @@ pub enum Code {
     UnknownCudaVersion,
     /// Jetson capabilities need an aarch64-linux host platform.
     JetsonNeedsAarch64,
-    /// Pre-SBSA Jetson capabilities (7.2, 8.7) mixed with others.
+    /// Jetson capabilities below the rule set's threshold (pre-Thor 10.1, or pre-SBSA 8.7
+    /// from CUDA 13.0 on `master`) mixed with others.
     JetsonMixed,
+    /// `nixos-26.05` only: the NVIDIA redist system `getRedistSystem` computes does not fit
+    /// the Jetson capabilities (pre-Thor needs linux-aarch64, post-Thor linux-sbsa).
+    JetsonRedistSystem,
     /// No capabilities at all.
     EmptyCapabilities,
     /// A capability listed twice.
@@ -62,6 +66,7 @@ impl Code {
         Code::UnknownCudaVersion,
         Code::JetsonNeedsAarch64,
         Code::JetsonMixed,
+        Code::JetsonRedistSystem,
         Code::EmptyCapabilities,
         Code::DuplicateCapability,
         Code::ArchSpecificForwardCompat,
@@ -84,6 +89,7 @@ impl Code {
             Code::UnknownCudaVersion => "unknown-cuda-version",
             Code::JetsonNeedsAarch64 => "jetson-needs-aarch64",
             Code::JetsonMixed => "jetson-mixed",
+            Code::JetsonRedistSystem => "jetson-redist-system",
             Code::EmptyCapabilities => "empty-capabilities",
             Code::DuplicateCapability => "duplicate-capability",
             Code::ArchSpecificForwardCompat => "arch-specific-forward-compat",
@@ -103,6 +109,18 @@ impl fmt::Display for Code {
     }
 }
 
+/// Whose rule a finding applies: Nixpkgs' own assertion (quoted), a real toolchain's refusal
+/// where Nixpkgs accepts the config (archbench is deliberately stricter), or archbench's own
+/// check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    Nixpkgs,
+    Nvcc,
+    #[default]
+    Archbench,
+}
+
 /// One finding about a spec or variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
@@ -110,6 +128,9 @@ pub struct Diagnostic {
     pub code: Code,
     pub message: String,
     pub help: Option<String>,
+    /// Whose rule this is (`nixpkgs`, `nvcc`, `archbench`).
+    #[serde(default)]
+    pub basis: Basis,
 }
 
 impl Diagnostic {
@@ -119,6 +140,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             help: None,
+            basis: Basis::Archbench,
         }
     }
 
@@ -128,6 +150,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             help: None,
+            basis: Basis::Archbench,
         }
     }
 
@@ -147,7 +170,11 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
-        write!(f, "{sev}[{}]: {}", self.code, self.message)?;
+        let tag = match self.basis {
+            Basis::Nvcc => " (archbench is stricter than Nixpkgs here)",
+            _ => "",
+        };
+        write!(f, "{sev}[{}]{tag}: {}", self.code, self.message)?;
         if let Some(h) = &self.help {
             for line in h.lines() {
                 write!(f, "\n  help: {line}")?;

@@ -7,6 +7,7 @@
 //! - [`capability`], [`version`]: the value types (`8.9`, `9.0a`, `12.8`, `580.65.06`).
 //! - [`db`]: the capability table (Nixpkgs' and NVIDIA's ranges), CUDA releases with PTX ISA
 //!   and minimum driver; [`loading`]: which image a driver may load on which GPU.
+//! - [`nixpkgs`]: Nixpkgs' CUDA rule sets, one per revision that changed them (`--nixpkgs`).
 //! - [`spec`]: every user spelling (Nixpkgs attribute path, Nix config, `torch:`, `cmake:`,
 //!   variant files) → [`Variant`]; [`validate`]: diagnostics; [`flags`]: nvcc/CMake/PyTorch/
 //!   OpenCV flags.
@@ -31,6 +32,7 @@ pub mod flags;
 pub mod fsio;
 pub mod loading;
 pub mod manifest;
+pub mod nixpkgs;
 pub mod spec;
 pub mod toolchain;
 pub mod validate;
@@ -38,6 +40,6 @@ pub mod variant;
 pub mod version;
 
 pub use capability::{Capability, Suffix};
-pub use diagnostic::{Code, Diagnostic, Severity};
+pub use diagnostic::{Basis, Code, Diagnostic, Severity};
 pub use variant::{Origin, Variant};
 pub use version::{CudaVersion, DriverVersion};

@@ -1,11 +1,13 @@
-//! Validation of a [`Variant`] with Nixpkgs' semantics (its assertion messages are quoted
-//! verbatim) plus the checks Nixpkgs lacks: `a`/`f` with forward compat, PTX newer than a
-//! driver, duplicates. Every finding says what is wrong and how to fix it.
+//! Validation of a [`Variant`] with the Nixpkgs rules of one revision ([`crate::nixpkgs`]; its
+//! assertion messages are quoted verbatim) plus the checks Nixpkgs lacks: `a`/`f` with forward
+//! compat, PTX newer than a driver, duplicates, and where nvcc refuses what Nixpkgs accepts
+//! (marked [`Basis::Nvcc`]). Every finding says what is wrong and how to fix it.
 
 use crate::capability::{Capability, Suffix};
 use crate::db::{self, CapabilityInfo};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Basis, Code, Diagnostic, Severity};
 use crate::loading::LoadError;
+use crate::nixpkgs::{self, RuleSet};
 use crate::spec::nix_config::json_list;
 use crate::variant::{Origin, Variant};
 use crate::version::{CudaVersion, DriverVersion};
@@ -17,6 +19,8 @@ pub struct ValidateOptions {
     pub driver: Option<DriverVersion>,
     /// The Nix system building it (`x86_64-linux`, `aarch64-linux`).
     pub system: String,
+    /// The Nixpkgs revision whose rules apply (`--nixpkgs`).
+    pub nixpkgs: &'static RuleSet,
 }
 
 impl Default for ValidateOptions {
@@ -24,6 +28,7 @@ impl Default for ValidateOptions {
         Self {
             driver: None,
             system: host_system(),
+            nixpkgs: nixpkgs::default_rule_set(),
         }
     }
 }
@@ -33,28 +38,51 @@ pub fn host_system() -> String {
     format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
 }
 
+/// The first line of [`unknown_release`]'s help: every known release and Nixpkgs set.
+fn releases_help() -> String {
+    let known: Vec<String> = db::RELEASES.iter().map(|r| r.version.to_string()).collect();
+    let sets: Vec<String> = db::RELEASES
+        .iter()
+        .filter(|r| r.in_nixpkgs)
+        .map(|r| format!("`{}`", r.version.nix_attr()))
+        .collect();
+    format!(
+        "known releases: {}; Nixpkgs sets: {}",
+        known.join(", "),
+        sets.join(", ")
+    )
+}
+
+/// The `unknown-cuda-version` diagnostic for `v`.
+pub fn unknown_release(v: CudaVersion) -> Diagnostic {
+    let newest = db::newest_release().version;
+    let what = if v > newest {
+        format!(
+            "CUDA {v} is newer than every CUDA release archbench knows (the newest is {newest})"
+        )
+    } else {
+        format!("CUDA {v} is not a CUDA release archbench knows (the newest is {newest})")
+    };
+    Diagnostic::error(Code::UnknownCudaVersion, what).with_help(releases_help())
+}
+
+fn nix_error(code: Code, message: String, severity: Severity) -> Diagnostic {
+    Diagnostic {
+        severity,
+        code,
+        message,
+        help: None,
+        basis: Basis::Nixpkgs,
+    }
+}
+
 /// Validates one variant; errors make it invalid, warnings do not.
 pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let nix = v.origin.is_nixpkgs();
+    let rules = opts.nixpkgs;
     if db::release(v.cuda).is_none() {
-        let known: Vec<String> = db::RELEASES.iter().map(|r| r.version.to_string()).collect();
-        let sets: Vec<String> = db::RELEASES
-            .iter()
-            .filter(|r| r.in_nixpkgs)
-            .map(|r| format!("`{}`", r.version.nix_attr()))
-            .collect();
-        out.push(
-            Diagnostic::error(
-                Code::UnknownCudaVersion,
-                format!("CUDA {} is not a CUDA release archbench knows", v.cuda),
-            )
-            .with_help(format!(
-                "known releases: {}; Nixpkgs sets: {}",
-                known.join(", "),
-                sets.join(", ")
-            )),
-        );
+        out.push(unknown_release(v.cuda));
     }
     if v.capabilities.is_empty() && v.ptx.is_empty() {
         out.push(
@@ -66,26 +94,43 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
         );
         return out;
     }
-    let all = v.all_capabilities();
+    // Nixpkgs checks `cudaCapabilities` as given (user order, repeats kept); the PTX target of
+    // a Nixpkgs variant is one of them. torch/cmake specs are checked on every target.
+    let checked: Vec<Capability> = if nix {
+        v.capabilities.clone()
+    } else {
+        v.all_capabilities()
+    };
 
     // Unknown capabilities.
     let known = |c: &Capability| db::capability(*c).filter(|i| !nix || i.in_nixpkgs());
-    let unknown: Vec<Capability> = all.iter().copied().filter(|c| known(c).is_none()).collect();
+    let unknown: Vec<Capability> = checked
+        .iter()
+        .copied()
+        .filter(|c| known(c).is_none())
+        .collect();
     if !unknown.is_empty() {
         let names: Vec<String> = unknown.iter().map(|c| c.to_string()).collect();
-        let help: Vec<String> = unknown.iter().map(|c| unknown_help(*c, nix)).collect();
+        let mut help: Vec<String> = Vec::new();
+        for c in &unknown {
+            let h = unknown_help(*c, nix);
+            if !help.contains(&h) {
+                help.push(h);
+            }
+        }
         out.push(
-            Diagnostic::error(
+            nix_error(
                 Code::UnknownCapability,
                 format!(
                     "Requested unrecognized CUDA capabilities: {}",
                     json_list(&names)
                 ),
+                Severity::Error,
             )
             .with_help(help.join("\n")),
         );
     }
-    let infos: Vec<&CapabilityInfo> = all.iter().filter_map(known).collect();
+    let infos: Vec<&CapabilityInfo> = checked.iter().filter_map(known).collect();
 
     // Duplicates.
     let mut seen = Vec::new();
@@ -99,13 +144,21 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
         seen.push(*c);
     }
 
-    // nvcc refuses SASS for X and Xf together.
+    // nvcc refuses SASS for X and Xf together; Nixpkgs does not check it.
     for c in v.capabilities.iter().filter(|c| c.suffix == Suffix::Family) {
         if v.capabilities.contains(&c.base()) {
-            out.push(
-                Diagnostic::error(Code::PlainAndFamilySass, format!("{} and {} are both built as SASS; nvcc stops with \"The same GPU code (`{}`) generated for non family-specific and family-specific GPU arch\"", c.base(), c, c.sm()))
-                    .with_help(format!("keep one of them: {} runs on {}, {} only on {}", c, crate::loading::family_members(*c).iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(" and "), c.base(), c.base())),
-            );
+            let accepted = if nix {
+                format!("{} accepts this list and emits both -gencode=arch={},code={} and -gencode=arch={},code={}", rules, c.base().compute(), c.base().sm(), c.compute(), c.sm())
+            } else {
+                "the spec asks for both".to_string()
+            };
+            out.push(Diagnostic {
+                severity: Severity::Error,
+                code: Code::PlainAndFamilySass,
+                message: format!("{} and {} are both built as SASS: {accepted}, but nvcc 13.0 rejects the build with \"The same GPU code (`{}`) generated for non family-specific and family-specific GPU arch\"", c.base(), c, c.sm()),
+                help: Some(format!("keep one of them: {} runs on {}, {} only on {}", c, crate::loading::family_members(*c).iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(" and "), c.base(), c.base())),
+                basis: Basis::Nvcc,
+            });
         }
     }
 
@@ -135,7 +188,13 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
         .copied()
         .filter(|i| v.cuda < min_of(i))
         .collect();
-    let fix = suggest_cuda(&infos, v.cuda, &supports);
+    let mut distinct: Vec<&CapabilityInfo> = Vec::new();
+    for i in &infos {
+        if !distinct.iter().any(|d| d.capability == i.capability) {
+            distinct.push(i);
+        }
+    }
+    let fix = suggest_cuda(&distinct, v.cuda, &supports);
     for (list, code, word) in [
         (&too_old, Code::CapabilityTooOld, "old"),
         (&too_new, Code::CapabilityTooNew, "new"),
@@ -144,55 +203,29 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
             continue;
         }
         let names: Vec<String> = list.iter().map(|i| i.capability.to_string()).collect();
-        let mut lines: Vec<String> = list.iter().map(|i| range_text(i, nix)).collect();
+        let mut lines: Vec<String> = Vec::new();
+        for i in list.iter() {
+            let t = range_text(i, nix);
+            if !lines.contains(&t) {
+                lines.push(t);
+            }
+        }
         lines.push(fix_text(v, fix, list));
         out.push(
-            Diagnostic::error(
+            nix_error(
                 code,
                 format!(
                     "Requested CUDA capabilities which are too {word} for CUDA {}: {}",
                     v.cuda,
                     json_list(&names)
                 ),
+                Severity::Error,
             )
             .with_help(lines.join("\n")),
         );
     }
 
-    // Jetson rules.
-    let jetson: Vec<String> = infos
-        .iter()
-        .filter(|i| i.jetson)
-        .map(|i| i.capability.to_string())
-        .collect();
-    if !jetson.is_empty() && opts.system != "aarch64-linux" {
-        let d = Diagnostic {
-            severity: if nix { crate::diagnostic::Severity::Error } else { crate::diagnostic::Severity::Warning },
-            code: Code::JetsonNeedsAarch64,
-            message: format!("Requested Jetson CUDA capabilities ({}) require hostPlatform ({}) to be aarch64-linux", json_list(&jetson), opts.system),
-            help: Some("Jetson (Xavier 7.2, Orin 8.7, Thor) builds are made for aarch64-linux: build with `--system aarch64-linux` / pkgsCross.aarch64-multiplatform, or drop the Jetson capabilities".into()),
-        };
-        out.push(d);
-    }
-    let pre_sbsa: Vec<String> = all
-        .iter()
-        .filter(|c| db::is_pre_sbsa_jetson(**c))
-        .map(|c| c.to_string())
-        .collect();
-    let others: Vec<String> = all
-        .iter()
-        .filter(|c| !db::is_pre_sbsa_jetson(**c))
-        .map(|c| c.to_string())
-        .collect();
-    if !pre_sbsa.is_empty() && !others.is_empty() {
-        let sbsa = if v.cuda.major >= 13 { "11.0" } else { "10.1" };
-        out.push(Diagnostic {
-            severity: if nix { crate::diagnostic::Severity::Error } else { crate::diagnostic::Severity::Warning },
-            code: Code::JetsonMixed,
-            message: format!("Requested pre-SBSA ({sbsa}) Jetson CUDA capabilities ({}) cannot be specified with other capabilities ({})", json_list(&pre_sbsa), json_list(&others)),
-            help: Some("build the Jetson capability in a variant of its own, e.g. `pkgsForCudaArch.sm_87`".into()),
-        });
-    }
+    jetson_rules(v, &checked, opts, nix, &mut out);
 
     // a/f with forward compatibility.
     let specific_ptx: Vec<String> = v
@@ -236,13 +269,111 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
                     .map(|c| format!("build with CUDA {c} or older, or "))
                     .unwrap_or_default();
                 out.push(
-                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs driver ≥ {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.min_driver_string(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
-                        .with_help(format!("{older}upgrade the driver to ≥ {}", rel.min_driver_string())),
+                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.needs_driver(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
+                        .with_help(format!("{older}upgrade to {}", rel.needs_driver())),
                 );
             }
         }
     }
     out
+}
+
+/// The Jetson assertions of the chosen rule set (errors for Nixpkgs specs, warnings for
+/// torch/cmake specs, which Nixpkgs does not build).
+fn jetson_rules(
+    v: &Variant,
+    caps: &[Capability],
+    opts: &ValidateOptions,
+    nix: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rules = opts.nixpkgs;
+    let severity = if nix {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let names = |l: &[Capability]| -> Vec<String> { l.iter().map(|c| c.to_string()).collect() };
+    // `intersectLists jetsonCudaCapabilities cudaCapabilities`: user order, repeats kept.
+    let jetson: Vec<Capability> = caps
+        .iter()
+        .copied()
+        .filter(|c| db::capability(*c).is_some_and(|i| i.jetson && (!nix || i.in_nixpkgs())))
+        .collect();
+    if jetson.is_empty() {
+        return;
+    }
+    let system = opts.system.as_str();
+    if rules.jetson_needs_aarch64_host && system != "aarch64-linux" {
+        out.push(
+            nix_error(
+                Code::JetsonNeedsAarch64,
+                format!(
+                    "Requested Jetson CUDA capabilities ({}) require hostPlatform ({system}) to be aarch64-linux",
+                    json_list(&names(&jetson))
+                ),
+                severity,
+            )
+            .with_help(format!(
+                "Jetson builds are made for aarch64-linux under {rules}: pass `--system aarch64-linux` (pkgsCross.aarch64-multiplatform), use `--nixpkgs master` (no host check since NixOS/nixpkgs#528562), or drop the Jetson capabilities"
+            )),
+        );
+    }
+    let threshold = rules.mix_threshold(v.cuda);
+    let pre: Vec<Capability> = jetson.iter().copied().filter(|c| *c < threshold).collect();
+    if !pre.is_empty() && pre.as_slice() != caps {
+        let others: Vec<Capability> = caps.iter().copied().filter(|c| !pre.contains(c)).collect();
+        let alone = pre
+            .first()
+            .map(|c| format!("`pkgsForCudaArch.{}`", c.sm()))
+            .unwrap_or_default();
+        out.push(
+            nix_error(
+                Code::JetsonMixed,
+                format!(
+                    "Requested {} ({threshold}) Jetson CUDA capabilities ({}) cannot be specified with other capabilities ({})",
+                    rules.mix_word,
+                    json_list(&names(&pre)),
+                    json_list(&names(&others))
+                ),
+                severity,
+            )
+            .with_help(format!(
+                "build the {} Jetson capability in a variant of its own, e.g. {alone}{}",
+                rules.mix_word,
+                if rules.name != nixpkgs::MASTER.name && pre.iter().all(|c| *c >= nixpkgs::MASTER.mix_threshold(crate::version::CudaVersion::new(13, 0))) {
+                    "; `--nixpkgs master` with CUDA ≥ 13.0 lets Orin (8.7) be mixed"
+                } else {
+                    ""
+                }
+            )),
+        );
+    }
+    if rules.redist_assertions {
+        let redist = rules.redist_system(caps, v.cuda, system);
+        let post: Vec<Capability> = jetson.iter().copied().filter(|c| *c >= threshold).collect();
+        for (list, want, word) in [
+            (&pre, "linux-aarch64", "pre-Thor"),
+            (&post, "linux-sbsa", "post-Thor"),
+        ] {
+            if !list.is_empty() && redist != want {
+                out.push(
+                    nix_error(
+                        Code::JetsonRedistSystem,
+                        format!(
+                            "Requested {word} ({threshold}) Jetson CUDA capabilities ({}) require computed NVIDIA hostRedistSystem ({redist}) to be {want}",
+                            json_list(&names(list))
+                        ),
+                        severity,
+                    )
+                    .with_help(format!(
+                        "{want} is what `getRedistSystem` picks on aarch64-linux when {}: build on aarch64-linux with only {word} Jetson capabilities",
+                        if want == "linux-sbsa" { "every Jetson capability is ≥ 10.1" } else { "a Jetson capability is older than 10.1" }
+                    )),
+                );
+            }
+        }
+    }
 }
 
 /// The CUDA version closest to `current` that supports every capability, preferring Nixpkgs sets.

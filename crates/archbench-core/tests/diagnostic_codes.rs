@@ -5,21 +5,34 @@ use std::collections::HashSet;
 
 use archbench_core::spec::{self, SpecContext};
 use archbench_core::validate::{validate, ValidateOptions};
-use archbench_core::{Code, CudaVersion, Diagnostic};
+use archbench_core::{nixpkgs, Code, CudaVersion, Diagnostic};
 
 fn diags(spec_text: &str, cuda: (u16, u16), driver: Option<&str>) -> Vec<Diagnostic> {
     let ctx = SpecContext {
         default_cuda: CudaVersion::new(cuda.0, cuda.1),
     };
-    let opts = ValidateOptions {
-        driver: driver.map(|d| d.parse().unwrap()),
-        system: "x86_64-linux".into(),
-    };
+    // Both rule sets: a code only one of them reaches (the host check is `nixos-26.05`'s)
+    // still counts.
     let mut out = Vec::new();
-    for e in spec::parse(spec_text, &ctx) {
-        out.extend(e.diagnostics.clone());
-        if let Some(v) = &e.variant {
-            out.extend(validate(v, &opts));
+    for rules in nixpkgs::RULE_SETS {
+        let opts = ValidateOptions {
+            driver: driver.map(|d| d.parse().unwrap()),
+            system: "x86_64-linux".into(),
+            nixpkgs: rules,
+        };
+        for e in spec::parse(spec_text, &ctx) {
+            for d in e.diagnostics.iter().cloned() {
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+            if let Some(v) = &e.variant {
+                for d in validate(v, &opts) {
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+            }
         }
     }
     out
@@ -35,7 +48,7 @@ fn every_code_is_reachable() {
         ("pkgsForCudaArch.sm_8x", (13, 0), None, Code::ParseError),
         (missing.to_str().unwrap(), (13, 0), None, Code::FileError),
         (
-            "pkgsForCudaArch.sm_99",
+            r#"{ cudaSupport = true; cudaCapabilities = [ "9.9" ]; }"#,
             (13, 0),
             None,
             Code::UnknownCapability,
@@ -64,6 +77,12 @@ fn every_code_is_reachable() {
             (13, 0),
             None,
             Code::JetsonMixed,
+        ),
+        (
+            "pkgsForCudaArch.sm_110",
+            (13, 0),
+            None,
+            Code::JetsonRedistSystem,
         ),
         ("cmake:;", (13, 0), None, Code::EmptyCapabilities),
         (
@@ -180,9 +199,12 @@ fn valid_specs_have_no_errors() {
         .remove(0)
         .variant
         .unwrap();
-    let opts = ValidateOptions {
-        driver: None,
-        system: "aarch64-linux".into(),
-    };
-    assert!(validate(&v, &opts).is_empty());
+    for rules in nixpkgs::RULE_SETS {
+        let opts = ValidateOptions {
+            driver: None,
+            system: "aarch64-linux".into(),
+            nixpkgs: rules,
+        };
+        assert!(validate(&v, &opts).is_empty(), "{}", rules.name);
+    }
 }

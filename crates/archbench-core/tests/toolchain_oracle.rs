@@ -123,6 +123,7 @@ fn every_valid_cuda_13_variant_compiles_with_nvcc_13() {
     let opts = ValidateOptions {
         driver: None,
         system: "x86_64-linux".into(),
+        nixpkgs: archbench_core::nixpkgs::default_rule_set(),
     };
     // Single capabilities: nvcc accepts exactly the valid ones (plus 8.8/Jetson, which
     // Nixpkgs rejects but NVIDIA builds).

@@ -1,6 +1,7 @@
 //! Nixpkgs attribute paths: `pkgsCuda`, `pkgsForCudaArch.sm_89`, `cudaPackages_12_8.pkgs`,
 //! chains of them, and a package tail (`.opencv`, `.python3Packages.torch`).
 
+use super::nix_config::Config;
 use super::{SpecContext, SpecEntry};
 use crate::capability::Capability;
 use crate::db;
@@ -10,13 +11,28 @@ use crate::version::CudaVersion;
 
 const HELP: &str = "a Nixpkgs CUDA variant starts with `pkgsCuda`, `pkgsForCudaArch.sm_XX` or `cudaPackages_X_Y.pkgs`, e.g. `pkgsForCudaArch.sm_89.opencv`";
 
-pub fn parse(spec: &str, ctx: &SpecContext) -> SpecEntry {
-    match parse_inner(spec, ctx) {
-        Ok(v) => SpecEntry::ok(v, Vec::new()),
-        Err(e) => SpecEntry::failed(
+/// Parses an attribute path applied to `base` (`--config`, `{}` when none), left to right
+/// like Nixpkgs: each `pkgsCuda` / `pkgsForCudaArch.sm_X` is `config // { … }` of
+/// `pkgs/top-level/variants.nix`, each `cudaPackages_X_Y.pkgs` picks the CUDA release.
+pub fn parse(spec: &str, ctx: &SpecContext, base: &Config) -> SpecEntry {
+    match parse_inner(spec, ctx, base) {
+        Ok((v, d)) => SpecEntry::ok(v, d),
+        Err(Failure::Parse(e)) => SpecEntry::failed(
             e.into_diagnostic("the attribute path", spec)
                 .with_more_help(HELP),
         ),
+        Err(Failure::Diag(d)) => SpecEntry::failed(d),
+    }
+}
+
+enum Failure {
+    Parse(ParseError),
+    Diag(Diagnostic),
+}
+
+impl From<ParseError> for Failure {
+    fn from(e: ParseError) -> Self {
+        Failure::Parse(e)
     }
 }
 
@@ -34,7 +50,38 @@ impl MoreHelp for Diagnostic {
     }
 }
 
-fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
+/// The attribute names of `pkgsForCudaArch`: `mkRealArchitecture` of every key of Nixpkgs'
+/// capability table (`sm_` + the dot-less capability).
+pub fn cuda_arch_attributes() -> Vec<String> {
+    db::nix_capabilities().map(|i| i.capability.sm()).collect()
+}
+
+/// Up to `n` real `pkgsForCudaArch` attributes nearest to `name`.
+fn nearest_arch_attributes(name: &str, n: usize) -> Vec<String> {
+    let real = cuda_arch_attributes();
+    let mut scored: Vec<(i64, String)> = match Capability::parse_dotless(name) {
+        Ok(c) => db::nix_capabilities()
+            .map(|i| {
+                let k = i.capability;
+                let d = (i64::from(k.sm_number()) - i64::from(c.sm_number())).abs() * 4
+                    + i64::from(k.suffix != c.suffix);
+                (d, k.sm())
+            })
+            .collect(),
+        Err(_) => real
+            .iter()
+            .map(|r| (super::edit_distance(name, r) as i64, r.clone()))
+            .collect(),
+    };
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, s)| s).collect()
+}
+
+fn parse_inner(
+    spec: &str,
+    ctx: &SpecContext,
+    base: &Config,
+) -> Result<(Variant, Vec<Diagnostic>), Failure> {
     // Segments with their byte offsets.
     let mut segs: Vec<(usize, &str)> = Vec::new();
     let mut off = 0;
@@ -44,7 +91,7 @@ fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
     }
     for &(o, s) in &segs {
         if s.is_empty() {
-            return Err(ParseError::at(spec, o, "empty attribute name"));
+            return Err(ParseError::at(spec, o, "empty attribute name").into());
         }
         if let Some(bad) = s
             .char_indices()
@@ -54,14 +101,15 @@ fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
                 spec,
                 o + bad.0,
                 format!("`{}` cannot appear in an attribute name", bad.1),
-            ));
+            )
+            .into());
         }
     }
     let mut cuda = ctx.default_cuda;
-    let mut caps: Option<Vec<Capability>> = None;
-    let mut forward_compat = true;
-    let mut base: Vec<&str> = Vec::new();
+    let mut config = base.clone();
+    let mut base_path: Vec<&str> = Vec::new();
     let mut recognized = false;
+    let mut cuda_variant = false;
     let mut package = None;
     let mut i = 0;
     while i < segs.len() {
@@ -70,31 +118,60 @@ fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
             "pkgs" | "nixpkgs" if i == 0 => {}
             "pkgsCuda" => {
                 recognized = true;
-                base.push(s);
+                cuda_variant = true;
+                config = config.overlay(&Config::pkgs_cuda());
+                base_path.push(s);
             }
             "pkgsForCudaArch" => {
                 recognized = true;
+                cuda_variant = true;
                 let Some(&(ao, arch)) = segs.get(i + 1) else {
                     return Err(ParseError::at(
                         spec,
                         spec.len(),
                         "expected `.sm_XX` after `pkgsForCudaArch`",
-                    ));
+                    )
+                    .into());
                 };
-                if !arch.starts_with("sm_") {
-                    return Err(ParseError::at(
+                let cap = Capability::parse_dotless(arch).ok().filter(|c| {
+                    arch.starts_with("sm_") && db::capability(*c).is_some_and(|i| i.in_nixpkgs())
+                });
+                let Some(cap) = cap else {
+                    let mut d = ParseError::at(
                         spec,
                         ao,
-                        format!("expected `sm_XX` (e.g. `sm_89`, `sm_90a`), found `{arch}`"),
+                        format!("`{arch}` is not an attribute of `pkgsForCudaArch`: Nixpkgs makes one `sm_XX` attribute per capability of its table"),
+                    )
+                    .into_diagnostic("the attribute path", spec);
+                    let near = nearest_arch_attributes(arch.strip_prefix("sm_").unwrap_or(arch), 3);
+                    let mut help = vec![format!(
+                        "nearest attributes: {}",
+                        near.iter()
+                            .map(|n| format!("`pkgsForCudaArch.{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )];
+                    if let Some(info) = Capability::parse_dotless(arch)
+                        .ok()
+                        .and_then(db::capability)
+                        .filter(|i| !i.in_nixpkgs())
+                    {
+                        help.push(format!(
+                            "{} is a real target ({}), but not in Nixpkgs' table: build it with a `torch:` or `cmake:` spec, e.g. `cmake:{}-real`",
+                            info.capability, info.note, info.capability.dotless()
+                        ));
+                    }
+                    help.push(format!("all: {}", cuda_arch_attributes().join(" ")));
+                    d.help = Some(format!(
+                        "{}\n{}",
+                        d.help.unwrap_or_default(),
+                        help.join("\n")
                     ));
-                }
-                let cap = Capability::parse_dotless(arch).map_err(|_| {
-                    ParseError::at(spec, ao, format!("`{arch}` is not an architecture: expected `sm_` then digits and an optional `a`/`f`, e.g. `sm_90a`"))
-                })?;
-                caps = Some(vec![cap]);
-                forward_compat = false;
-                base.push(s);
-                base.push(arch);
+                    return Err(Failure::Diag(d));
+                };
+                config = config.overlay(&Config::for_cuda_arch(cap));
+                base_path.push(s);
+                base_path.push(arch);
                 i += 1;
             }
             _ if s.starts_with("cudaPackages_") => {
@@ -104,21 +181,43 @@ fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
                 })?;
                 cuda = v;
                 recognized = true;
+                if !db::release(v).is_some_and(|r| r.in_nixpkgs) {
+                    let sets: Vec<String> = db::RELEASES
+                        .iter()
+                        .filter(|r| r.in_nixpkgs)
+                        .map(|r| r.version.nix_attr())
+                        .collect();
+                    let real = db::release(v).map_or(String::new(), |_| {
+                        format!(" (CUDA {v} is a real release: check it with a `torch:`/`cmake:` spec and `--cuda {v}`)")
+                    });
+                    let mut d = ParseError::at(
+                        spec,
+                        o,
+                        format!("`{s}` is not a package set of Nixpkgs{real}"),
+                    )
+                    .into_diagnostic("the attribute path", spec);
+                    d.code = crate::diagnostic::Code::UnknownCudaVersion;
+                    d.help = Some(format!(
+                        "{}\nNixpkgs' sets (pkgs/top-level/cuda-packages.nix): {}",
+                        d.help.unwrap_or_default(),
+                        sets.join(", ")
+                    ));
+                    return Err(Failure::Diag(d));
+                }
                 if segs.get(i + 1).map(|x| x.1) == Some("pkgs") {
                     i += 1;
                 } else {
                     // `cudaPackages_12_8.cuda_nvcc`: a package of that set.
                     package = Some(segs[i..].iter().map(|x| x.1).collect::<Vec<_>>().join("."));
+                    cuda_variant = true;
                     break;
                 }
             }
             _ => {
                 if !recognized {
-                    return Err(ParseError::at(
-                        spec,
-                        o,
-                        format!("`{s}` is not a CUDA variant"),
-                    ));
+                    return Err(
+                        ParseError::at(spec, o, format!("`{s}` is not a CUDA variant")).into(),
+                    );
                 }
                 package = Some(segs[i..].iter().map(|x| x.1).collect::<Vec<_>>().join("."));
                 break;
@@ -127,23 +226,24 @@ fn parse_inner(spec: &str, ctx: &SpecContext) -> Result<Variant, ParseError> {
         i += 1;
     }
     if !recognized {
-        return Err(ParseError::at(
-            spec,
-            spec.len(),
-            "no CUDA variant in the path",
-        ));
+        return Err(ParseError::at(spec, spec.len(), "no CUDA variant in the path").into());
     }
-    let capabilities = caps.unwrap_or_else(|| db::default_capabilities(cuda));
-    Ok(Variant::nix(
+    // `cudaPackages_X_Y.pkgs` alone keeps the user's config: without `cudaSupport` Nixpkgs
+    // builds it without CUDA, which `check` warns about.
+    let mut checked = config.clone();
+    if cuda_variant && checked.cuda_support.is_none() {
+        checked.cuda_support = Some(true);
+    }
+    let diags = checked.check(cuda).map_err(Failure::Diag)?;
+    let v = config.resolve(
         spec.trim().to_string(),
         cuda,
-        capabilities,
-        forward_compat,
         package,
         Origin::NixAttrPath {
-            base: base.join("."),
+            base: base_path.join("."),
         },
-    ))
+    );
+    Ok((v, diags))
 }
 
 fn parse_set_version(s: &str) -> Option<CudaVersion> {
@@ -160,6 +260,10 @@ mod tests {
         SpecContext {
             default_cuda: CudaVersion::new(12, 6),
         }
+    }
+
+    fn parse(s: &str, ctx: &SpecContext) -> SpecEntry {
+        super::parse(s, ctx, &Config::default())
     }
 
     fn var(s: &str) -> Variant {

@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::{nix_config::json_list, SpecContext, SpecEntry};
+use super::{nix_config::json_list, Config, SpecContext, SpecEntry};
 use crate::capability::Capability;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::variant::{Origin, Variant};
@@ -54,13 +54,25 @@ struct Entry {
 
 const HELP: &str = "a variant file is a list of `[[variant]]` tables with `name` and either `spec = \"…\"` or `capabilities = [\"8.9\"]` (plus optional `cuda`, `forward_compat`, `package`)";
 
-/// Parses a variant file's text. `file` is where it came from: errors name it, and a
+/// Parses a variant file's text (tests; the crate goes through [`parse_with`]). `file` is where it came from: errors name it, and a
 /// `spec = "cfg.nix"` in it is read relative to the file, not to the current directory.
+#[cfg(test)]
 pub fn parse(
     text: &str,
     format: Format,
     file: Option<&std::path::Path>,
     ctx: &SpecContext,
+) -> Vec<SpecEntry> {
+    parse_with(text, format, file, ctx, &Config::default())
+}
+
+/// [`parse`] with a user's config (`--config`) under every entry's spec.
+pub fn parse_with(
+    text: &str,
+    format: Format,
+    file: Option<&std::path::Path>,
+    ctx: &SpecContext,
+    base: &Config,
 ) -> Vec<SpecEntry> {
     let dir = file.and_then(|f| f.parent());
     let at = file.map_or_else(String::new, |f| format!("`{}`: ", f.display()));
@@ -99,11 +111,17 @@ pub fn parse(
     entries
         .into_iter()
         .enumerate()
-        .map(|(i, e)| entry(i, e, dir, ctx))
+        .map(|(i, e)| entry(i, e, dir, ctx, base))
         .collect()
 }
 
-fn entry(i: usize, e: Entry, dir: Option<&std::path::Path>, ctx: &SpecContext) -> SpecEntry {
+fn entry(
+    i: usize,
+    e: Entry,
+    dir: Option<&std::path::Path>,
+    ctx: &SpecContext,
+    base: &Config,
+) -> SpecEntry {
     let label = e
         .name
         .clone()
@@ -141,7 +159,7 @@ fn entry(i: usize, e: Entry, dir: Option<&std::path::Path>, ctx: &SpecContext) -
                 }
                 _ => spec.as_str(),
             };
-            let mut entries = super::parse(spec, &ctx);
+            let mut entries = super::parse_with(spec, &ctx, base);
             if entries.len() != 1 {
                 return SpecEntry::failed(Diagnostic::error(
                     Code::ParseError,

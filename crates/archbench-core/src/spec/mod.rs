@@ -19,6 +19,8 @@ pub mod torch;
 
 use std::path::Path;
 
+pub use nix_config::Config;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::variant::Variant;
 use crate::version::CudaVersion;
@@ -55,6 +57,13 @@ impl SpecEntry {
 
 /// Parses one spec; a variant file gives several entries, anything else one.
 pub fn parse(spec: &str, ctx: &SpecContext) -> Vec<SpecEntry> {
+    parse_with(spec, ctx, &Config::default())
+}
+
+/// [`parse`] with a user's Nixpkgs config (`--config`) underneath: attribute paths apply
+/// their variants on top of it and Nix config specs are merged over it (`base // spec`), as
+/// Nixpkgs does. `torch:` and `cmake:` specs do not read it.
+pub fn parse_with(spec: &str, ctx: &SpecContext, base: &Config) -> Vec<SpecEntry> {
     let t = spec.trim();
     // Byte offsets handed to the parsers are into `spec` itself: leading whitespace plus the
     // prefix (trailing whitespace stays part of the list, where it separates nothing).
@@ -64,15 +73,58 @@ pub fn parse(spec: &str, ctx: &SpecContext) -> Vec<SpecEntry> {
     } else if t.starts_with("cmake:") {
         vec![cmake::parse(spec, lead + "cmake:".len(), ctx)]
     } else if t.starts_with('{') {
-        vec![nix_config::parse(t, "nix-config", ctx)]
+        vec![nix_config::parse(t, "nix-config", ctx, base)]
     } else if t.ends_with(".nix") || t.ends_with(".toml") || t.ends_with(".json") {
-        parse_file(Path::new(t), ctx)
+        parse_file(Path::new(t), ctx, base)
     } else {
-        vec![attr_path::parse(spec, ctx)]
+        vec![attr_path::parse(spec, ctx, base)]
     }
 }
 
-fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
+/// Reads `--config FILE.nix|ATTRSET`: the Nixpkgs config the specs start from.
+pub fn read_config(arg: &str) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
+    let t = arg.trim();
+    if t.starts_with('{') {
+        return nix_config::parse_config(t);
+    }
+    let text = crate::fsio::read_text(Path::new(t), crate::fsio::SPEC_FILE_LIMIT).map_err(|e| {
+        Diagnostic::error(Code::FileError, format!("--config: {e}")).with_help(
+            "--config takes a Nix attrset such as `{ cudaCapabilities = [ \"8.6\" ]; }` or a .nix file holding one",
+        )
+    })?;
+    nix_config::parse_config(&text)
+}
+
+/// Splits a list of specs (`ARCHBENCH_VARIANTS`): one spec per line. `;` and spaces belong to
+/// the spec grammars themselves (`torch:8.0;8.6+PTX`, `cmake:89;90`, Nix attrsets), so they
+/// never separate specs. Blank lines and lines starting with `#` are skipped.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// When a one-line `ARCHBENCH_VARIANTS` value did not parse and holds `;`, the help line that
+/// says how lists are written now; `None` otherwise.
+pub fn list_separator_help(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.contains('\n') || !t.contains(';') {
+        return None;
+    }
+    let parts: Vec<&str> = t
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    Some(format!(
+        "ARCHBENCH_VARIANTS holds one spec per line; `;` is part of torch:/cmake:/Nix specs, so it does not separate specs. Write ARCHBENCH_VARIANTS=$'{}' (or a variant file, `ARCHBENCH_VARIANTS=variants.toml`)",
+        parts.join("\\n")
+    ))
+}
+
+fn parse_file(path: &Path, ctx: &SpecContext, base: &Config) -> Vec<SpecEntry> {
     let text = match crate::fsio::read_text(path, crate::fsio::SPEC_FILE_LIMIT) {
         Ok(t) => t,
         Err(e) => {
@@ -89,9 +141,9 @@ fn parse_file(path: &Path, ctx: &SpecContext) -> Vec<SpecEntry> {
         .unwrap_or("variant")
         .to_string();
     match path.extension().and_then(|e| e.to_str()) {
-        Some("nix") => vec![nix_config::parse(&text, &stem, ctx)],
-        Some("json") => file::parse(&text, file::Format::Json, Some(path), ctx),
-        _ => file::parse(&text, file::Format::Toml, Some(path), ctx),
+        Some("nix") => vec![nix_config::parse(&text, &stem, ctx, base)],
+        Some("json") => file::parse_with(&text, file::Format::Json, Some(path), ctx, base),
+        _ => file::parse_with(&text, file::Format::Toml, Some(path), ctx, base),
     }
 }
 
@@ -119,7 +171,7 @@ pub(crate) fn nearest<'a>(
         .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -175,6 +227,23 @@ mod tests {
                 e.diagnostics
             );
         }
+    }
+
+    /// `ARCHBENCH_VARIANTS`: one spec per line, so torch/cmake lists and Nix attrsets keep
+    /// their `;`; a one-line `a;b` that fails says how to write it.
+    #[test]
+    fn spec_lists_split_on_lines() {
+        let l = split_list("torch:8.0;8.6+PTX\n  { cudaSupport = true; cudaCapabilities = [ \"8.9\" ]; }\n\n# c\npkgsCuda\n");
+        assert_eq!(l.len(), 3);
+        let ctx = SpecContext {
+            default_cuda: CudaVersion::new(13, 0),
+        };
+        for s in &l {
+            assert!(parse(s, &ctx)[0].variant.is_some(), "{s}");
+        }
+        let h = list_separator_help("pkgsCuda;pkgsForCudaArch.sm_90").unwrap();
+        assert!(h.contains("$'pkgsCuda\\npkgsForCudaArch.sm_90'"), "{h}");
+        assert!(list_separator_help("pkgsCuda").is_none());
     }
 
     #[test]

@@ -20,12 +20,132 @@ const OTHER_KNOWN: &[&str] = &[
 ];
 const CUDA_ATTRS: &[&str] = &["cudaSupport", "cudaCapabilities", "cudaForwardCompat"];
 
-pub fn parse(text: &str, name: &str, ctx: &SpecContext) -> SpecEntry {
-    match parse_inner(text, name, ctx) {
-        Ok((v, d)) => SpecEntry::ok(v, d),
-        Err(Failure::Parse(e)) => SpecEntry::failed(e.into_diagnostic("the Nix config", text)),
-        Err(Failure::Diag(d)) => SpecEntry::failed(d),
+/// The CUDA attributes of a Nixpkgs `config`, as far as they are set (`None` = unset, so
+/// Nixpkgs' default applies). Variants (`pkgsCuda`, `pkgsForCudaArch.sm_X`) are applied on
+/// top of one with [`Config::overlay`], as `pkgs/top-level/variants.nix` does with
+/// `super.config // { … }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// `cudaSupport`.
+    pub cuda_support: Option<bool>,
+    /// `cudaCapabilities` exactly as written (an empty list means the defaults).
+    pub capabilities: Option<Vec<Capability>>,
+    /// `cudaForwardCompat`.
+    pub forward_compat: Option<bool>,
+}
+
+impl Config {
+    /// `self // other`: every attribute `other` sets wins.
+    pub fn overlay(&self, other: &Config) -> Config {
+        Config {
+            cuda_support: other.cuda_support.or(self.cuda_support),
+            capabilities: other
+                .capabilities
+                .clone()
+                .or_else(|| self.capabilities.clone()),
+            forward_compat: other.forward_compat.or(self.forward_compat),
+        }
     }
+
+    /// What `pkgsCuda` sets (`variants.nix`: `cudaSupport = true; rocmSupport = false;`).
+    pub fn pkgs_cuda() -> Config {
+        Config {
+            cuda_support: Some(true),
+            ..Config::default()
+        }
+    }
+
+    /// What `pkgsForCudaArch.sm_X` sets (`variants.nix`: `cudaSupport = true;
+    /// cudaForwardCompat = false; cudaCapabilities = [ X ];`).
+    pub fn for_cuda_arch(cap: Capability) -> Config {
+        Config {
+            cuda_support: Some(true),
+            capabilities: Some(vec![cap]),
+            forward_compat: Some(false),
+        }
+    }
+
+    /// The variant Nixpkgs builds from this config with CUDA `cuda`: `cudaCapabilities` if
+    /// non-empty (as given), else the defaults; `cudaForwardCompat` defaulting to true.
+    pub fn resolve(
+        &self,
+        name: String,
+        cuda: crate::version::CudaVersion,
+        package: Option<String>,
+        origin: Origin,
+    ) -> Variant {
+        let capabilities = match &self.capabilities {
+            Some(l) if !l.is_empty() => l.clone(),
+            _ => db::default_capabilities(cuda),
+        };
+        Variant::nix(
+            name,
+            cuda,
+            capabilities,
+            self.forward_compat.unwrap_or(true),
+            package,
+            origin,
+        )
+    }
+
+    /// The warnings and errors about `cudaSupport` and an empty `cudaCapabilities`; `Err`
+    /// when `cudaSupport = false` (nothing is built for CUDA).
+    pub fn check(&self, cuda: crate::version::CudaVersion) -> Result<Vec<Diagnostic>, Diagnostic> {
+        let mut diags = Vec::new();
+        match self.cuda_support {
+            Some(false) => {
+                return Err(Diagnostic::error(
+                    Code::CudaSupportDisabled,
+                    "`cudaSupport = false`: Nixpkgs builds nothing for CUDA with this config",
+                )
+                .with_help("set `cudaSupport = true;` (what `pkgsCuda` does)"))
+            }
+            None => diags.push(
+                Diagnostic::warning(
+                    Code::CudaSupportDisabled,
+                    "`cudaSupport` is not set; Nixpkgs defaults it to false and builds without CUDA",
+                )
+                .with_help(
+                    "add `cudaSupport = true;` or start the path with `pkgsCuda` (what Nixpkgs' variants do); archbench assumes it",
+                ),
+            ),
+            Some(true) => {}
+        }
+        if self.capabilities.as_ref().is_some_and(Vec::is_empty) {
+            diags.push(
+                Diagnostic::warning(Code::EmptyCapabilities, format!("`cudaCapabilities = [ ]` means Nixpkgs' defaults for CUDA {cuda}"))
+                    .with_help("list capabilities such as `[ \"8.9\" ]`, or drop the attribute to make the default explicit"),
+            );
+        }
+        Ok(diags)
+    }
+}
+
+/// Parses a Nix config spec and resolves it with `ctx`'s CUDA version, on top of `base`
+/// (`--config`): `base // this`.
+pub fn parse(text: &str, name: &str, ctx: &SpecContext, base: &Config) -> SpecEntry {
+    let (config, mut diags) = match parse_config(text) {
+        Ok(x) => x,
+        Err(d) => return SpecEntry::failed(d),
+    };
+    let config = base.overlay(&config);
+    match config.check(ctx.default_cuda) {
+        Ok(more) => diags.extend(more),
+        Err(d) => return SpecEntry::failed(d),
+    }
+    SpecEntry::ok(
+        config.resolve(name.to_string(), ctx.default_cuda, None, Origin::NixConfig),
+        diags,
+    )
+}
+
+/// Reads the CUDA attributes of a Nix config attrset (inline text or a file's contents).
+/// Problems with the text come back as one diagnostic; unknown attributes as warnings.
+pub fn parse_config(text: &str) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
+    parse_inner(text).map_err(|f| match f {
+        Failure::Parse(e) => e.into_diagnostic("the Nix config", text),
+        Failure::Diag(d) => d,
+    })
 }
 
 enum Failure {
@@ -39,11 +159,7 @@ impl From<ParseError> for Failure {
     }
 }
 
-fn parse_inner(
-    text: &str,
-    name: &str,
-    ctx: &SpecContext,
-) -> Result<(Variant, Vec<Diagnostic>), Failure> {
+fn parse_inner(text: &str) -> Result<(Config, Vec<Diagnostic>), Failure> {
     let root = nix_expr::parse(text)?;
     let Value::Attrs(mut attrs) = root.value else {
         return Err(ParseError::at(
@@ -77,13 +193,12 @@ fn parse_inner(
         }
     }
     let mut diags = Vec::new();
-    let mut cuda_support = None;
+    let mut config = Config::default();
     let mut caps_value = None;
-    let mut forward_compat = true;
     for (key, val) in &attrs {
         match key.as_str() {
-            "cudaSupport" => cuda_support = Some(expect_bool(text, key, val)?),
-            "cudaForwardCompat" => forward_compat = expect_bool(text, key, val)?,
+            "cudaSupport" => config.cuda_support = Some(expect_bool(text, key, val)?),
+            "cudaForwardCompat" => config.forward_compat = Some(expect_bool(text, key, val)?),
             "cudaCapabilities" => caps_value = Some(val),
             k if OTHER_KNOWN.contains(&k) => {}
             k => {
@@ -98,28 +213,6 @@ fn parse_inner(
             }
         }
     }
-    match cuda_support {
-        Some(false) => {
-            return Err(Failure::Diag(
-                Diagnostic::error(
-                    Code::CudaSupportDisabled,
-                    "`cudaSupport = false`: Nixpkgs builds nothing for CUDA with this config",
-                )
-                .with_help("set `cudaSupport = true;` (what `pkgsCuda` does)"),
-            ))
-        }
-        None => diags.push(
-            Diagnostic::warning(
-                Code::CudaSupportDisabled,
-                "`cudaSupport` is not set; Nixpkgs defaults it to false and builds without CUDA",
-            )
-            .with_help("add `cudaSupport = true;` (what `pkgsCuda` does); archbench assumes it"),
-        ),
-        Some(true) => {}
-    }
-    let mut capabilities = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
-    let mut given = false;
     if let Some(val) = caps_value {
         let Value::List(items) = &val.value else {
             return Err(ParseError::at(
@@ -132,13 +225,8 @@ fn parse_inner(
             )
             .into());
         };
-        given = !items.is_empty();
-        if items.is_empty() {
-            diags.push(
-                Diagnostic::warning(Code::EmptyCapabilities, format!("`cudaCapabilities = [ ]` means Nixpkgs' defaults for CUDA {}", ctx.default_cuda))
-                    .with_help("list capabilities such as `[ \"8.9\" ]`, or drop the attribute to make the default explicit"),
-            );
-        }
+        let mut capabilities = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
         for item in items {
             let Value::Str(s) = &item.value else {
                 return Err(ParseError::at(
@@ -156,41 +244,31 @@ fn parse_inner(
                 Err(_) => unknown.push(s.clone()),
             }
         }
+        if !unknown.is_empty() {
+            let help = unknown
+                .iter()
+                .map(|u| match Capability::parse_dotless(u) {
+                    Ok(c) => format!("\"{u}\" is written \"{c}\" in Nixpkgs"),
+                    Err(_) => {
+                        format!("\"{u}\" is not of the form \"MAJOR.MINOR\" (with optional a/f)")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Failure::Diag(
+                Diagnostic::error(
+                    Code::UnknownCapability,
+                    format!(
+                        "Requested unrecognized CUDA capabilities: {}",
+                        json_list(&unknown)
+                    ),
+                )
+                .with_help(help),
+            ));
+        }
+        config.capabilities = Some(capabilities);
     }
-    if !unknown.is_empty() {
-        let help = unknown
-            .iter()
-            .map(|u| match Capability::parse_dotless(u) {
-                Ok(c) => format!("\"{u}\" is written \"{c}\" in Nixpkgs"),
-                Err(_) => format!("\"{u}\" is not of the form \"MAJOR.MINOR\" (with optional a/f)"),
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(Failure::Diag(
-            Diagnostic::error(
-                Code::UnknownCapability,
-                format!(
-                    "Requested unrecognized CUDA capabilities: {}",
-                    json_list(&unknown)
-                ),
-            )
-            .with_help(help),
-        ));
-    }
-    if !given {
-        capabilities = db::default_capabilities(ctx.default_cuda);
-    }
-    Ok((
-        Variant::nix(
-            name.to_string(),
-            ctx.default_cuda,
-            capabilities,
-            forward_compat,
-            None,
-            Origin::NixConfig,
-        ),
-        diags,
-    ))
+    Ok((config, diags))
 }
 
 fn expect_bool(text: &str, key: &str, val: &Spanned) -> Result<bool, Failure> {
@@ -226,6 +304,10 @@ mod tests {
         SpecContext {
             default_cuda: CudaVersion::new(12, 8),
         }
+    }
+
+    fn parse(text: &str, name: &str, ctx: &SpecContext) -> SpecEntry {
+        super::parse(text, name, ctx, &Config::default())
     }
 
     #[test]
