@@ -155,7 +155,7 @@ pub fn parse_variant_file_text(text: &str, json: bool, ctx: &SpecContext) -> Vec
     } else {
         file::Format::Toml
     };
-    file::parse(text, format, None, ctx)
+    file::parse_with(text, format, None, ctx, &Default::default())
 }
 
 /// Nearest known spelling for a user's `word` among `candidates` (edit distance ≤ 3).
