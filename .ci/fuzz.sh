@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
-targets=(read fatbin cubin elf ptx decompress predict)
+targets=(read fatbin cubin elf ptx decompress predict embedded)
 cargo fuzz build -O
 fail=0
 summary=""

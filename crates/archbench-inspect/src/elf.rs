@@ -11,6 +11,15 @@ pub const EM_CUDA: u16 = 190;
 pub const SHT_SYMTAB: u32 = 2;
 /// Section type of sections without file data (`.bss`, `.nv.shared.*`).
 pub const SHT_NOBITS: u32 = 8;
+/// Section type of the dynamic section.
+pub const SHT_DYNAMIC: u32 = 6;
+/// Section flag of executable code.
+pub const SHF_EXECINSTR: u64 = 0x4;
+/// `d_tag` of a needed library.
+const DT_NEEDED: u64 = 1;
+/// `e_machine` of x86-64 and AArch64 hosts.
+pub const EM_X86_64: u16 = 62;
+pub const EM_AARCH64: u16 = 183;
 /// Symbol type of functions.
 pub const STT_FUNC: u8 = 2;
 
@@ -159,6 +168,33 @@ impl<'a> Elf<'a> {
     /// The first section named `name`.
     pub fn section(&self, name: &str) -> Option<&Section<'a>> {
         self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The libraries of `DT_NEEDED` entries (`libcudart.so.13`), in order; empty without a
+    /// dynamic section.
+    pub fn needed(&self) -> Result<Vec<&'a str>> {
+        let Some(dynamic) = self.sections.iter().find(|s| s.kind == SHT_DYNAMIC) else {
+            return Ok(Vec::new());
+        };
+        let data = self.section_data(dynamic)?;
+        let strtab = match self.sections.get(dynamic.link as usize) {
+            Some(s) => self.section_data(s)?,
+            None => &[],
+        };
+        let mut out = Vec::new();
+        for chunk in data.chunks_exact(16) {
+            let tag = u64_at(chunk, 0, "d_tag")?;
+            if tag == 0 {
+                break;
+            }
+            if tag == DT_NEEDED {
+                let off = u64_at(chunk, 8, "d_val")?;
+                if let Some(name) = usize::try_from(off).ok().and_then(|o| cstr(strtab, o)) {
+                    out.push(name);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The symbols of the first `SHT_SYMTAB` section (empty when there is none).
