@@ -79,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..Options::default()
     };
     let mut ok = true;
-    let mut json = Vec::new();
+    let mut json_files = 0usize;
     let mut out = String::new();
     for path in &args.files {
         let bytes = archbench_inspect::file::open(path)
@@ -100,11 +100,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ok &= c.matches;
         }
         if args.json {
-            json.push(serde_json::to_value(FileOut {
+            // Serialised straight into the output (no intermediate `Value` tree: cuBLASLt's
+            // JSON is ~19 MB), as one element of the top-level array.
+            let one = serde_json::to_string_pretty(&FileOut {
                 file: path.display().to_string(),
                 binary: &bin,
                 check,
-            })?);
+            })?;
+            out.push_str(if json_files == 0 { "[\n" } else { ",\n" });
+            for (n, line) in one.lines().enumerate() {
+                if n > 0 {
+                    out.push('\n');
+                }
+                out.push_str("  ");
+                out.push_str(line);
+            }
+            json_files += 1;
         } else {
             print_binary(&mut out, path, &bin, !args.list);
             if let Some(c) = &check {
@@ -113,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        w!(out, "{}", serde_json::to_string_pretty(&json)?);
+        out.push_str(if json_files == 0 { "[]\n" } else { "\n]\n" });
     }
     out!("{out}");
     Ok(if ok {

@@ -22,7 +22,7 @@ use archbench_core::{Capability, Suffix};
 use serde::Serialize;
 
 use crate::bytes::{u16_at, u32_at};
-use crate::elf::{Elf, Section, EM_CUDA, STT_FUNC};
+use crate::elf::{Elf, Section, EM_CUDA, STB_LOCAL, STT_FUNC};
 use crate::error::{InspectError, Result};
 
 /// Which `e_flags` layout a cubin uses.
@@ -307,10 +307,15 @@ fn kernels(elf: &Elf<'_>) -> Result<Vec<Kernel>> {
             continue;
         }
         let idx = idx as u32;
-        let registers = regs
-            .get(&idx)
-            .copied()
-            .or_else(|| Some(sec.info >> 24).filter(|&r| r != 0));
+        // cuobjdump reads `sh_info >> 24` of the function's section first: a device function
+        // whose section says 0 is shown with 0 registers even where `.nv.info` has a
+        // REGCOUNT for it (bitsandbytes' `__cuda_sm20_div_u64` on sm_90).
+        let from_section = sec.info >> 24;
+        let registers = if from_section != 0 || sym.binding == STB_LOCAL {
+            Some(from_section)
+        } else {
+            regs.get(&idx).copied().or(Some(0))
+        };
         let shared = by_name
             .get(format!(".nv.shared.{}", sym.name).as_str())
             .map_or(0, |s| s.size);

@@ -86,22 +86,31 @@ pub fn info(e: &Elf<'_>) -> Result<HostInfo> {
     })
 }
 
+/// Bytes scanned between two calls of the `release` callback.
+const RELEASE_EVERY: usize = 32 << 20;
+
 /// Every fatbin of a host ELF, in cuobjdump's order: `.nv_fatbin`, then `__nv_relfatbin`
-/// (what `cuobjdump -all` lists), then embedded ones in file order.
-pub fn fatbins<'a>(e: &Elf<'a>) -> Result<Vec<Found<'a>>> {
+/// (what `cuobjdump -all` lists), then embedded ones in file order. `release(range)` is
+/// called for file ranges already read, so a memory-mapped input can drop those pages.
+pub fn fatbins<'a>(
+    e: &Elf<'a>,
+    release: &dyn Fn(std::ops::Range<usize>),
+) -> Result<Vec<Found<'a>>> {
     let mut out = Vec::new();
     for (name, kind) in [
         (EXEC_SECTION, ModuleKind::Loadable),
         (REL_SECTION, ModuleKind::Relocatable),
     ] {
         for s in e.sections.iter().filter(|s| s.name == name) {
-            for fb in fatbin::parse_all(e.section_data(s)?, s.offset)? {
+            let data = e.section_data(s)?;
+            for fb in fatbin::parse_all(data, s.offset)? {
                 out.push(Found {
                     kind,
                     section: s.name,
                     fatbin: fb,
                 });
             }
+            release(s.offset as usize..s.offset as usize + data.len());
         }
     }
     let mut scanned: Vec<&Section<'a>> = e.sections.iter().filter(|s| scannable(s)).collect();
@@ -110,7 +119,7 @@ pub fn fatbins<'a>(e: &Elf<'a>) -> Result<Vec<Found<'a>>> {
         let Ok(data) = e.section_data(s) else {
             continue;
         };
-        for fb in embedded(data, s.offset) {
+        for fb in embedded_with(data, s.offset, release) {
             out.push(Found {
                 kind: ModuleKind::Embedded,
                 section: s.name,
@@ -141,18 +150,43 @@ fn magic_finder() -> &'static memchr::memmem::Finder<'static> {
 
 /// Validated fatbins anywhere in `d` (at `base` in the file), in order, not overlapping.
 pub fn embedded(d: &[u8], base: u64) -> Vec<Fatbin<'_>> {
+    embedded_with(d, base, &|_| {})
+}
+
+/// [`embedded`], searching window by window and releasing each window once passed.
+fn embedded_with<'a>(
+    d: &'a [u8],
+    base: u64,
+    release: &dyn Fn(std::ops::Range<usize>),
+) -> Vec<Fatbin<'a>> {
     let mut out = Vec::new();
     let mut from = 0usize;
-    while let Some(rel) = d.get(from..).and_then(|rest| magic_finder().find(rest)) {
-        let at = from + rel;
-        match fatbin::parse_validated(&d[at..], base + at as u64) {
-            Some(fb) => {
-                // len ≥ 16: the search moves forward; it fits, parse checked it.
-                from = at.saturating_add(usize::try_from(fb.len).unwrap_or(usize::MAX));
-                out.push(fb);
+    let mut released = 0usize;
+    let base_us = usize::try_from(base).unwrap_or(usize::MAX);
+    while from < d.len() {
+        // A match must start inside the window; its 4 bytes may reach 3 past it.
+        let end = d.len().min(from.saturating_add(RELEASE_EVERY));
+        let hay = &d[from..d.len().min(end + 3)];
+        match magic_finder().find(hay) {
+            Some(rel) => {
+                let at = from + rel;
+                match fatbin::parse_validated(&d[at..], base + at as u64) {
+                    Some(fb) => {
+                        // len ≥ 16: the search moves forward; it fits, parse checked it.
+                        from = at.saturating_add(usize::try_from(fb.len).unwrap_or(usize::MAX));
+                        out.push(fb);
+                    }
+                    None => from = at + 4,
+                }
             }
-            None => from = at + 4,
+            None => from = end,
+        }
+        if from >= released.saturating_add(RELEASE_EVERY) {
+            let to = from.min(d.len());
+            release(base_us.saturating_add(released)..base_us.saturating_add(to));
+            released = to;
         }
     }
+    release(base_us.saturating_add(released)..base_us.saturating_add(d.len()));
     out
 }

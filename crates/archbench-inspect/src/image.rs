@@ -241,7 +241,7 @@ pub fn read_with<'a>(
             let img = cubin_image(d, &e, opts)?;
             return Ok(single(Format::Cubin, d, img));
         }
-        let found = host::fatbins(&e)?;
+        let found = host::fatbins(&e, release)?;
         if found.is_empty() {
             return Err(InspectError::NoDeviceCode);
         }

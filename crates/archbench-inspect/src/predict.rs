@@ -168,13 +168,21 @@ pub struct Blocker {
     pub reason: String,
 }
 
-/// Kernel names of the modules the driver may load, and which of them get an image.
+/// Kernel names of the modules the CUDA runtime loads (`.nv_fatbin`, or the file itself), and
+/// which of them a module that loads on this GPU offers. A module that loads covers every
+/// kernel of all its images: names found only in another architecture's image (`#if
+/// __CUDA_ARCH__` variants) are not needed on this GPU.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KernelSummary {
     pub total: usize,
     pub loadable: usize,
-    /// Kernels no loaded module offers an image for on this GPU (sorted).
+    /// Kernels no module that loads offers (sorted).
     pub missing: Vec<String>,
+    /// Modules embedded in other sections, and how many of them load. The library picks
+    /// among them at run time (often one per architecture), so they decide the verdict only
+    /// when the runtime-loaded modules have no kernels (cuFFT 12's `.nv_fatbin` is a stub).
+    pub embedded_total: usize,
+    pub embedded_loading: usize,
 }
 
 /// Predictions for one binary or variant on one GPU.
@@ -211,8 +219,10 @@ impl Prediction {
     /// (LTO-IR only, or a spec) falls back to the per-module rule.
     pub fn ok(&self, all_modules: bool) -> bool {
         match &self.kernels {
-            Some(k) if !all_modules && k.total > 0 => {
-                self.blockers.is_empty() && k.missing.is_empty()
+            Some(k) if !all_modules && (k.total > 0 || k.embedded_total > 0) => {
+                self.blockers.is_empty()
+                    && k.missing.is_empty()
+                    && (k.total > 0 || k.embedded_loading > 0)
             }
             _ => self.all_load(),
         }
@@ -236,22 +246,26 @@ impl Prediction {
                     k.loadable, k.total
                 ));
             }
+            if k.embedded_total > 0 {
+                parts.push(format!(
+                    "{} of {} embedded modules load",
+                    k.embedded_loading, k.embedded_total
+                ));
+            }
         }
-        let loads = self.modules.iter().filter(|m| m.verdict.loads()).count();
-        let mut m = format!(
-            "{loads} of {} module{} load",
-            self.modules.len(),
-            if self.modules.len() == 1 { "" } else { "s" }
-        );
-        let embedded = self
+        let runtime: Vec<&ModulePrediction> = self
             .modules
             .iter()
-            .filter(|m| m.kind == ModuleKind::Embedded)
-            .count();
-        if embedded > 0 {
-            m.push_str(&format!(" ({embedded} embedded)"));
+            .filter(|m| m.kind == ModuleKind::Loadable)
+            .collect();
+        if !runtime.is_empty() {
+            let loads = runtime.iter().filter(|m| m.verdict.loads()).count();
+            parts.push(format!(
+                "{loads} of {} runtime-loaded module{} load",
+                runtime.len(),
+                if runtime.len() == 1 { "" } else { "s" }
+            ));
         }
-        parts.push(m);
         if !self.relocatable.is_empty() {
             parts.push(format!("{} relocatable not loaded", self.relocatable.len()));
         }
@@ -655,6 +669,7 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
     let mut relocatable = Vec::new();
     let mut all_kernels: BTreeSet<&str> = BTreeSet::new();
     let mut loadable: BTreeSet<&str> = BTreeSet::new();
+    let (mut embedded_total, mut embedded_loading) = (0usize, 0usize);
     let label = |m: usize| {
         let md = &bin.modules[m];
         match &md.section {
@@ -690,17 +705,25 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
                 .notes
                 .push("obfuscated LTO-IR entries are listed only: they are nvJitLink input for NVIDIA's own libraries".into());
         }
-        for (_, i) in &imgs {
-            all_kernels.extend(i.kernels.iter().map(|k| k.name.as_str()));
+        if md.kind == ModuleKind::Embedded {
+            embedded_total += 1;
+            embedded_loading += usize::from(verdict.loads());
+        } else {
+            let names = imgs.iter().flat_map(|(_, i)| i.kernels.iter());
+            if verdict.loads() {
+                for k in names {
+                    all_kernels.insert(k.name.as_str());
+                    loadable.insert(k.name.as_str());
+                }
+            } else {
+                all_kernels.extend(names.map(|k| k.name.as_str()));
+            }
         }
         let mut kernels: Vec<String> = match &verdict.image {
             Some(c) => bin
                 .images
                 .get(c.index)
-                .map(|i| {
-                    loadable.extend(i.kernels.iter().map(|k| k.name.as_str()));
-                    i.kernels.iter().map(|k| k.name.clone()).collect()
-                })
+                .map(|i| i.kernels.iter().map(|k| k.name.clone()).collect())
                 .unwrap_or_default(),
             None => imgs
                 .iter()
@@ -731,6 +754,8 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
         total: all_kernels.len(),
         loadable: all_kernels.len() - missing.len(),
         missing,
+        embedded_total,
+        embedded_loading,
     });
     p
 }

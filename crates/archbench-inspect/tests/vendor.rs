@@ -95,28 +95,30 @@ fn bitsandbytes_lists_and_resources_match_cuobjdump() {
                     && m.section.as_deref() == Some("__nv_relfatbin")),
             "cuda{cuda}: __nv_relfatbin modules"
         );
-        let oracle_all = cuobjdump_list(&lib, true);
-        assert_eq!(
-            our_list(&listed, &lib, &all),
-            oracle_all,
-            "cuda{cuda}: -all"
-        );
-        assert_eq!(
-            our_list(&full, &lib, &all),
-            oracle_all,
-            "cuda{cuda}: -all, decoded"
-        );
-        let oracle = cuobjdump_list(&lib, false);
-        assert_eq!(
-            our_list(&listed, &lib, &[ModuleKind::Loadable]),
-            oracle,
-            "cuda{cuda}: executable fatbin only"
-        );
+        let ours_all = our_list(&listed, &lib, &all);
+        assert_eq!(our_list(&full, &lib, &all), ours_all, "cuda{cuda}: decoded");
+        let (oracle_all, ok) = vendor::cuobjdump_list_lenient(&lib, true);
         let theirs = res_usage(&lib, false);
         let ours = our_res(&full, &[ModuleKind::Loadable]);
-        assert_eq!(ours.len(), theirs.len(), "cuda{cuda}: cubins");
+        if cuda == "121" {
+            // cuobjdump 13.2 stops at this build's sm_70 cubin ("Invalid ELF"); archbench
+            // reads it. Everything cuobjdump printed before that must agree.
+            assert!(!ok, "cuobjdump now reads cuda121: compare it in full");
+            assert!(ours_all.starts_with(&oracle_all) && !oracle_all.is_empty());
+            assert!(ours.starts_with(&theirs) && ours.len() > theirs.len());
+        } else {
+            assert!(ok, "cuobjdump failed on cuda{cuda}");
+            assert_eq!(ours_all, oracle_all, "cuda{cuda}: -all");
+            let oracle = cuobjdump_list(&lib, false);
+            assert_eq!(
+                our_list(&listed, &lib, &[ModuleKind::Loadable]),
+                oracle,
+                "cuda{cuda}: executable fatbin only"
+            );
+            assert_eq!(ours.len(), theirs.len(), "cuda{cuda}: cubins");
+        }
         for (n, (o, t)) in ours.iter().zip(&theirs).enumerate() {
-            assert_eq!(o, t, "cuda{cuda}: resources of cubin {n}");
+            assert!(o == t, "cuda{cuda}: resources of cubin {n} differ");
             kernels += o.len();
         }
         images += oracle_all.len();
@@ -212,7 +214,8 @@ fn cufft_12_embedded_fatbins_are_found_and_match_cuobjdump() {
             &bytes[md.offset as usize..(md.offset + md.size) as usize],
         )
         .unwrap();
-        let one = read(&std::fs::read(&f).unwrap(), list_only()).unwrap();
+        let raw = std::fs::read(&f).unwrap();
+        let one = read(&raw, list_only()).unwrap();
         assert_eq!(
             our_list(&one, &f, &[ModuleKind::Loadable]),
             cuobjdump_list(&f, false),

@@ -91,29 +91,54 @@ pub fn cuobjdump_bin() -> PathBuf {
     cuobjdump().expect("cuobjdump must be installable from PyPI")
 }
 
-/// cuobjdump's list lines, `ELF file    1: libx.1.sm_80.cubin` → `ELF 1 libx.1.sm_80.cubin`.
+/// cuobjdump's list lines, `ELF file    1: libx.1.sm_80.cubin` → `ELF libx.1.sm_80.cubin`.
 pub fn cuobjdump_list(file: &Path, all: bool) -> Vec<String> {
+    let (lines, ok) = cuobjdump_list_lenient(file, all);
+    assert!(
+        ok,
+        "cuobjdump --list-elf --list-ptx failed on {}",
+        file.display()
+    );
+    lines
+}
+
+/// [`cuobjdump_list`] that also returns what cuobjdump listed before failing, and whether it
+/// succeeded (cuobjdump 13.2 stops with "Invalid ELF" on bitsandbytes' CUDA 12.1 build).
+pub fn cuobjdump_list_lenient(file: &Path, all: bool) -> (Vec<String>, bool) {
     let mut cmd = Command::new(cuobjdump_bin());
     if all {
         cmd.arg("-all");
     }
-    let out = run(cmd.args(["--list-elf", "--list-ptx"]).arg(file));
-    out.lines()
+    let out = cmd
+        .args(["--list-elf", "--list-ptx"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cuobjdump: {e}"));
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
         .filter_map(|l| {
             let (head, name) = l.split_once(": ")?;
             let kind = head.split_whitespace().next()?;
             Some(format!("{kind} {}", name.trim()))
         })
-        .collect()
+        .collect();
+    (lines, out.status.success())
 }
 
 /// `cuobjdump -res-usage`: per cubin, its (kernel, registers, shared bytes), sorted.
+/// When cuobjdump fails part-way, the cubins it finished are returned (the last one, cut
+/// short, is dropped).
 pub fn res_usage(file: &Path, all: bool) -> Vec<Vec<(String, u32, u64)>> {
     let mut cmd = Command::new(cuobjdump_bin());
     if all {
         cmd.arg("-all");
     }
-    let out = run(cmd.arg("-res-usage").arg(file));
+    let raw = cmd
+        .arg("-res-usage")
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cuobjdump: {e}"));
+    let out = String::from_utf8_lossy(&raw.stdout);
     let mut v: Vec<Vec<(String, u32, u64)>> = Vec::new();
     let mut name = None;
     for line in out.lines() {
@@ -137,6 +162,9 @@ pub fn res_usage(file: &Path, all: bool) -> Vec<Vec<(String, u32, u64)>> {
             }
             name = None;
         }
+    }
+    if !raw.status.success() {
+        v.pop();
     }
     for c in &mut v {
         c.sort();
