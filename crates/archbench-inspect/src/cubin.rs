@@ -22,7 +22,7 @@ use archbench_core::{Capability, Suffix};
 use serde::Serialize;
 
 use crate::bytes::{u16_at, u32_at};
-use crate::elf::{Elf, Section, EM_CUDA, STB_LOCAL, STT_FUNC};
+use crate::elf::{Elf, Section, EM_CUDA, STO_CUDA_ENTRY, STT_FUNC};
 use crate::error::{InspectError, Result};
 
 /// Which `e_flags` layout a cubin uses.
@@ -307,14 +307,16 @@ fn kernels(elf: &Elf<'_>) -> Result<Vec<Kernel>> {
             continue;
         }
         let idx = idx as u32;
-        // cuobjdump reads `sh_info >> 24` of the function's section first: a device function
-        // whose section says 0 is shown with 0 registers even where `.nv.info` has a
-        // REGCOUNT for it (bitsandbytes' `__cuda_sm20_div_u64` on sm_90).
+        // As cuobjdump -res-usage: kernels take `EIATTR_REGCOUNT`, else `sh_info >> 24` of
+        // their section; device functions only the latter (bitsandbytes' sm_90
+        // `__cuda_sm20_div_u64` has REGCOUNT 24 and section 0, and both tools say 0).
         let from_section = sec.info >> 24;
-        let registers = if from_section != 0 || sym.binding == STB_LOCAL {
-            Some(from_section)
+        let registers = if sym.other & STO_CUDA_ENTRY != 0 {
+            regs.get(&idx)
+                .copied()
+                .or_else(|| Some(from_section).filter(|&r| r != 0))
         } else {
-            regs.get(&idx).copied().or(Some(0))
+            Some(from_section)
         };
         let shared = by_name
             .get(format!(".nv.shared.{}", sym.name).as_str())

@@ -20,8 +20,8 @@ const DT_NEEDED: u64 = 1;
 /// `e_machine` of x86-64 and AArch64 hosts.
 pub const EM_X86_64: u16 = 62;
 pub const EM_AARCH64: u16 = 183;
-/// Symbol binding of local symbols.
-pub const STB_LOCAL: u8 = 0;
+/// `st_other` bit of CUDA kernels (`.entry`), as opposed to device functions.
+pub const STO_CUDA_ENTRY: u8 = 0x10;
 /// Symbol type of functions.
 pub const STT_FUNC: u8 = 2;
 
@@ -44,6 +44,8 @@ pub struct Symbol<'a> {
     pub kind: u8,
     /// `STB_LOCAL` (0), `STB_GLOBAL` (1), `STB_WEAK` (2).
     pub binding: u8,
+    /// `st_other` (CUDA kernels: `STO_CUDA_ENTRY` 0x10).
+    pub other: u8,
     pub section: u16,
     pub value: u64,
     pub size: u64,
@@ -217,6 +219,7 @@ impl<'a> Elf<'a> {
                 name: cstr(strtab, u32_at(chunk, 0, "st_name")? as usize).unwrap_or(""),
                 kind: chunk[4] & 0xf,
                 binding: chunk[4] >> 4,
+                other: chunk[5],
                 section: u16_at(chunk, 6, "st_shndx")?,
                 value: u64_at(chunk, 8, "st_value")?,
                 size: u64_at(chunk, 16, "st_size")?,

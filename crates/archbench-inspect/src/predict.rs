@@ -168,21 +168,28 @@ pub struct Blocker {
     pub reason: String,
 }
 
-/// Kernel names of the modules the CUDA runtime loads (`.nv_fatbin`, or the file itself), and
-/// which of them a module that loads on this GPU offers. A module that loads covers every
-/// kernel of all its images: names found only in another architecture's image (`#if
-/// __CUDA_ARCH__` variants) are not needed on this GPU.
+/// Kernel names of the portable modules the CUDA runtime loads (`.nv_fatbin`, or the file
+/// itself: modules with PTX or SASS for several architectures), and which of them a module
+/// that loads on this GPU offers. A module that loads covers every kernel of all its images:
+/// names found only in another architecture's image (`#if __CUDA_ARCH__` variants) are not
+/// needed on this GPU.
+///
+/// Library-chosen modules are counted apart: fatbins embedded in other sections (the library
+/// loads them itself) and architecture variants not meant for this GPU — modules whose images
+/// are all for newer GPUs (cuBLASLt's sm_90a/sm_120f and sm_100+compute_120 modules on an 8.9),
+/// or without PTX whose SASS is for one other SM only (cuSPARSE's sm_70-only kernels) or stops
+/// below the newest SASS of the file (cuBLAS 11's hand-tuned sm_50/60/61 modules) — which a
+/// library uses on other GPUs only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KernelSummary {
     pub total: usize,
     pub loadable: usize,
     /// Kernels no module that loads offers (sorted).
     pub missing: Vec<String>,
-    /// Modules embedded in other sections, and how many of them load. The library picks
-    /// among them at run time (often one per architecture), so they decide the verdict only
-    /// when the runtime-loaded modules have no kernels (cuFFT 12's `.nv_fatbin` is a stub).
-    pub embedded_total: usize,
-    pub embedded_loading: usize,
+    /// Library-chosen modules, and how many of them load. They decide the verdict only when
+    /// there are no portable kernels (cuFFT 12's `.nv_fatbin` is a stub): then one must load.
+    pub chosen_total: usize,
+    pub chosen_loading: usize,
 }
 
 /// Predictions for one binary or variant on one GPU.
@@ -219,10 +226,10 @@ impl Prediction {
     /// (LTO-IR only, or a spec) falls back to the per-module rule.
     pub fn ok(&self, all_modules: bool) -> bool {
         match &self.kernels {
-            Some(k) if !all_modules && (k.total > 0 || k.embedded_total > 0) => {
+            Some(k) if !all_modules && (k.total > 0 || k.chosen_total > 0) => {
                 self.blockers.is_empty()
                     && k.missing.is_empty()
-                    && (k.total > 0 || k.embedded_loading > 0)
+                    && (k.total > 0 || k.chosen_loading > 0)
             }
             _ => self.all_load(),
         }
@@ -246,10 +253,10 @@ impl Prediction {
                     k.loadable, k.total
                 ));
             }
-            if k.embedded_total > 0 {
+            if k.chosen_total > 0 {
                 parts.push(format!(
-                    "{} of {} embedded modules load",
-                    k.embedded_loading, k.embedded_total
+                    "{} of {} library-chosen modules load (embedded or single-architecture)",
+                    k.chosen_loading, k.chosen_total
                 ));
             }
         }
@@ -669,7 +676,14 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
     let mut relocatable = Vec::new();
     let mut all_kernels: BTreeSet<&str> = BTreeSet::new();
     let mut loadable: BTreeSet<&str> = BTreeSet::new();
-    let (mut embedded_total, mut embedded_loading) = (0usize, 0usize);
+    let (mut chosen_total, mut chosen_loading) = (0usize, 0usize);
+    let newest = bin
+        .images
+        .iter()
+        .filter(|i| i.kind == ImageKind::Sass)
+        .filter(|i| bin.modules.get(i.module).map(|m| m.kind) == Some(ModuleKind::Loadable))
+        .filter_map(|i| i.arch.map(|a| a.base()))
+        .max();
     let label = |m: usize| {
         let md = &bin.modules[m];
         match &md.section {
@@ -705,9 +719,9 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
                 .notes
                 .push("obfuscated LTO-IR entries are listed only: they are nvJitLink input for NVIDIA's own libraries".into());
         }
-        if md.kind == ModuleKind::Embedded {
-            embedded_total += 1;
-            embedded_loading += usize::from(verdict.loads());
+        if md.kind == ModuleKind::Embedded || variant(&cands, newest, gpu.base()) {
+            chosen_total += 1;
+            chosen_loading += usize::from(verdict.loads());
         } else {
             let names = imgs.iter().flat_map(|(_, i)| i.kernels.iter());
             if verdict.loads() {
@@ -754,10 +768,32 @@ pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
         total: all_kernels.len(),
         loadable: all_kernels.len() - missing.len(),
         missing,
-        embedded_total,
-        embedded_loading,
+        chosen_total,
+        chosen_loading,
     });
     p
+}
+
+/// An architecture variant not meant for `gpu`: images (SASS and PTX) only for newer GPUs,
+/// or no PTX and SASS for one other SM only, or only below `newest` (the newest SASS of the
+/// runtime-loaded modules).
+fn variant(cands: &[Candidate], newest: Option<Capability>, gpu: Capability) -> bool {
+    let sass: Vec<Capability> = cands
+        .iter()
+        .filter(|c| c.kind == ImageKind::Sass)
+        .map(|c| c.arch.base())
+        .collect();
+    let (Some(first), Some(max)) = (sass.first(), sass.iter().max()) else {
+        return false;
+    };
+    let one_other = sass.iter().all(|a| a == first) && *first != gpu;
+    let all_newer = cands
+        .iter()
+        .filter(|c| matches!(c.kind, ImageKind::Sass | ImageKind::Ptx))
+        .all(|c| c.arch.base() > gpu);
+    all_newer
+        || (!cands.iter().any(|c| c.kind == ImageKind::Ptx)
+            && (one_other || newest.is_some_and(|n| *max < n)))
 }
 
 /// Reads `bytes` (cubin, fatbin, PTX, host ELF) and predicts every module on `gpu`.

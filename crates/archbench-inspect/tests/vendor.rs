@@ -237,6 +237,8 @@ fn cufft_12_embedded_fatbins_are_found_and_match_cuobjdump() {
     for gpu in ["7.5", "8.0", "8.9", "9.0", "10.0", "12.0"] {
         let p = predict_setup(&full, &setup(gpu, None, None));
         assert!(p.ok(false), "{gpu}: {}", p.summary(false));
+        // The library picks one architecture's modules: most others fail on any one GPU.
+        assert!(!p.ok(true), "{gpu}: --all-modules");
         assert!(
             p.modules
                 .iter()
@@ -264,24 +266,28 @@ fn no_impossible_suffixes(bin: &Binary<'_>) -> usize {
 #[test]
 #[ignore = "downloads 1.7 GB of wheels (cuSPARSE 12, cuBLAS 11 and 13); run by hand"]
 fn large_libraries_match_cuobjdump() {
-    for lib in [
-        vendor::CUSPARSE_12,
-        vendor::CUBLASLT_11,
-        vendor::CUBLASLT_13,
-    ] {
+    for lib in [vendor::CUSPARSE_12, vendor::CUBLAS_11, vendor::CUBLASLT_13] {
         let path = vendor::install(&lib);
         let bytes = std::fs::read(&path).unwrap();
         let bin = read(&bytes, Options::default()).unwrap();
         let all = [ModuleKind::Loadable, ModuleKind::Relocatable];
-        assert_eq!(
-            our_list(&bin, &path, &all),
-            cuobjdump_list(&path, true),
-            "{}",
-            lib.file
-        );
+        let ours_list = our_list(&bin, &path, &all);
+        let (theirs_list, ok) = vendor::cuobjdump_list_lenient(&path, true);
         let theirs = res_usage(&path, false);
         let ours = our_res(&bin, &[ModuleKind::Loadable]);
-        assert_eq!(ours.len(), theirs.len(), "{}", lib.file);
+        if lib.dir == vendor::CUBLAS_11.dir {
+            // cuobjdump 13.2 refuses files with sm_35 ("Support for 'sm_35' has been
+            // removed"); what it printed before must agree (cuobjdump 11.8 is not pinned).
+            assert!(!ok, "cuobjdump now reads cuBLAS 11: compare it in full");
+            assert!(ours_list.starts_with(&theirs_list), "{}", lib.file);
+            assert!(ours.starts_with(&theirs), "{}", lib.file);
+        } else {
+            assert!(ok, "{}", lib.file);
+            assert_eq!(ours_list, theirs_list, "{}", lib.file);
+            assert_eq!(ours.len(), theirs.len(), "{}", lib.file);
+        }
+        let ours = &ours[..theirs.len()];
+        let (listed_ours, listed_theirs) = (ours_list.len(), theirs_list.len());
         let same = ours.iter().zip(&theirs).filter(|(o, t)| o == t).count();
         assert_eq!(
             same,
@@ -297,12 +303,12 @@ fn large_libraries_match_cuobjdump() {
             .count();
         let kernels: usize = ours.iter().map(Vec::len).sum();
         eprintln!(
-            "{}: {} images, {} cubins / {kernels} kernels agree with cuobjdump -res-usage, {embedded} embedded modules, {flagged} cubins with bit 0x800 read as plain",
+            "{}: {} images ({listed_theirs} of {listed_ours} listed by cuobjdump, all agree), {} cubins / {kernels} kernels agree with cuobjdump -res-usage, {embedded} embedded modules, {flagged} cubins with bit 0x800 read as plain",
             lib.file,
             bin.images.len(),
             ours.len()
         );
-        if lib.dir == vendor::CUBLASLT_11.dir {
+        if lib.dir == vendor::CUBLAS_11.dir {
             assert!(flagged > 0, "cuBLAS 11 has 0x800 on old cubins");
         }
         let gpu: Capability = "8.9".parse().unwrap();

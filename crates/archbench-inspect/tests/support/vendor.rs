@@ -60,12 +60,12 @@ pub const CUBLASLT_13: Lib = Lib {
     file: "nvidia/cu13/lib/libcublasLt.so.13",
 };
 
-/// cuBLAS 11.11 for CUDA 11 (libcublasLt.so.11): old-layout sm_50/60/61 cubins with e_flags
-/// bit 0x800.
-pub const CUBLASLT_11: Lib = Lib {
+/// cuBLAS 11.11 for CUDA 11 (libcublas.so.11): old-layout sm_50/60/61 cubins with e_flags
+/// bit 0x800, and sm_35 (which cuobjdump 13.2 refuses).
+pub const CUBLAS_11: Lib = Lib {
     dir: "lib-cublas-cu11-11.11.3.6",
     wheel: "nvidia-cublas-cu11==11.11.3.6",
-    file: "nvidia/cublas/lib/libcublasLt.so.11",
+    file: "nvidia/cublas/lib/libcublas.so.11",
 };
 
 /// Installs (or finds) `lib`; panics (the test fails) when PyPI cannot provide it.
