@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../crates/archbench-inspect/tests/support/vendor.rs"]
+mod vendor;
+
 use archbench::core::spec::{self, SpecContext};
 use archbench::core::{flags, toolchain, CudaVersion};
 
@@ -76,11 +79,7 @@ fn inspect_lists_extracts_and_checks() {
     let x = dir.join("x");
     let (rc, _, err) = archbench(&["inspect", "--extract", s(&x), s(&fb)]);
     assert_eq!(rc, 0, "{err}");
-    for name in [
-        "k.fatbin.1.sm_75.cubin",
-        "k.fatbin.2.sm_89.cubin",
-        "k.fatbin.1.compute_89.ptx",
-    ] {
+    for name in ["k.1.sm_75.cubin", "k.2.sm_89.cubin", "k.1.sm_89.ptx"] {
         let p = x.join(name);
         assert!(p.exists(), "{name}");
         let (rc, out, err) = archbench(&["inspect", s(&p)]);
@@ -196,4 +195,83 @@ fn bad_input_and_usage() {
     assert_eq!(rc, 2);
     let (rc, _, err) = archbench(&["predict", "--gpu", "8.9", "not-a-spec-or-file"]);
     assert_eq!(rc, 1, "{err}");
+}
+
+/// `--extract` on a real library writes what `cuobjdump -all -xelf all -xptx all` writes:
+/// the same file names (numbering included) and the same bytes; the PTX assembles.
+#[test]
+fn extract_matches_cuobjdump_on_bitsandbytes() {
+    let lib = vendor::bnb("130");
+    let dir = std::env::temp_dir().join(format!("archbench-cli-x-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (ours, theirs) = (dir.join("ours"), dir.join("theirs"));
+    std::fs::create_dir_all(&theirs).unwrap();
+    let (rc, _, err) = archbench(&["inspect", "--extract", s(&ours), s(&lib)]);
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(err.lines().count(), 1, "one summary line: {err}");
+    vendor::run(
+        Command::new(vendor::cuobjdump_bin())
+            .current_dir(&theirs)
+            .args(["-all", "-xelf", "all", "-xptx", "all"])
+            .arg(&lib),
+    );
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let theirs_names = names(&theirs);
+    assert!(theirs_names.len() > 40, "{theirs_names:?}");
+    assert_eq!(names(&ours), theirs_names);
+    for n in &theirs_names {
+        assert!(
+            std::fs::read(ours.join(n)).unwrap() == std::fs::read(theirs.join(n)).unwrap(),
+            "{n} differs from cuobjdump's"
+        );
+    }
+    let ptx = theirs_names.iter().find(|n| n.ends_with(".ptx")).unwrap();
+    let nvcc = toolchain::install(CudaVersion::new(13, 0)).unwrap();
+    vendor::run(
+        Command::new(nvcc.ptxas())
+            .args(["-arch=sm_120"])
+            .arg(ours.join(ptx))
+            .arg("-o")
+            .arg(dir.join("p.cubin")),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A library's verdict: a summary line first, exit 0 when every kernel has a loadable image,
+/// `--all-modules` for the strict rule; relocatable modules never count.
+#[test]
+fn predict_library_exit_status() {
+    let lib = vendor::bnb("118");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "12.0", s(&lib)]);
+    assert_eq!(rc, 1, "{out}");
+    let second = out.lines().nth(1).unwrap();
+    assert!(second.starts_with("  FAILS: 0 of "), "{out}");
+    assert!(
+        out.contains("error 209") && !out.contains("ptx-jit"),
+        "{out}"
+    );
+    assert!(out.contains("relocatable"), "{out}");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "8.6", s(&lib)]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().starts_with("  LOADS: "),
+        "{out}"
+    );
+    let (rc, out, _) = archbench(&["predict", "--gpu", "12.0", "--driver", "525.60.13", s(&lib)]);
+    assert_eq!(rc, 1);
+    assert!(out.contains("blocked: error 100"), "{out}");
+    let (rc, out, _) = archbench(&["predict", "--gpu", "8.6", "--all-modules", s(&lib)]);
+    assert_eq!(rc, 0, "{out}");
+    // cuRAND 12 has modules for sm_50 … sm_121 with PTX: every module loads on 12.1.
+    let curand = vendor::install(&vendor::CURAND_12);
+    let (rc, out, _) = archbench(&["predict", "--gpu", "12.1", "--all-modules", s(&curand)]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("LOADS: 281 of 281 kernels"), "{out}");
 }

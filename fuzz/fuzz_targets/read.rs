@@ -1,16 +1,21 @@
-//! Any input through the format-detecting reader, listing and full decoding (small limit).
+//! Any input through the format-detecting reader, listing and full decoding (small limit),
+//! and `--extract`'s payload path for every image listed.
 #![no_main]
-use archbench_inspect::{read, Options};
+use archbench_inspect::{payload, read, Options};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = read(
+    if let Ok(bin) = read(
         data,
         Options {
             decode: false,
             ..Options::default()
         },
-    );
+    ) {
+        for img in &bin.images {
+            let _ = payload(data, img, 1 << 24);
+        }
+    }
     let _ = read(
         data,
         Options {

@@ -1,11 +1,14 @@
 //! `archbench predict`: which image the driver loads on a GPU, for binaries on disk and for
 //! variant specs, with the rule that decided it and notes where NVIDIA leaves it undocumented.
+//! Each file starts with a summary line; its exit status is per kernel name (every kernel has
+//! an image that loads), or per module with `--all-modules`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use archbench::core::{spec, Capability, DriverVersion};
-use archbench_inspect::predict::{predict_binary, predict_variant, Prediction};
+use archbench::core::{spec, Capability, CudaVersion, DriverVersion};
+use archbench_inspect::predict::{predict_setup, predict_variant, Prediction, Setup};
+use archbench_inspect::{read_with, Options};
 use serde::Serialize;
 
 use super::context::{spec_context, Rules};
@@ -19,15 +22,6 @@ macro_rules! w {
     }};
 }
 
-/// Writes the buffered output; a reader that went away (`| head`) is not an error.
-fn emit(s: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    match std::io::stdout().lock().write_all(s.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The GPU's compute capability (`8.9`, `9.0`, `12.0`).
@@ -37,6 +31,14 @@ pub struct Args {
     /// Without it, every PTX ISA is assumed JIT-able.
     #[arg(long)]
     pub driver: Option<DriverVersion>,
+    /// The CUDA version of an installed forward-compatibility package (`cuda-compat`): it lets
+    /// an older driver run that CUDA's runtime and JIT its PTX.
+    #[arg(long, value_name = "X.Y", requires = "driver")]
+    pub compat: Option<CudaVersion>,
+    /// Exit 1 unless every module loads (default: unless every kernel name has an image that
+    /// loads, which is what a library that picks its module at run time needs).
+    #[arg(long)]
+    pub all_modules: bool,
     #[command(flatten)]
     pub cuda: CudaArg,
     #[command(flatten)]
@@ -72,7 +74,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
-            match predict_binary(&bytes, args.gpu, args.driver) {
+            let setup = Setup {
+                gpu: args.gpu,
+                driver: args.driver,
+                compat: args.compat,
+            };
+            let read = read_with(&bytes, Options::default(), &|r| bytes.release(r));
+            match read.map(|bin| predict_setup(&bin, &setup)) {
                 Ok(p) => outs.push(Out {
                     input: input.clone(),
                     prediction: p,
@@ -119,17 +127,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     for o in &outs {
-        ok &= o.prediction.all_load();
+        ok &= o.prediction.ok(args.all_modules);
     }
     let mut out = String::new();
     if args.json {
         w!(out, "{}", serde_json::to_string_pretty(&outs)?);
     } else {
         for o in &outs {
-            print_text(&mut out, o);
+            print_text(&mut out, o, args.all_modules);
         }
     }
-    emit(&out)?;
+    out!("{out}");
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -137,7 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_text(out: &mut String, o: &Out) {
+fn print_text(out: &mut String, o: &Out, all_modules: bool) {
     let p = &o.prediction;
     let driver = match (&p.driver, &p.driver_max_ptx_isa) {
         (Some(d), Some(isa)) => format!("driver {d}, PTX ISA ≤ {isa}"),
@@ -145,6 +153,40 @@ fn print_text(out: &mut String, o: &Out) {
         _ => "driver not given".into(),
     };
     w!(out, "{} on GPU {} ({driver}):", o.input, p.gpu);
+    w!(out, "  {}", p.summary(all_modules));
+    for b in &p.blockers {
+        match b.code {
+            Some(c) => w!(out, "  blocked: error {c} {}: {}", b.name, b.reason),
+            None => w!(out, "  blocked: {}: {}", b.name, b.reason),
+        }
+    }
+    for n in &p.notes {
+        w!(out, "  note: {n}");
+    }
+    if let Some(k) = &p.kernels {
+        if !k.missing.is_empty() {
+            let shown: Vec<&str> = k.missing.iter().take(10).map(String::as_str).collect();
+            let more = k.missing.len().saturating_sub(shown.len());
+            w!(
+                out,
+                "  kernels without a loadable image: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" … and {more} more (--json lists all)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !p.relocatable.is_empty() {
+        w!(
+            out,
+            "  {} relocatable module{} (__nv_relfatbin: nvlink input, never loaded by the driver) not predicted",
+            p.relocatable.len(),
+            if p.relocatable.len() == 1 { "" } else { "s" }
+        );
+    }
     // Modules with the same verdict are grouped: libraries have thousands of fatbins.
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, m) in p.modules.iter().enumerate() {

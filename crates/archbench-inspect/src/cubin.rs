@@ -2,11 +2,16 @@
 //! the file records it, the ABI layout, the virtual architecture, and the kernels with their
 //! registers and static shared memory.
 //!
-//! Layouts (cuda-facts §7), chosen by `EI_ABIVERSION`:
-//! - old (7, OSABI 0x33; CUDA ≤ 12.9 below sm_100): SM in `e_flags` bits 0–7, virtual
-//!   architecture in bits 16–23, `a` = 0x800;
-//! - new (8, OSABI 0x41; CUDA 13.0, and 12.8/12.9 from sm_100): SM in bits 8–15, `a` = 0x8 in
-//!   12.8/12.9, and in 13.0 attribute 0x09 = 1 of section `.nv.compat`.
+//! Layouts (cuda-facts §7; NVIDIA's `EF_CUDA_*` names as LLVM's `ELF.h` spells them), chosen
+//! by `EI_ABIVERSION`:
+//! - old (≤ 7, OSABI 0x33; CUDA ≤ 12.9 below sm_100): SM in `e_flags` bits 0–7 (`EF_CUDA_SM`),
+//!   0x100 `TEXMODE_UNIFIED`, 0x200 `TEXMODE_INDEPENDANT`, 0x400 `64BIT_ADDRESS`, 0x800
+//!   `ACCELERATORS_V1` (`a`), 0x1000 `SW_FLAG_V2`, virtual architecture in bits 16–23;
+//! - new (8, OSABI 0x41; CUDA 13.0, and 12.8/12.9 from sm_100): SM in bits 8–15, 0x8
+//!   `ACCELERATORS` (`a`) in 12.8/12.9, and in 13.0 attribute 0x09 = 1 of section `.nv.compat`.
+//!
+//! An `a` bit counts only where the target exists (sm_90a and later): cuBLAS 11's hand-tuned
+//! sm_50/60/61 cubins carry 0x800 from before it meant `a`. Such bits become a warning.
 //!
 //! `f` is not in `e_flags`; ptxas records its command line (`-arch sm_100f`) in the
 //! `.note.nv.tkinfo` note, which this module reads as a second source for `a` and `f`.
@@ -17,7 +22,7 @@ use archbench_core::{Capability, Suffix};
 use serde::Serialize;
 
 use crate::bytes::{u16_at, u32_at};
-use crate::elf::{Elf, Section, EM_CUDA, STT_FUNC};
+use crate::elf::{Elf, Section, EM_CUDA, STO_CUDA_ENTRY, STT_FUNC};
 use crate::error::{InspectError, Result};
 
 /// Which `e_flags` layout a cubin uses.
@@ -67,6 +72,13 @@ pub struct Cubin {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toolkit: Option<String>,
     pub kernels: Vec<Kernel>,
+    /// `EI_ABIVERSION` and raw `e_flags`.
+    pub abi_version: u8,
+    pub e_flags: u32,
+    /// The `e_flags` bits that are set, by NVIDIA's names for this ABI version.
+    pub flag_names: Vec<&'static str>,
+    /// Bits or values that contradict each other or no NVIDIA target has.
+    pub warnings: Vec<String>,
 }
 
 /// True for an ELF whose `e_machine` is CUDA.
@@ -132,22 +144,52 @@ pub fn from_elf(elf: &Elf<'_>) -> Result<Cubin> {
         });
     }
     let f = elf.flags;
-    let (layout, sm, virtual_arch, mut arch_a) = if elf.abi_version >= 8 {
-        (Layout::New, (f >> 8) & 0xff, None, f & 0x8 != 0)
+    let mut warnings = Vec::new();
+    if elf.abi_version > 8 {
+        warnings.push(format!(
+            "ELF ABI version {} is newer than any archbench knows (7, 8); read with version 8's layout",
+            elf.abi_version
+        ));
+    }
+    let (layout, sm, virtual_arch, a_bit, a_name) = if elf.abi_version >= 8 {
+        (Layout::New, (f >> 8) & 0xff, None, f & 0x8 != 0, "0x8")
     } else {
+        let virt = (f >> 16) & 0xff;
         (
             Layout::Old,
             f & 0xff,
-            Some((f >> 16) & 0xff),
+            (virt != 0).then_some(virt),
             f & 0x800 != 0,
+            "0x800",
         )
     };
+    let flag_names = flag_names(layout, f);
+    if !crate::arch::sm_plausible(sm) {
+        return Err(InspectError::Invalid {
+            what: "cubin SM number",
+            offset: 48,
+            detail: format!("e_flags {f:#x} gives SM {sm}, which no GPU has"),
+        });
+    }
+    let a_exists = crate::arch::capability(sm, Suffix::Arch).is_some();
+    let mut arch_a = a_bit && a_exists;
+    if a_bit && !a_exists {
+        warnings.push(format!(
+            "e_flags bit {a_name} (arch-specific) is set on sm_{sm}, which has no arch-specific target (they start at sm_90a): read as plain sm_{sm}"
+        ));
+    }
     let mut suffix_known = layout == Layout::Old || arch_a;
     if let Some(s) = elf.section(".nv.compat") {
         for a in attrs(elf.section_data(s)?) {
             if a.attr == COMPAT_ARCH_SPECIFIC {
                 suffix_known = true;
-                arch_a |= a.value.first() == Some(&1);
+                let set = a.value.first() == Some(&1);
+                if set && !a_exists {
+                    warnings.push(format!(
+                        "`.nv.compat` marks sm_{sm} arch-specific, but sm_{sm}a does not exist"
+                    ));
+                }
+                arch_a |= set && a_exists;
             }
         }
     }
@@ -158,7 +200,8 @@ pub fn from_elf(elf: &Elf<'_>) -> Result<Cubin> {
     let mut suffix = if arch_a { Suffix::Arch } else { Suffix::None };
     if let Some(pa) = ptxas_arch.as_deref() {
         if let Ok(c) = Capability::parse_dotless(pa) {
-            if c.sm_number() == sm && c.suffix != Suffix::None {
+            let exists = crate::arch::capability(sm, c.suffix).is_some();
+            if c.sm_number() == sm && c.suffix != Suffix::None && exists {
                 suffix = c.suffix;
                 suffix_known = true;
             } else if c.sm_number() == sm && layout == Layout::New && !arch_a {
@@ -166,13 +209,6 @@ pub fn from_elf(elf: &Elf<'_>) -> Result<Cubin> {
                 suffix_known = true;
             }
         }
-    }
-    if sm < 10 {
-        return Err(InspectError::Invalid {
-            what: "cubin SM number",
-            offset: 48,
-            detail: format!("e_flags {f:#x} gives SM {sm}, which no GPU has"),
-        });
     }
     // sm ≤ 255 by the masks above, so major ≤ 25.
     let arch = Capability::new((sm / 10) as u8, (sm % 10) as u8, suffix);
@@ -184,7 +220,30 @@ pub fn from_elf(elf: &Elf<'_>) -> Result<Cubin> {
         ptxas_arch,
         toolkit,
         kernels: kernels(elf)?,
+        abi_version: elf.abi_version,
+        e_flags: f,
+        flag_names,
+        warnings,
     })
+}
+
+/// Names of the set `e_flags` bits (the SM and virtual-SM fields aside).
+fn flag_names(layout: Layout, f: u32) -> Vec<&'static str> {
+    let table: &[(u32, &'static str)] = match layout {
+        Layout::Old => &[
+            (0x100, "EF_CUDA_TEXMODE_UNIFIED"),
+            (0x200, "EF_CUDA_TEXMODE_INDEPENDANT"),
+            (0x400, "EF_CUDA_64BIT_ADDRESS"),
+            (0x800, "EF_CUDA_ACCELERATORS_V1"),
+            (0x1000, "EF_CUDA_SW_FLAG_V2"),
+        ],
+        Layout::New => &[(0x8, "EF_CUDA_ACCELERATORS")],
+    };
+    table
+        .iter()
+        .filter(|(bit, _)| f & bit != 0)
+        .map(|&(_, n)| n)
+        .collect()
 }
 
 /// `-arch` and the toolkit line from the `.note.nv.tkinfo` note's strings.
@@ -248,10 +307,17 @@ fn kernels(elf: &Elf<'_>) -> Result<Vec<Kernel>> {
             continue;
         }
         let idx = idx as u32;
-        let registers = regs
-            .get(&idx)
-            .copied()
-            .or_else(|| Some(sec.info >> 24).filter(|&r| r != 0));
+        // As cuobjdump -res-usage: kernels take `EIATTR_REGCOUNT`, else `sh_info >> 24` of
+        // their section; device functions only the latter (bitsandbytes' sm_90
+        // `__cuda_sm20_div_u64` has REGCOUNT 24 and section 0, and both tools say 0).
+        let from_section = sec.info >> 24;
+        let registers = if sym.other & STO_CUDA_ENTRY != 0 {
+            regs.get(&idx)
+                .copied()
+                .or_else(|| Some(from_section).filter(|&r| r != 0))
+        } else {
+            Some(from_section)
+        };
         let shared = by_name
             .get(format!(".nv.shared.{}", sym.name).as_str())
             .map_or(0, |s| s.size);

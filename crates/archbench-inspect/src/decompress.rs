@@ -1,16 +1,16 @@
 //! Decompressing fatbin payloads (zstd frames and raw LZ4 blocks) with bounded memory: the
 //! output may never exceed the size the entry header declares, nor a global limit, and a
 //! payload that expands to anything but its declared size is an error.
-
-use std::io::Read;
+//!
+//! zstd goes through the reference libzstd (the `zstd` crate): on cuBLASLt's payloads it
+//! decodes several times faster than the pure-Rust `ruzstd` this crate used before (numbers
+//! in `benches/inspect_vendor.rs` and docs/inspect.md). Output goes into a buffer of exactly
+//! the declared size, so a frame cannot make it allocate more.
 
 use crate::error::{Codec, InspectError, Result};
 
 /// Default cap on one decompressed payload (the largest cubins in cuBLAS are tens of MiB).
 pub const DEFAULT_LIMIT: u64 = 512 << 20;
-
-/// Memory reserved up front at most; beyond it the buffer grows with the real output.
-const PREALLOC_MAX: u64 = 16 << 20;
 
 /// Decompresses `input` (found at `offset`, for messages) to exactly `declared` bytes.
 pub fn decompress(
@@ -37,17 +37,7 @@ pub fn decompress(
     let want = usize::try_from(declared).map_err(|_| err("size does not fit memory".into()))?;
     let out = match codec {
         Codec::Lz4 => lz4_flex::block::decompress(input, want).map_err(|e| err(e.to_string()))?,
-        Codec::Zstd => {
-            let mut src = input;
-            let dec = ruzstd::decoding::StreamingDecoder::new(&mut src)
-                .map_err(|e| err(e.to_string()))?;
-            let mut out = Vec::with_capacity(want.min(PREALLOC_MAX as usize));
-            // One byte more than declared, to notice a payload that expands further.
-            dec.take(declared + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| err(e.to_string()))?;
-            out
-        }
+        Codec::Zstd => zstd_exact(input, want).map_err(|e| err(e.to_string()))?,
     };
     if out.len() as u64 != declared {
         return Err(err(format!(
@@ -57,6 +47,25 @@ pub fn decompress(
         )));
     }
     Ok(out)
+}
+
+/// Decodes a zstd frame into at most `want` bytes, with one decoder context per thread.
+fn zstd_exact(input: &[u8], want: usize) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    DCTX.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match slot.as_mut() {
+            // A frame larger than `want` fails with "Destination buffer is too small".
+            Some(d) => d.decompress(input, want),
+            None => Err(std::io::Error::other("no zstd decoder")),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -11,6 +11,17 @@ pub const EM_CUDA: u16 = 190;
 pub const SHT_SYMTAB: u32 = 2;
 /// Section type of sections without file data (`.bss`, `.nv.shared.*`).
 pub const SHT_NOBITS: u32 = 8;
+/// Section type of the dynamic section.
+pub const SHT_DYNAMIC: u32 = 6;
+/// Section flag of executable code.
+pub const SHF_EXECINSTR: u64 = 0x4;
+/// `d_tag` of a needed library.
+const DT_NEEDED: u64 = 1;
+/// `e_machine` of x86-64 and AArch64 hosts.
+pub const EM_X86_64: u16 = 62;
+pub const EM_AARCH64: u16 = 183;
+/// `st_other` bit of CUDA kernels (`.entry`), as opposed to device functions.
+pub const STO_CUDA_ENTRY: u8 = 0x10;
 /// Symbol type of functions.
 pub const STT_FUNC: u8 = 2;
 
@@ -31,6 +42,10 @@ pub struct Section<'a> {
 pub struct Symbol<'a> {
     pub name: &'a str,
     pub kind: u8,
+    /// `STB_LOCAL` (0), `STB_GLOBAL` (1), `STB_WEAK` (2).
+    pub binding: u8,
+    /// `st_other` (CUDA kernels: `STO_CUDA_ENTRY` 0x10).
+    pub other: u8,
     pub section: u16,
     pub value: u64,
     pub size: u64,
@@ -161,6 +176,33 @@ impl<'a> Elf<'a> {
         self.sections.iter().find(|s| s.name == name)
     }
 
+    /// The libraries of `DT_NEEDED` entries (`libcudart.so.13`), in order; empty without a
+    /// dynamic section.
+    pub fn needed(&self) -> Result<Vec<&'a str>> {
+        let Some(dynamic) = self.sections.iter().find(|s| s.kind == SHT_DYNAMIC) else {
+            return Ok(Vec::new());
+        };
+        let data = self.section_data(dynamic)?;
+        let strtab = match self.sections.get(dynamic.link as usize) {
+            Some(s) => self.section_data(s)?,
+            None => &[],
+        };
+        let mut out = Vec::new();
+        for chunk in data.chunks_exact(16) {
+            let tag = u64_at(chunk, 0, "d_tag")?;
+            if tag == 0 {
+                break;
+            }
+            if tag == DT_NEEDED {
+                let off = u64_at(chunk, 8, "d_val")?;
+                if let Some(name) = usize::try_from(off).ok().and_then(|o| cstr(strtab, o)) {
+                    out.push(name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The symbols of the first `SHT_SYMTAB` section (empty when there is none).
     pub fn symbols(&self) -> Result<Vec<Symbol<'a>>> {
         let Some(symtab) = self.sections.iter().find(|s| s.kind == SHT_SYMTAB) else {
@@ -176,6 +218,8 @@ impl<'a> Elf<'a> {
             out.push(Symbol {
                 name: cstr(strtab, u32_at(chunk, 0, "st_name")? as usize).unwrap_or(""),
                 kind: chunk[4] & 0xf,
+                binding: chunk[4] >> 4,
+                other: chunk[5],
                 section: u16_at(chunk, 6, "st_shndx")?,
                 value: u64_at(chunk, 8, "st_value")?,
                 size: u64_at(chunk, 16, "st_size")?,

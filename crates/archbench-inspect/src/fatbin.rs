@@ -19,6 +19,9 @@ pub const FLAG_64BIT: u64 = 0x1;
 pub const FLAG_DEBUG: u64 = 0x2;
 pub const FLAG_LZ4: u64 = 0x2000;
 pub const FLAG_ZSTD: u64 = 0x8000;
+/// LTO-IR encrypted for NVIDIA's own link-time use (cuFFT, cuSPARSE): cuobjdump says "Can't
+/// deobfuscate entry … without obfuscation key" and goes on.
+pub const FLAG_OBFUSCATED: u64 = 0x1_0000;
 pub const FLAG_ARCH_SPECIFIC: u64 = 0x10_0000;
 pub const FLAG_FAMILY_SPECIFIC: u64 = 0x20_0000;
 
@@ -49,6 +52,10 @@ impl EntryKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry<'a> {
     pub kind: EntryKind,
+    /// The u16 after the kind (0x0101 in every fatbin NVIDIA writes).
+    pub format: u16,
+    /// Entry header size (64 bytes and more).
+    pub header_size: u32,
     /// Offset of the entry header in the input given to [`parse_all`] / [`parse`].
     pub offset: u64,
     pub flags: u64,
@@ -68,21 +75,68 @@ pub struct Entry<'a> {
 }
 
 impl Entry<'_> {
-    /// The architecture with its `a`/`f` suffix from the entry flags.
+    /// The architecture with its `a`/`f` suffix from the entry flags; `None` when the SM
+    /// number is no architecture. A suffix flag the SM cannot have (`a` on sm_75) is dropped
+    /// here and reported by [`Entry::problems`].
     pub fn arch(&self) -> Option<Capability> {
-        let suffix = if self.flags & FLAG_ARCH_SPECIFIC != 0 {
+        let plain = crate::arch::capability(self.sm, Suffix::None)?;
+        let want = if self.flags & FLAG_ARCH_SPECIFIC != 0 {
             Suffix::Arch
         } else if self.flags & FLAG_FAMILY_SPECIFIC != 0 {
             Suffix::Family
         } else {
             Suffix::None
         };
-        let major = u8::try_from(self.sm / 10).ok()?;
-        (self.sm >= 10).then(|| Capability::new(major, (self.sm % 10) as u8, suffix))
+        Some(crate::arch::capability(self.sm, want).unwrap_or(plain))
+    }
+
+    /// Values no NVIDIA tool writes: an SM number that is no architecture, a suffix flag on an
+    /// architecture without that target, both suffix flags, an impossible PTX ISA version.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !crate::arch::sm_plausible(self.sm) {
+            out.push(format!(
+                "entry header gives SM number {}, which is no GPU architecture",
+                self.sm
+            ));
+        } else {
+            let both = FLAG_ARCH_SPECIFIC | FLAG_FAMILY_SPECIFIC;
+            if self.flags & both == both {
+                out.push(format!(
+                    "entry flags {:#x} mark it both arch- and family-specific",
+                    self.flags
+                ));
+            }
+            for (flag, suffix, name) in [
+                (FLAG_ARCH_SPECIFIC, Suffix::Arch, "arch-specific"),
+                (FLAG_FAMILY_SPECIFIC, Suffix::Family, "family-specific"),
+            ] {
+                if self.flags & flag != 0 && crate::arch::capability(self.sm, suffix).is_none() {
+                    out.push(format!(
+                        "entry flag {flag:#x} ({name}) is set, but sm_{}{} does not exist; read as sm_{}",
+                        self.sm,
+                        suffix.as_str(),
+                        self.sm
+                    ));
+                }
+            }
+        }
+        if self.kind == EntryKind::Ptx && !crate::arch::ptx_isa_plausible(self.version) {
+            out.push(format!(
+                "entry header gives PTX ISA {}.{}, which no CUDA release emits",
+                self.version.0, self.version.1
+            ));
+        }
+        out
     }
 
     pub fn is_debug(&self) -> bool {
         self.flags & FLAG_DEBUG != 0
+    }
+
+    /// Obfuscated LTO-IR: listed, never decompressed (only NVIDIA's linker has the key).
+    pub fn is_obfuscated(&self) -> bool {
+        self.kind == EntryKind::LtoIr && self.flags & FLAG_OBFUSCATED != 0
     }
 }
 
@@ -146,6 +200,7 @@ pub fn parse(d: &[u8], base: u64) -> Result<Fatbin<'_>> {
             other => other,
         })?;
         let kind = EntryKind::from_u16(u16_at(e, 0, "entry kind")?);
+        let format = u16_at(e, 2, "entry format")?;
         let ehs = u32_at(e, 4, "entry header size")?;
         let psize = u64_at(e, 8, "entry payload size")?;
         let csize = u32_at(e, 16, "entry compressed size")?;
@@ -207,6 +262,8 @@ pub fn parse(d: &[u8], base: u64) -> Result<Fatbin<'_>> {
             .filter(|s| !s.is_empty());
         entries.push(Entry {
             kind,
+            format,
+            header_size: ehs,
             offset: at,
             flags,
             sm,
@@ -227,6 +284,29 @@ pub fn parse(d: &[u8], base: u64) -> Result<Fatbin<'_>> {
         version,
         entries,
     })
+}
+
+/// Largest entry header accepted by [`parse_validated`] (NVIDIA's are 64–200 bytes).
+const ENTRY_HEADER_MAX: u32 = 4096;
+
+/// Parses a fatbin found by searching for its magic in arbitrary bytes, and keeps it only
+/// when everything about it is what NVIDIA's tools write: version 1, a 16-byte header, at
+/// least one entry, each of a known kind with format 0x0101, a header of 64–4096 bytes, a
+/// real SM number and a non-empty payload. A chance match of the magic fails these.
+pub fn parse_validated(d: &[u8], base: u64) -> Option<Fatbin<'_>> {
+    if u16_at(d, 4, "fatbin version").ok()? != 1 || u16_at(d, 6, "fatbin header size").ok()? != 16 {
+        return None;
+    }
+    let fb = parse(d, base).ok()?;
+    let ok = !fb.entries.is_empty()
+        && fb.entries.iter().all(|e| {
+            !matches!(e.kind, EntryKind::Unknown(_))
+                && e.format == 0x0101
+                && (ENTRY_HEADER_MIN..=ENTRY_HEADER_MAX).contains(&e.header_size)
+                && crate::arch::sm_plausible(e.sm)
+                && !e.payload.is_empty()
+        });
+    ok.then_some(fb)
 }
 
 /// Parses fatbins back to back (as in `.nv_fatbin`), skipping zero padding between them.

@@ -1,5 +1,6 @@
 //! Reading input files without copying them: large libraries (libcublasLt is ~750 MB) are
-//! memory-mapped, so listing touches only the headers it reads.
+//! memory-mapped, so listing touches only the headers it reads, and a full read gives back the
+//! pages it is done with ([`FileBytes::release`]) so its resident memory stays small.
 
 use std::fs::File;
 use std::ops::Deref;
@@ -19,6 +20,26 @@ impl Deref for FileBytes {
         match self {
             FileBytes::Mapped(m) => m,
             FileBytes::Owned(v) => v,
+        }
+    }
+}
+
+impl FileBytes {
+    /// Tells the kernel this process no longer needs the pages of `range` (they stay in the
+    /// page cache, and are read again if touched). Does nothing for owned bytes.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        if let FileBytes::Mapped(m) = self {
+            let page = 4096;
+            let start = range.start.div_ceil(page) * page;
+            let end = range.end.min(m.len()) / page * page;
+            if end > start {
+                // SAFETY: the map is private and read-only, never written: MADV_DONTNEED only
+                // drops its page table entries, and later reads fault the same file bytes in
+                // again. Errors only mean the pages stay resident.
+                let _ = unsafe {
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                };
+            }
         }
     }
 }

@@ -6,7 +6,9 @@
 //!   layouts, `.nv.compat`), kernels with registers and shared memory;
 //! - [`fatbin`]: fatbin containers and their entries; [`decompress`]: zstd / LZ4 payloads
 //!   with bounded memory; [`ptx`]: PTX headers and entry names;
-//! - [`image`]: any file → a list of images grouped by module;
+//! - [`host`]: where a host ELF keeps device code (`.nv_fatbin`, relocatable `__nv_relfatbin`,
+//!   fatbins embedded in other sections); [`arch`]: which targets and PTX ISAs exist;
+//! - [`image`]: any file → its modules and images, decoded in parallel;
 //! - [`predict`]: which image the driver loads on a GPU, or error 209/222, and why.
 //!
 //! ```no_run
@@ -18,6 +20,7 @@
 //! }
 //! ```
 
+pub mod arch;
 mod bytes;
 pub mod cubin;
 pub mod decompress;
@@ -25,11 +28,17 @@ pub mod elf;
 pub mod error;
 pub mod fatbin;
 pub mod file;
+pub mod host;
 pub mod image;
+mod parallel;
 pub mod predict;
 pub mod ptx;
 
 pub use archbench_core::{Capability, DriverVersion};
 pub use error::{Codec, InspectError, Result};
-pub use image::{read, Binary, Format, Image, ImageKind, Options};
-pub use predict::{predict_binary, predict_images, predict_variant, Prediction};
+pub use host::{HostInfo, ModuleKind};
+pub use image::{payload, read, read_with, Binary, Format, Image, ImageKind, Module, Options};
+pub use predict::{
+    predict_binary, predict_images, predict_setup, predict_variant, Blocker, KernelSummary,
+    Prediction, Setup,
+};

@@ -2,13 +2,22 @@
 //! decided it — or the error the driver returns (209, 222). Where NVIDIA does not document
 //! the choice among several fitting images, the verdict carries an `ambiguity` note and its
 //! pick is labelled a best guess.
+//!
+//! Before any module, a whole file can be blocked ([`Blocker`]): a driver older than the
+//! GPU's architecture, a library of the CUDA 13 runtime under a pre-580 driver, an x86-64
+//! library on a Jetson. For libraries, which ship modules for many architectures and choose at
+//! run time, the useful verdict is per kernel name ([`KernelSummary`]): does every kernel
+//! have an image that loads on this GPU?
+
+use std::collections::BTreeSet;
 
 use archbench_core::db;
 use archbench_core::loading::{ptx_runs_on, sass_runs_on, LoadError};
-use archbench_core::{Capability, DriverVersion, Suffix, Variant};
+use archbench_core::{Capability, CudaVersion, DriverVersion, Suffix, Variant};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::host::ModuleKind;
 use crate::image::{read, Binary, ImageKind, Options};
 
 /// An image as the predictor sees it.
@@ -136,13 +145,51 @@ impl Verdict {
 /// The verdict for one module (a fatbin, a cubin/PTX file, or a variant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModulePrediction {
-    /// `module 3 (fatbin at 0x1a2b)`, or the variant's name.
+    /// `module 3 (.nv_fatbin at 0x1a2b)`, or the variant's name.
     pub module: String,
+    pub kind: ModuleKind,
+    /// The host ELF section it lies in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     /// The images it offers.
     pub images: Vec<Candidate>,
     pub verdict: Verdict,
     /// Kernels: those of the chosen image, or of all images when nothing loads.
     pub kernels: Vec<String>,
+}
+
+/// Why nothing in a file can load, whatever its modules hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    /// The CUDA error, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u32>,
+    pub name: &'static str,
+    pub reason: String,
+}
+
+/// Kernel names of the portable modules the CUDA runtime loads (`.nv_fatbin`, or the file
+/// itself: modules with PTX or SASS for several architectures), and which of them a module
+/// that loads on this GPU offers. A module that loads covers every kernel of all its images:
+/// names found only in another architecture's image (`#if __CUDA_ARCH__` variants) are not
+/// needed on this GPU.
+///
+/// Library-chosen modules are counted apart: fatbins embedded in other sections (the library
+/// loads them itself) and architecture variants not meant for this GPU — modules whose images
+/// are all for newer GPUs (cuBLASLt's sm_90a/sm_120f and sm_100+compute_120 modules on an 8.9),
+/// or without PTX whose SASS is for one other SM only (cuSPARSE's sm_70-only kernels) or stops
+/// below the newest SASS of the file (cuBLAS 11's hand-tuned sm_50/60/61 modules) — which a
+/// library uses on other GPUs only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KernelSummary {
+    pub total: usize,
+    pub loadable: usize,
+    /// Kernels no module that loads offers (sorted).
+    pub missing: Vec<String>,
+    /// Library-chosen modules, and how many of them load. They decide the verdict only when
+    /// there are no portable kernels (cuFFT 12's `.nv_fatbin` is a stub): then one must load.
+    pub chosen_total: usize,
+    pub chosen_loading: usize,
 }
 
 /// Predictions for one binary or variant on one GPU.
@@ -152,13 +199,84 @@ pub struct Prediction {
     pub driver: Option<String>,
     /// Newest PTX ISA the driver can JIT, when known.
     pub driver_max_ptx_isa: Option<String>,
+    /// What blocks the whole file (then nothing loads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<Blocker>,
+    /// Modules the driver may load; relocatable ones are listed in `relocatable`.
     pub modules: Vec<ModulePrediction>,
+    /// Relocatable modules (`__nv_relfatbin`): nvlink input, never loaded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub relocatable: Vec<String>,
+    /// Kernel names of the loaded modules (binaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<KernelSummary>,
+    /// Notes on the whole file (embedded modules, the runtime it needs…).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Prediction {
-    /// True when every module loads.
+    /// True when every module loads and nothing blocks the file.
     pub fn all_load(&self) -> bool {
-        self.modules.iter().all(|m| m.verdict.loads())
+        self.blockers.is_empty() && self.modules.iter().all(|m| m.verdict.loads())
+    }
+
+    /// The verdict for the exit status: nothing blocks the file, and every kernel name has an
+    /// image that loads (`all_modules`: every module loads). A file without kernel names
+    /// (LTO-IR only, or a spec) falls back to the per-module rule.
+    pub fn ok(&self, all_modules: bool) -> bool {
+        match &self.kernels {
+            Some(k) if !all_modules && (k.total > 0 || k.chosen_total > 0) => {
+                self.blockers.is_empty()
+                    && k.missing.is_empty()
+                    && (k.total > 0 || k.chosen_loading > 0)
+            }
+            _ => self.all_load(),
+        }
+    }
+
+    /// One line: the verdict and counts, for the top of a file's report.
+    pub fn summary(&self, all_modules: bool) -> String {
+        let verdict = if self.ok(all_modules) {
+            "LOADS"
+        } else {
+            "FAILS"
+        };
+        let mut parts = Vec::new();
+        if let Some(b) = self.blockers.first() {
+            parts.push(format!("blocked: {}", b.name));
+        }
+        if let Some(k) = &self.kernels {
+            if k.total > 0 {
+                parts.push(format!(
+                    "{} of {} kernels have a loadable image",
+                    k.loadable, k.total
+                ));
+            }
+            if k.chosen_total > 0 {
+                parts.push(format!(
+                    "{} of {} library-chosen modules load (embedded or single-architecture)",
+                    k.chosen_loading, k.chosen_total
+                ));
+            }
+        }
+        let runtime: Vec<&ModulePrediction> = self
+            .modules
+            .iter()
+            .filter(|m| m.kind == ModuleKind::Loadable)
+            .collect();
+        if !runtime.is_empty() {
+            let loads = runtime.iter().filter(|m| m.verdict.loads()).count();
+            parts.push(format!(
+                "{loads} of {} runtime-loaded module{} load",
+                runtime.len(),
+                if runtime.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if !self.relocatable.is_empty() {
+            parts.push(format!("{} relocatable not loaded", self.relocatable.len()));
+        }
+        format!("{verdict}: {}", parts.join("; "))
     }
 }
 
@@ -390,19 +508,141 @@ pub fn decide(images: &[Candidate], gpu: Capability, driver: Option<DriverVersio
     }
 }
 
-fn prediction(
-    gpu: Capability,
-    driver: Option<DriverVersion>,
-    modules: Vec<ModulePrediction>,
-) -> Prediction {
+/// What the file's environment is: the GPU, the driver, and a CUDA forward-compatibility
+/// package (`cuda-compat`) when one is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setup {
+    pub gpu: Capability,
+    pub driver: Option<DriverVersion>,
+    /// The CUDA version of an installed `cuda-compat` package: its user-mode driver runs
+    /// newer runtimes and JITs newer PTX on an older kernel driver.
+    pub compat: Option<CudaVersion>,
+}
+
+impl Setup {
+    /// The driver that JITs PTX and serves the runtime: the compat package's when named.
+    fn user_driver(&self) -> Option<DriverVersion> {
+        match (self.compat, self.driver) {
+            (Some(c), _) => Some(DriverVersion::Cuda(c)),
+            (None, d) => d,
+        }
+    }
+}
+
+fn prediction(setup: &Setup, modules: Vec<ModulePrediction>) -> Prediction {
+    let driver = setup.user_driver();
     Prediction {
-        gpu: gpu.base(),
-        driver: driver.map(|d| d.to_string()),
+        gpu: setup.gpu.base(),
+        driver: setup.driver.map(|d| match setup.compat {
+            Some(c) => format!("{d} with cuda-compat {c}"),
+            None => d.to_string(),
+        }),
         driver_max_ptx_isa: driver
             .and_then(db::driver_max_ptx_isa)
             .map(|(a, b)| format!("{a}.{b}")),
+        blockers: Vec::new(),
         modules,
+        relocatable: Vec::new(),
+        kernels: None,
+        notes: Vec::new(),
     }
+}
+
+/// A driver supports CUDA release `v` (its minimum Linux driver, or a CUDA-version driver
+/// at least `v`); `None` when the release is not in the table.
+fn driver_supports(driver: DriverVersion, v: CudaVersion) -> Option<bool> {
+    match driver {
+        DriverVersion::Cuda(d) => Some(d >= v),
+        DriverVersion::Linux(d) => db::release(v).map(|r| d >= r.min_driver),
+    }
+}
+
+/// Minimum Linux driver of each CUDA major's runtime (minor-version compatibility).
+const RUNTIME_MIN_DRIVER: &[(u16, [u32; 3])] =
+    &[(11, [450, 80, 2]), (12, [525, 60, 13]), (13, [580, 65, 6])];
+
+/// Jetson capabilities, including the old Tegra ones the table does not list (5.3, 6.2).
+fn is_jetson(gpu: Capability) -> bool {
+    db::capability(gpu.base()).is_some_and(|i| i.jetson)
+        || matches!((gpu.major, gpu.minor), (5, 3) | (6, 2))
+}
+
+/// The CUDA runtime major a library needs, and how that was found.
+fn runtime_major(bin: &Binary<'_>) -> Option<(u16, String)> {
+    let host = bin.host.as_ref()?;
+    if let Some(so) = &host.cudart {
+        // `libcudart.so.13`, `libcudart.so.11.0`.
+        let version = so.strip_prefix("libcudart.so.")?;
+        let major = version.split('.').next().and_then(|m| m.parse().ok())?;
+        return Some((major, format!("it links {so}")));
+    }
+    let (major, minor) = bin.toolkit_release()?;
+    Some((
+        major,
+        format!("its device code was built by CUDA {major}.{minor} (statically linked runtime)"),
+    ))
+}
+
+/// Reasons the whole file cannot load on `setup`.
+fn blockers(bin: &Binary<'_>, setup: &Setup) -> (Vec<Blocker>, Vec<String>) {
+    let gpu = setup.gpu.base();
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    if let (Some(driver), Some(info)) = (setup.driver, db::capability(gpu)) {
+        if let (Some(false), Some(rel)) = (
+            driver_supports(driver, info.nvidia_min),
+            db::release(info.nvidia_min),
+        ) {
+            out.push(Blocker {
+                code: Some(100),
+                name: "CUDA_ERROR_NO_DEVICE",
+                reason: format!(
+                    "driver {driver} predates GPU {gpu} ({}): it needs a CUDA {} driver (≥ {}); the driver does not see the GPU",
+                    info.arch,
+                    rel.version,
+                    rel.min_driver_string()
+                ),
+            });
+        }
+    }
+    if let Some(host) = &bin.host {
+        if is_jetson(gpu) && host.machine != crate::elf::EM_AARCH64 {
+            out.push(Blocker {
+                code: None,
+                name: "wrong machine",
+                reason: format!(
+                    "GPU {gpu} is a Jetson (aarch64), and this library is {}: the dynamic loader refuses it",
+                    host.machine_name
+                ),
+            });
+        }
+    }
+    if let Some((major, how)) = runtime_major(bin) {
+        let need = RUNTIME_MIN_DRIVER.iter().find(|(m, _)| *m == major);
+        match (setup.compat, setup.driver, need) {
+            (Some(c), _, _) if c.major >= major => notes.push(format!(
+                "needs the CUDA {major} runtime ({how}); cuda-compat {c} provides it"
+            )),
+            (_, Some(driver), Some(&(_, min))) => {
+                let ok = match driver {
+                    DriverVersion::Linux(d) => d >= min,
+                    DriverVersion::Cuda(v) => v.major >= major,
+                };
+                if !ok {
+                    out.push(Blocker {
+                        code: Some(35),
+                        name: "cudaErrorInsufficientDriver",
+                        reason: format!(
+                            "the library needs the CUDA {major} runtime ({how}), which needs driver ≥ {}; driver {driver} is older (install a newer driver, or the cuda-compat package for CUDA {major} and pass --compat)",
+                            DriverVersion::Linux(min)
+                        ),
+                    });
+                }
+            }
+            _ => notes.push(format!("needs the CUDA {major} runtime ({how})")),
+        }
+    }
+    (out, notes)
 }
 
 /// Predicts every module of an already read binary.
@@ -411,14 +651,54 @@ pub fn predict_images(
     gpu: Capability,
     driver: Option<DriverVersion>,
 ) -> Prediction {
-    let mut modules = Vec::with_capacity(bin.modules);
-    for m in 0..bin.modules {
-        let imgs: Vec<(usize, &crate::image::Image<'_>)> = bin
-            .images
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.module == m)
-            .collect();
+    predict_setup(
+        bin,
+        &Setup {
+            gpu,
+            driver,
+            compat: None,
+        },
+    )
+}
+
+/// Predicts every loaded module of an already read binary, with file-level blockers and
+/// the per-kernel summary.
+pub fn predict_setup(bin: &Binary<'_>, setup: &Setup) -> Prediction {
+    let gpu = setup.gpu;
+    let driver = setup.user_driver();
+    let mut by_module: Vec<Vec<usize>> = vec![Vec::new(); bin.modules.len()];
+    for (i, img) in bin.images.iter().enumerate() {
+        if let Some(v) = by_module.get_mut(img.module) {
+            v.push(i);
+        }
+    }
+    let mut modules = Vec::with_capacity(bin.modules.len());
+    let mut relocatable = Vec::new();
+    let mut all_kernels: BTreeSet<&str> = BTreeSet::new();
+    let mut loadable: BTreeSet<&str> = BTreeSet::new();
+    let (mut chosen_total, mut chosen_loading) = (0usize, 0usize);
+    let newest = bin
+        .images
+        .iter()
+        .filter(|i| i.kind == ImageKind::Sass)
+        .filter(|i| bin.modules.get(i.module).map(|m| m.kind) == Some(ModuleKind::Loadable))
+        .filter_map(|i| i.arch.map(|a| a.base()))
+        .max();
+    let label = |m: usize| {
+        let md = &bin.modules[m];
+        match &md.section {
+            _ if bin.modules.len() == 1 && md.section.is_none() => "module".to_string(),
+            Some(s) => format!("module {m} ({s} at {:#x})", md.offset),
+            None => format!("module {m} (fatbin at {:#x})", md.offset),
+        }
+    };
+    for (m, md) in bin.modules.iter().enumerate() {
+        let imgs: Vec<(usize, &crate::image::Image<'_>)> =
+            by_module[m].iter().map(|&i| (i, &bin.images[i])).collect();
+        if !md.kind.is_loaded() {
+            relocatable.push(label(m));
+            continue;
+        }
         let cands: Vec<Candidate> = imgs
             .iter()
             .filter_map(|&(idx, i)| {
@@ -427,7 +707,32 @@ pub fn predict_images(
                 Some(c)
             })
             .collect();
-        let verdict = decide(&cands, gpu, driver);
+        let mut verdict = decide(&cands, gpu, driver);
+        if md.kind == ModuleKind::Embedded {
+            verdict.notes.push(format!(
+                "embedded in section {}: loaded by the library itself (cuModuleLoadData), not when the library is loaded",
+                md.section.as_deref().unwrap_or("?")
+            ));
+        }
+        if imgs.iter().any(|(_, i)| i.obfuscated) {
+            verdict
+                .notes
+                .push("obfuscated LTO-IR entries are listed only: they are nvJitLink input for NVIDIA's own libraries".into());
+        }
+        if md.kind == ModuleKind::Embedded || variant(&cands, newest, gpu.base()) {
+            chosen_total += 1;
+            chosen_loading += usize::from(verdict.loads());
+        } else {
+            let names = imgs.iter().flat_map(|(_, i)| i.kernels.iter());
+            if verdict.loads() {
+                for k in names {
+                    all_kernels.insert(k.name.as_str());
+                    loadable.insert(k.name.as_str());
+                }
+            } else {
+                all_kernels.extend(names.map(|k| k.name.as_str()));
+            }
+        }
         let mut kernels: Vec<String> = match &verdict.image {
             Some(c) => bin
                 .images
@@ -441,19 +746,54 @@ pub fn predict_images(
         };
         kernels.sort();
         kernels.dedup();
-        let offset = imgs.first().map_or(0, |(_, i)| i.offset);
         modules.push(ModulePrediction {
-            module: if bin.modules == 1 {
-                "module".to_string()
-            } else {
-                format!("module {m} (entry at {offset:#x})")
-            },
+            module: label(m),
+            kind: md.kind,
+            section: md.section.clone(),
             images: cands,
             verdict,
             kernels,
         });
     }
-    prediction(gpu, driver, modules)
+    let mut p = prediction(setup, modules);
+    let (blockers, notes) = blockers(bin, setup);
+    p.blockers = blockers;
+    p.notes = notes;
+    p.relocatable = relocatable;
+    let missing: Vec<String> = all_kernels
+        .difference(&loadable)
+        .map(|s| s.to_string())
+        .collect();
+    p.kernels = Some(KernelSummary {
+        total: all_kernels.len(),
+        loadable: all_kernels.len() - missing.len(),
+        missing,
+        chosen_total,
+        chosen_loading,
+    });
+    p
+}
+
+/// An architecture variant not meant for `gpu`: images (SASS and PTX) only for newer GPUs,
+/// or no PTX and SASS for one other SM only, or only below `newest` (the newest SASS of the
+/// runtime-loaded modules).
+fn variant(cands: &[Candidate], newest: Option<Capability>, gpu: Capability) -> bool {
+    let sass: Vec<Capability> = cands
+        .iter()
+        .filter(|c| c.kind == ImageKind::Sass)
+        .map(|c| c.arch.base())
+        .collect();
+    let (Some(first), Some(max)) = (sass.first(), sass.iter().max()) else {
+        return false;
+    };
+    let one_other = sass.iter().all(|a| a == first) && *first != gpu;
+    let all_newer = cands
+        .iter()
+        .filter(|c| matches!(c.kind, ImageKind::Sass | ImageKind::Ptx))
+        .all(|c| c.arch.base() > gpu);
+    all_newer
+        || (!cands.iter().any(|c| c.kind == ImageKind::Ptx)
+            && (one_other || newest.is_some_and(|n| *max < n)))
 }
 
 /// Reads `bytes` (cubin, fatbin, PTX, host ELF) and predicts every module on `gpu`.
@@ -486,6 +826,11 @@ pub fn variant_images(v: &Variant) -> Vec<Candidate> {
 
 /// Predicts what the driver does with the binary a variant would produce.
 pub fn predict_variant(v: &Variant, gpu: Capability, driver: Option<DriverVersion>) -> Prediction {
+    let setup = Setup {
+        gpu,
+        driver,
+        compat: None,
+    };
     let images = variant_images(v);
     let mut verdict = decide(&images, gpu, driver);
     if db::release(v.cuda).is_none() && !v.ptx.is_empty() {
@@ -495,10 +840,11 @@ pub fn predict_variant(v: &Variant, gpu: Capability, driver: Option<DriverVersio
         ));
     }
     prediction(
-        gpu,
-        driver,
+        &setup,
         vec![ModulePrediction {
             module: v.name.clone(),
+            kind: ModuleKind::Loadable,
+            section: None,
             images,
             verdict,
             kernels: Vec::new(),

@@ -64,6 +64,13 @@ fn isa(s: &str) -> Option<(u8, u8)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
+/// Finder for `.entry`, built once: PTX modules of vendor libraries are megabytes long, and
+/// `str::find` builds a new searcher on every call.
+fn entry_finder() -> &'static memchr::memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memchr::memmem::Finder::new(".entry"))
+}
+
 /// Parses a PTX module's header and entry names. Trailing NULs (fatbin padding) are ignored.
 pub fn parse(d: &[u8]) -> Result<Ptx<'_>> {
     let end = d.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
@@ -81,7 +88,7 @@ pub fn parse(d: &[u8]) -> Result<Ptx<'_>> {
     let mut target = None;
     let mut debug = false;
     let mut address_size = None;
-    let mut entries = Vec::new();
+    // The header directives come before any code: stop at the first other directive.
     for line in code_lines(text) {
         if let Some(v) = line.strip_prefix(".version") {
             let v = v.trim();
@@ -96,14 +103,8 @@ pub fn parse(d: &[u8]) -> Result<Ptx<'_>> {
             debug = parts.any(|p| p == "debug");
         } else if let Some(a) = line.strip_prefix(".address_size") {
             address_size = a.trim().parse().ok();
-        } else if let Some(i) = line.find(".entry") {
-            let rest = line[i + ".entry".len()..].trim_start();
-            let name_end = rest
-                .find(|c: char| c == '(' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            if name_end > 0 {
-                entries.push(&rest[..name_end]);
-            }
+        } else if version.is_some() && target.is_some() {
+            break;
         }
     }
     Ok(Ptx {
@@ -111,8 +112,47 @@ pub fn parse(d: &[u8]) -> Result<Ptx<'_>> {
         target: target.ok_or_else(|| invalid("no `.target` directive".into()))?,
         debug,
         address_size,
-        entries,
+        entries: entries(text),
     })
+}
+
+/// Names of `.entry` kernels, in file order. Generated PTX has no block comments; a module
+/// that has one is read line by line, comments removed.
+fn entries(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    if memchr::memmem::find(b, b"/*").is_some() {
+        return code_lines(text).filter_map(entry_name).collect();
+    }
+    let mut out = Vec::new();
+    for at in entry_finder().find_iter(b) {
+        let line_start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
+        // Both ends are at ASCII bytes (newline, `.`) or the ends of the text.
+        let line = &text[line_start..line_end];
+        let line = line.find("//").map_or(line, |i| &line[..i]).trim();
+        if let Some(name) = entry_name(line) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The kernel name when `line` (comment-free, trimmed) declares an `.entry`: only linkage
+/// directives (`.visible`, `.weak`, `.extern`) may come before it.
+fn entry_name(line: &str) -> Option<&str> {
+    let i = line.find(".entry")?;
+    let before_ok = line[..i]
+        .split_whitespace()
+        .all(|w| matches!(w, ".visible" | ".weak" | ".extern" | ".common"));
+    let rest = &line[i + ".entry".len()..];
+    if !before_ok || !rest.starts_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let name_end = rest
+        .find(|c: char| c == '(' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    (name_end > 0).then(|| &rest[..name_end])
 }
 
 #[cfg(test)]
@@ -130,6 +170,16 @@ mod tests {
         assert_eq!(p.target.to_string(), "10.0a");
         assert!(p.debug);
         assert_eq!(p.entries, ["_Z3addPf", "k2"]);
+    }
+
+    #[test]
+    fn entries_in_comments_and_other_directives_are_not_kernels() {
+        let text =
+            b".version 8.0\n.target sm_80\n// .entry commented (\n.visible .func .entry_like ()\n\
+              .weak .entry w(\n)\n.entry\tt (\n";
+        assert_eq!(parse(text).unwrap().entries, ["w", "t"]);
+        let block = b".version 8.0\n.target sm_80\n/* .entry hidden (\n */ .entry shown (\n";
+        assert_eq!(parse(block).unwrap().entries, ["shown"]);
     }
 
     #[test]

@@ -167,3 +167,52 @@ fn every_truncation_of_a_real_fatbin_is_an_error_not_a_panic() {
         let _ = read(&flipped, Options::default());
     }
 }
+
+/// A real old-layout cubin (ptxas 12.6 `-arch=sm_90a`, e_flags 0x005a0d5a) with flipped bits:
+/// `a` on an SM that has no arch-specific target is a warning and reads as plain, SM 0 is an
+/// error; a fatbin `a` flag on sm_75 and PTX ISA 113.8 are flagged, never printed as real.
+#[test]
+fn impossible_suffixes_and_versions_are_flagged() {
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/seeds/p12.6_90a.cubin"
+    ))
+    .unwrap();
+    let bin = read(&seed, Options::default()).unwrap();
+    assert_eq!(bin.images[0].arch_name(), "sm_90a");
+    assert!(bin.images[0].warnings.is_empty());
+    let flags = bin.images[0].elf_flags.as_ref().unwrap();
+    assert_eq!((flags.abi_version, flags.e_flags), (7, 0x005a_0d5a));
+    assert!(flags.names.contains(&"EF_CUDA_ACCELERATORS_V1"));
+    for sm in [50u8, 61, 75] {
+        let mut c = seed.clone();
+        c[48] = sm;
+        let bin = read(&c, Options::default()).unwrap();
+        let img = &bin.images[0];
+        assert_eq!(img.arch_name(), format!("sm_{sm}"), "no sm_{sm}a");
+        assert!(
+            img.warnings.iter().any(|w| w.contains("0x800")),
+            "{:?}",
+            img.warnings
+        );
+    }
+    let mut c = seed.clone();
+    c[48] = 0;
+    assert!(matches!(err(&c), InspectError::Invalid { .. }));
+    // Fatbin entries: `a` flag on sm_75, PTX ISA 113.8.
+    let ptx = b".version 8.0\n.target sm_75\n.address_size 64\n.visible .entry k()\n{ ret; }\n";
+    let mut e = entry(1, 64, ptx.len() as u64, 0, 75, 0x10_0011, 0);
+    e[24..26].copy_from_slice(&8u16.to_le_bytes());
+    e[26..28].copy_from_slice(&113u16.to_le_bytes());
+    e.extend_from_slice(ptx);
+    let list = Options {
+        decode: false,
+        ..Options::default()
+    };
+    let fb = fatbin(&e);
+    let bin = read(&fb, list).unwrap();
+    let img = &bin.images[0];
+    assert_eq!(img.arch_name(), "compute_75");
+    assert_eq!(img.ptx_isa, None);
+    assert_eq!(img.warnings.len(), 2, "{:?}", img.warnings);
+}
