@@ -450,11 +450,7 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             "ptx-too-new-for-driver",
         ),
         (vec!["capabilities", "--cuda", "x"], 2, "not a CUDA version"),
-        (
-            vec!["capabilities", "--cuda", "99.9"],
-            1,
-            "the newest is",
-        ),
+        (vec!["capabilities", "--cuda", "99.9"], 1, "the newest is"),
         (vec!["predict", "pkgsCuda"], 2, "--gpu"),
         (
             vec!["predict", "--gpu", "x", "pkgsCuda"],

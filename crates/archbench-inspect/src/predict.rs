@@ -553,7 +553,12 @@ fn prediction(setup: &Setup, modules: Vec<ModulePrediction>) -> Prediction {
 fn driver_supports(driver: DriverVersion, v: CudaVersion) -> Option<bool> {
     match driver {
         DriverVersion::Cuda(d) => Some(d >= v),
-        DriverVersion::Linux(d) => db::release(v).map(|r| d >= r.min_driver),
+        // The newest release the driver supports decides (releases without a published
+        // minimum driver are judged by the drivers NVIDIA pairs them with).
+        DriverVersion::Linux(_) => {
+            db::release(v)?;
+            Some(db::driver_max_cuda(driver).is_some_and(|max| max >= v))
+        }
     }
 }
 
