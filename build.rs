@@ -1,7 +1,13 @@
-//! Compiles every `kernels/*.cu` once per build variant with exactly the variant's Nixpkgs
-//! `-gencode` flags, in parallel, through a content-addressed cache, and embeds the fatbins
-//! and a manifest (nvcc version, flags, sizes, compile times, ptxas registers/spills/smem)
-//! into the binary.
+//! Builds every `kernels/*.cu` for every build variant with exactly the variant's Nixpkgs
+//! `-gencode` flags, and embeds the fatbins and a manifest (nvcc version, flags, sizes,
+//! compile times, ptxas registers/spills/smem) into the binary.
+//!
+//! Each (kernel file, `-gencode` target) is compiled once, whatever number of variants hold
+//! it (`pkgsCuda` repeats every single-architecture variant): `nvcc -cubin` for a SASS target,
+//! `nvcc -ptx` for a PTX one, in parallel, through a content-addressed cache. Each variant's
+//! fatbin is then assembled from those pieces with `fatbinary`, with the arguments and image
+//! order `nvcc -fatbin` uses, so it is byte-identical to what nvcc builds from the variant's
+//! flags (`tests/fatbin_assembly.rs` checks it against real nvcc).
 //!
 //! Variants: `ARCHBENCH_VARIANTS` (one spec per line, or a variant file), else
 //! `pkgsForCudaArch.sm_XX` for every default capability of the toolchain's CUDA version,
@@ -85,66 +91,84 @@ fn build(out_dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(&cache)
         .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
 
-    // One job per (kernel file × variant).
-    let mut jobs = VecDeque::new();
-    for (vi, v) in variants.iter().enumerate() {
-        for (fi, src) in sources.iter().enumerate() {
-            jobs.push_back(Job {
-                variant: vi,
-                file: fi,
-                flags: flags::gencode(v),
-                src: src.clone(),
-            });
+    // Every (kernel file, gencode target) once, in parallel.
+    let targets: Vec<Vec<Target>> = variants
+        .iter()
+        .map(|v| {
+            flags::gencode(v)
+                .iter()
+                .filter_map(|g| Target::parse(g))
+                .collect()
+        })
+        .collect();
+    let mut units: Vec<Unit> = Vec::new();
+    for t in targets.iter().flatten() {
+        for file in 0..sources.len() {
+            let u = Unit {
+                file,
+                target: t.clone(),
+            };
+            if !units.contains(&u) {
+                units.push(u);
+            }
         }
     }
-    let total = jobs.len();
+    let total = units.len();
     let n_jobs: usize = std::env::var("NUM_JOBS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let queue = Arc::new(Mutex::new(jobs));
-    let results = Arc::new(Mutex::new(Vec::new()));
+    let queue = Arc::new(Mutex::new(
+        units.iter().enumerate().collect::<VecDeque<_>>(),
+    ));
+    let compiled: Arc<Mutex<Vec<Option<Compiled>>>> = Arc::new(Mutex::new(vec![None; total]));
     let failed = Arc::new(Mutex::new(None::<String>));
     let done = Arc::new(Mutex::new(0usize));
     std::thread::scope(|s| {
         for _ in 0..n_jobs.min(total.max(1)) {
-            let (queue, results, failed, done) =
-                (queue.clone(), results.clone(), failed.clone(), done.clone());
-            let (tc, cache, kernels_dir, variants) = (&tc, &cache, &kernels_dir, &variants);
+            let (queue, compiled, failed, done) = (
+                queue.clone(),
+                compiled.clone(),
+                failed.clone(),
+                done.clone(),
+            );
+            let (tc, cache, kernels_dir, sources) = (&tc, &cache, &kernels_dir, &sources);
+            let (variants, targets) = (&variants, &targets);
             s.spawn(move || loop {
                 if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                     return;
                 }
-                let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                let Some((i, unit)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                     return;
                 };
-                let v = &variants[job.variant];
-                match compile(tc, cache, kernels_dir, headers_hash, &job) {
-                    Ok(r) => {
+                let src = &sources[unit.file];
+                match compile_unit(tc, cache, kernels_dir, headers_hash, src, &unit.target) {
+                    Ok(c) => {
                         let mut d = done.lock().expect("progress lock");
                         *d += 1;
                         eprintln!(
-                            "[{}/{total}] {} × {}: {} bytes, {:.1} s{}",
+                            "[{}/{total}] {} for {}: {:.1} s{}",
                             *d,
-                            file_name(&job.src),
-                            v.name,
-                            r.1.fatbin_bytes,
-                            r.1.compile_seconds,
-                            if r.1.cached { " (cached)" } else { "" }
+                            file_name(src),
+                            unit.target.code,
+                            c.seconds,
+                            if c.cached { " (cached)" } else { "" }
                         );
-                        results.lock().expect("results lock").push((
-                            job.variant,
-                            job.file,
-                            r.0,
-                            r.1,
-                        ));
+                        compiled.lock().expect("results lock")[i] = Some(c);
                     }
                     Err(e) => {
+                        let who: Vec<&str> = variants
+                            .iter()
+                            .zip(targets)
+                            .filter(|(_, ts)| ts.contains(&unit.target))
+                            .map(|(v, _)| v.name.as_str())
+                            .collect();
                         let msg = format!(
-                            "kernel `{}` for variant `{}` failed to compile:\n{e}",
-                            file_name(&job.src),
-                            v.name
+                            "kernel `{}` for {} (variant {}) failed to compile:\n{e}",
+                            file_name(src),
+                            unit.target.code,
+                            who.join(", ")
                         );
                         if let Ok(mut f) = failed.lock() {
                             f.get_or_insert(msg);
@@ -161,9 +185,35 @@ fn build(out_dir: &Path) -> Result<(), String> {
     {
         return Err(msg);
     }
-    let mut results =
-        std::mem::take(&mut *results.lock().map_err(|_| "worker panicked".to_string())?);
-    results.sort_by_key(|r| (r.0, r.1));
+    let compiled: Vec<Compiled> =
+        std::mem::take(&mut *compiled.lock().map_err(|_| "worker panicked".to_string())?)
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .ok_or("a kernel unit was not compiled")?;
+    let fatbinary = tc.bin.with_file_name("fatbinary");
+    // Each variant's fatbin per file, from the pieces.
+    let mut results = Vec::new();
+    for (vi, ts) in targets.iter().enumerate() {
+        for (fi, src) in sources.iter().enumerate() {
+            let pieces: Vec<&Compiled> = nvcc_image_order(ts)
+                .into_iter()
+                .filter_map(|t| {
+                    units
+                        .iter()
+                        .position(|u| u.file == fi && u.target == *t)
+                        .map(|i| &compiled[i])
+                })
+                .collect();
+            let (path, fb) = assemble(&fatbinary, &cache, src, &pieces).map_err(|e| {
+                format!(
+                    "assembling `{}` for variant `{}`: {e}",
+                    file_name(src),
+                    variants[vi].name
+                )
+            })?;
+            results.push((vi, fi, path, fb));
+        }
+    }
     let mut builds: Vec<VariantBuild> = variants
         .iter()
         .map(|v| VariantBuild {
@@ -195,17 +245,11 @@ fn build(out_dir: &Path) -> Result<(), String> {
         jobs: n_jobs as u32,
     };
     eprintln!(
-        "kernels: {total} nvcc jobs on {n_jobs} threads in {:.1} s",
+        "kernels: {total} nvcc units on {n_jobs} threads, {} fatbins, in {:.1} s",
+        variants.len() * sources.len(),
         m.wall_seconds
     );
     write_outputs(out_dir, &m, &images)
-}
-
-struct Job {
-    variant: usize,
-    file: usize,
-    flags: Vec<String>,
-    src: PathBuf,
 }
 
 fn file_name(p: &Path) -> String {
@@ -327,73 +371,150 @@ fn headers_hash(dir: &Path) -> Result<u64, String> {
     Ok(h.0)
 }
 
-/// Compiles one job through the cache. Returns the fatbin path and its manifest entry.
-fn compile(
+/// One `-gencode` target: `arch=compute_90a,code=sm_90a` (SASS) or
+/// `arch=compute_121,code=compute_121` (PTX).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Target {
+    arch: String,
+    code: String,
+}
+
+impl Target {
+    fn parse(flag: &str) -> Option<Self> {
+        let rest = flag.strip_prefix("-gencode=arch=")?;
+        let (arch, code) = rest.split_once(",code=")?;
+        Some(Self {
+            arch: arch.to_string(),
+            code: code.to_string(),
+        })
+    }
+
+    fn is_ptx(&self) -> bool {
+        self.code.starts_with("compute_")
+    }
+
+    /// `90a` for `sm_90a` / `compute_90a` (fatbinary's `sm=` value).
+    fn sm(&self) -> &str {
+        self.code
+            .strip_prefix("sm_")
+            .or_else(|| self.code.strip_prefix("compute_"))
+            .unwrap_or(&self.code)
+    }
+
+    fn flag(&self) -> String {
+        format!("-gencode=arch={},code={}", self.arch, self.code)
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Unit {
+    file: usize,
+    target: Target,
+}
+
+/// A compiled piece: a cubin or a PTX file, with its ptxas report.
+#[derive(Debug, Clone)]
+struct Compiled {
+    path: PathBuf,
+    target: Target,
+    seconds: f64,
+    cached: bool,
+    kernels: Vec<manifest::PtxasKernel>,
+}
+
+/// The order `nvcc -fatbin` puts images in: grouped by virtual architecture in order of
+/// first appearance, each group's PTX before its SASS.
+fn nvcc_image_order(ts: &[Target]) -> Vec<&Target> {
+    let mut arches: Vec<&str> = Vec::new();
+    for t in ts {
+        if !arches.contains(&t.arch.as_str()) {
+            arches.push(&t.arch);
+        }
+    }
+    let mut out = Vec::new();
+    for a in arches {
+        out.extend(ts.iter().filter(|t| t.arch == a && t.is_ptx()));
+        out.extend(ts.iter().filter(|t| t.arch == a && !t.is_ptx()));
+    }
+    out
+}
+
+/// The flags every kernel is compiled with.
+const BASE_FLAGS: &[&str] = &["-O3", "-std=c++17"];
+
+/// Compiles one (file, target) through the cache: `nvcc -cubin` (with the ptxas report) for
+/// SASS, `nvcc -ptx` for PTX.
+fn compile_unit(
     tc: &Toolchain,
     cache: &Path,
     kernels_dir: &Path,
     headers: u64,
-    job: &Job,
-) -> Result<(PathBuf, FileBuild), String> {
+    src_path: &Path,
+    target: &Target,
+) -> Result<Compiled, String> {
     let src =
-        std::fs::read(&job.src).map_err(|e| format!("cannot read {}: {e}", job.src.display()))?;
-    let base_flags = ["-fatbin", "-O3", "-Xptxas", "-v", "-std=c++17"];
+        std::fs::read(src_path).map_err(|e| format!("cannot read {}: {e}", src_path.display()))?;
+    let mode: &[&str] = if target.is_ptx() {
+        &["-ptx"]
+    } else {
+        &["-cubin", "-Xptxas", "-v"]
+    };
     let mut h = Fnv::new();
     h.write(tc.bin.as_os_str().as_encoded_bytes());
     h.write(tc.release.as_bytes());
-    for f in base_flags
+    for f in mode
         .iter()
+        .chain(BASE_FLAGS)
         .map(|s| s.to_string())
-        .chain(job.flags.iter().cloned())
+        .chain([target.flag()])
     {
         h.write(f.as_bytes());
         h.write(&[0]);
     }
     h.write(&headers.to_le_bytes());
     h.write(&src);
+    let ext = if target.is_ptx() { "ptx" } else { "cubin" };
     let key = format!(
-        "{}-{:016x}",
-        file_name(&job.src).trim_end_matches(".cu"),
+        "{}-{}-{:016x}",
+        file_name(src_path).trim_end_matches(".cu"),
+        target.code,
         h.0
     );
-    let fatbin = cache.join(format!("{key}.fatbin"));
+    let out = cache.join(format!("{key}.{ext}"));
     let log = cache.join(format!("{key}.log"));
     let secs = cache.join(format!("{key}.secs"));
-    let file = file_name(&job.src);
-    if let (Ok(meta), Ok(log_text)) = (fatbin.metadata(), std::fs::read_to_string(&log)) {
-        let compile_seconds = std::fs::read_to_string(&secs)
+    if let (true, Ok(log_text)) = (out.is_file(), std::fs::read_to_string(&log)) {
+        let seconds = std::fs::read_to_string(&secs)
             .ok()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0.0);
-        return Ok((
-            fatbin,
-            FileBuild {
-                file,
-                fatbin_bytes: meta.len(),
-                compile_seconds,
-                cached: true,
-                kernels: manifest::parse_ptxas_verbose(&log_text),
-            },
-        ));
+        return Ok(Compiled {
+            path: out,
+            target: target.clone(),
+            seconds,
+            cached: true,
+            kernels: manifest::parse_ptxas_verbose(&log_text),
+        });
     }
-    // Unique per job: two variants with identical flags share a key and may compile at once.
+    // Unique per call: units of two builds may compile at once.
     static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = cache.join(format!("{key}.{}-{n}.tmp", std::process::id()));
     let t0 = Instant::now();
-    let out = Command::new(&tc.bin)
-        .args(base_flags)
-        .args(&job.flags)
+    let run = Command::new(&tc.bin)
+        .args(mode)
+        .args(BASE_FLAGS)
+        .arg(target.flag())
         .arg("-I")
         .arg(kernels_dir)
-        .arg(&job.src)
+        .arg(src_path)
         .arg("-o")
         .arg(&tmp)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", tc.bin.display()))?;
-    let compile_seconds = t0.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() {
+    let seconds = t0.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    if !run.status.success() {
         let _ = std::fs::remove_file(&tmp);
         let shown: String = stderr
             .lines()
@@ -401,27 +522,93 @@ fn compile(
             .collect::<Vec<_>>()
             .join("\n");
         return Err(format!(
-            "{} {} {}\n{shown}",
+            "{} {} {} {}\n{shown}",
             tc.bin.display(),
-            base_flags.join(" "),
-            job.flags.join(" ")
+            mode.join(" "),
+            BASE_FLAGS.join(" "),
+            target.flag()
         ));
     }
     let io = |e: std::io::Error| format!("cache write in {}: {e}", cache.display());
     std::fs::write(&log, &stderr).map_err(io)?;
-    std::fs::write(&secs, format!("{compile_seconds:.3}")).map_err(io)?;
-    std::fs::rename(&tmp, &fatbin).map_err(io)?;
-    let bytes = fatbin.metadata().map_err(io)?.len();
-    Ok((
-        fatbin,
-        FileBuild {
-            file,
-            fatbin_bytes: bytes,
-            compile_seconds,
-            cached: false,
-            kernels: manifest::parse_ptxas_verbose(&stderr),
-        },
-    ))
+    std::fs::write(&secs, format!("{seconds:.3}")).map_err(io)?;
+    std::fs::rename(&tmp, &out).map_err(io)?;
+    Ok(Compiled {
+        path: out,
+        target: target.clone(),
+        seconds,
+        cached: false,
+        kernels: manifest::parse_ptxas_verbose(&stderr),
+    })
+}
+
+/// Assembles one variant's fatbin of one file from its pieces (already in nvcc's order),
+/// through the cache, with the `fatbinary` arguments `nvcc -fatbin -Xptxas -v` uses.
+fn assemble(
+    fatbinary: &Path,
+    cache: &Path,
+    src: &Path,
+    pieces: &[&Compiled],
+) -> Result<(PathBuf, FileBuild), String> {
+    let args: Vec<String> = [
+        "-64".to_string(),
+        "--cmdline=-v  ".to_string(),
+        "--cicc-cmdline=-ftz=0 -prec_div=1 -prec_sqrt=1 -fmad=1 ".to_string(),
+    ]
+    .into_iter()
+    .chain(pieces.iter().map(|p| {
+        format!(
+            "--image3=kind={},sm={},file={}",
+            if p.target.is_ptx() { "ptx" } else { "elf" },
+            p.target.sm(),
+            p.path.display()
+        )
+    }))
+    .collect();
+    let mut h = Fnv::new();
+    for a in &args {
+        h.write(a.as_bytes());
+        h.write(&[0]);
+    }
+    let key = format!(
+        "{}-fatbin-{:016x}",
+        file_name(src).trim_end_matches(".cu"),
+        h.0
+    );
+    let out = cache.join(format!("{key}.fatbin"));
+    let all_cached = pieces.iter().all(|p| p.cached);
+    let fb = |bytes: u64, assembled_before: bool| FileBuild {
+        file: file_name(src),
+        fatbin_bytes: bytes,
+        // What compiling this variant's file alone would cost: the sum of its pieces.
+        compile_seconds: pieces.iter().map(|p| p.seconds).sum(),
+        cached: all_cached && assembled_before,
+        kernels: pieces.iter().flat_map(|p| p.kernels.clone()).collect(),
+    };
+    if let Ok(meta) = out.metadata() {
+        return Ok((out.clone(), fb(meta.len(), true)));
+    }
+    static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = cache.join(format!("{key}.{}-{n}.tmp", std::process::id()));
+    let run = Command::new(fatbinary)
+        .arg(format!("--create={}", tmp.display()))
+        .args(&args)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", fatbinary.display()))?;
+    if !run.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!(
+            "{} {}\n{}",
+            fatbinary.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&run.stderr)
+        ));
+    }
+    let io = |e: std::io::Error| format!("cache write in {}: {e}", cache.display());
+    std::fs::rename(&tmp, &out).map_err(io)?;
+    let bytes = out.metadata().map_err(io)?.len();
+    Ok((out, fb(bytes, false)))
 }
 
 /// Writes the manifest and `embedded.rs` (images as aligned statics) into OUT_DIR.
