@@ -40,7 +40,12 @@ extern "C" __global__ void __launch_bounds__(256) sobel_3x3_dx(FilterParams p) {
                                           (uint32_t)(uint16_t)v[2] | ((uint32_t)(uint16_t)v[3] << 16));
             *reinterpret_cast<uint2*>(row + x0) = pair;
         } else {
-            for (int j = 0; x0 + j < w; ++j) row[x0 + j] = v[j];
+            // Unrolled with a predicate: a loop bound by `w` would index `v` dynamically and
+            // put it in local memory (tests/sass_designs.rs checks there is none).
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                if (x0 + j < w) row[x0 + j] = v[j];
+            }
         }
     }
 }

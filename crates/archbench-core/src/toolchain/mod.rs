@@ -18,7 +18,7 @@ use crate::version::CudaVersion;
 pub use discover::{discover, find_or_install, home, installed, toolchains_dir};
 pub use pins::{pin, Pin, PINNED_NVCC, PINS};
 pub use provision::install;
-pub use tools::{cuobjdump, install_named, install_wheels, libclang};
+pub use tools::{cuobjdump, install_named, install_wheels, libclang, nvdisasm};
 
 /// What a toolchain can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

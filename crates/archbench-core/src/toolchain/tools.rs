@@ -36,3 +36,16 @@ pub fn libclang() -> Result<PathBuf, ToolchainError> {
     )?;
     Ok(so.parent().map(PathBuf::from).unwrap_or(so))
 }
+
+/// The pinned nvdisasm wheel: `cuobjdump -sass` needs it (it disassembles through nvdisasm).
+pub const NVDISASM_WHEEL: &str = "nvidia-cuda-nvdisasm==13.2.86";
+
+/// Installs (or finds) `nvdisasm` from [`NVDISASM_WHEEL`]; returns the executable.
+pub fn nvdisasm() -> Result<PathBuf, ToolchainError> {
+    install_wheels(
+        "nvdisasm-13.2",
+        CudaVersion::new(13, 2),
+        &[NVDISASM_WHEEL],
+        "nvidia/cu13/bin/nvdisasm",
+    )
+}
