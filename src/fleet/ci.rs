@@ -80,12 +80,12 @@ jobs:
     name: build archbench
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v6
       # build.rs compiles the kernel matrix once with nvcc (installed from PyPI when absent).
       # Build on the oldest glibc among the runners, or the binary will not start there.
       - name: cargo build --release
         run: cargo build --release --locked
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@v6
         with:
           name: archbench-binary
           path: target/release/archbench
@@ -101,8 +101,8 @@ jobs:
 {matrix}    runs-on: ${{{{ matrix.labels }}}}
     timeout-minutes: ${{{{ matrix.timeout }}}}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/download-artifact@v4
+      - uses: actions/checkout@v6
+      - uses: actions/download-artifact@v7
         with:
           name: archbench-binary
           path: bin
@@ -113,7 +113,7 @@ jobs:
           chmod +x bin/archbench
           bin/archbench fleet task --fleet {fleet_q} --target "$TARGET" --dir fleet-out
       # Also when the run failed: a failed target is reported, never silently absent.
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@v6
         if: always()
         with:
           name: fleet-task-${{{{ matrix.target }}}}
@@ -127,12 +127,12 @@ jobs:
     if: always()
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/download-artifact@v4
+      - uses: actions/checkout@v6
+      - uses: actions/download-artifact@v7
         with:
           name: archbench-binary
           path: bin
-      - uses: actions/download-artifact@v4
+      - uses: actions/download-artifact@v7
         with:
           pattern: fleet-task-*
           path: fleet-out/tasks
@@ -141,7 +141,7 @@ jobs:
         run: |
           chmod +x bin/archbench
           bin/archbench fleet collect fleet-out --fleet {fleet_q} --engine ci --out report
-      - uses: actions/upload-artifact@v4
+      - uses: actions/upload-artifact@v6
         if: always()
         with:
           name: fleet-report

@@ -425,6 +425,13 @@ fn newest_partial(dir: &Path, target: &str) -> Option<PathBuf> {
     v.pop()
 }
 
+fn mode_word(m: TaskMode) -> &'static str {
+    match m {
+        TaskMode::Run => "run",
+        TaskMode::Plan => "plan-only",
+    }
+}
+
 /// What `archbench run`'s exit code means, in words.
 fn exit_meaning(code: i32, host: &str) -> String {
     match code {
@@ -557,6 +564,15 @@ fn one(
     if let Some(sig) = rec.signal {
         r.status = TaskStatus::Failed;
         r.detail = format!("archbench was killed by signal {sig} on {host}{suffix}");
+        return r;
+    }
+    if rec.mode != et.mode {
+        r.status = TaskStatus::Failed;
+        r.detail = format!(
+            "the task ran in {} mode, but the fleet expects {} mode (was it started by hand with other options?){suffix}",
+            mode_word(rec.mode),
+            mode_word(et.mode)
+        );
         return r;
     }
     let code = rec.exit_code.unwrap_or(-1);

@@ -18,7 +18,11 @@ pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> Stri
         .iter()
         .map(|g| format!("{} (sm {})", g.label, g.run.device.capability))
         .collect();
-    let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
+    if names.is_empty() {
+        let _ = writeln!(s, "No runs.\n");
+    } else {
+        let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
+    }
     super::matrix::absent_section(&mut s, m);
     super::matrix::across_gpus_section(&mut s, m);
     for g in &m.gpus {
