@@ -39,6 +39,8 @@ start)
   # CPUs and memory as slurmd sees them, so the node registers without a mismatch.
   cpus=$(slurmd -C | sed -n 's/.* CPUs=\([0-9]*\).*/\1/p')
   mem=$(slurmd -C | sed -n 's/.* RealMemory=\([0-9]*\).*/\1/p')
+  # A fresh controller state: a node drained in an earlier run must not stay drained.
+  rm -rf "$dir/state" "$dir/spool"
   mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
   chown munge:munge "$dir/munge"
   [ -s /etc/munge/munge.key ] || { dd if=/dev/urandom bs=128 count=1 of=/etc/munge/munge.key 2>/dev/null; chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }

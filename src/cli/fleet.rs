@@ -416,6 +416,11 @@ fn collect_cmd(a: CollectArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| a.sources.dirs[0].join("report"));
     let c = gather(&a.sources, Some(out.join("runs")))?;
     let mut merged = merge(c.runs());
+    // Columns named by target: several targets can have the same GPU model.
+    let labels = c.run_labels();
+    for (g, l) in merged.gpus.iter_mut().zip(labels) {
+        g.label = l;
+    }
     merged.absent = c.absent();
     let written = write(&merged, &[], &out, formats)?;
     let fleet_md = out.join("fleet.md");
@@ -520,6 +525,10 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let c = gather(&a.sources, None)?;
+    let (stored, unreadable) = baseline::list(&a.dir)?;
+    for e in &unreadable {
+        eprintln!("warning: skipped {e}");
+    }
     let mut out = Vec::new();
     let mut failed = false;
     for t in &c.tasks {
@@ -544,8 +553,14 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<ExitCode> {
         }
         for (source, run) in &t.runs {
             let device = format!("{} (sm {})", run.device.name, run.device.capability);
-            match baseline::find_for(run, Path::new(source), &a.dir) {
-                Ok(b) => {
+            // Per GPU model: only a baseline of the same device name and capability.
+            let own: Vec<baseline::Baseline> = stored
+                .iter()
+                .filter(|b| b.device == run.device.name && b.capability == run.device.capability)
+                .cloned()
+                .collect();
+            match baseline::pick(&own, &run.device, &[PathBuf::from(source)]) {
+                Some(b) => {
                     let base = read_run(&b.path)?;
                     let cmp = compare(&base, run, &Rule::default());
                     let [faster, slower, same, unsure] = cmp.counts();
@@ -561,10 +576,16 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<ExitCode> {
                         same,
                         unsure,
                         failures,
-                        note: (!cmp.same_device).then(|| "baseline is another GPU model with the same capability: timing verdicts do not fail".to_string()),
+                        note: None,
                     });
                 }
-                Err(e) => {
+                None => {
+                    let e = format!(
+                        "no baseline for {} under {} (save one with `archbench baseline save RESULTS --dir {}`)",
+                        device,
+                        a.dir.display(),
+                        a.dir.display()
+                    );
                     failed |= a.require_baseline;
                     out.push(GpuComparison {
                         target: t.target.clone(),

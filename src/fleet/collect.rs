@@ -15,7 +15,6 @@ use super::layout::{self, ExpectedTask, FleetDir, TaskMode};
 use super::spec::{Engine, Fleet};
 use super::task::{self, TaskRecord};
 use super::{gpus, logs, slurm, FleetError};
-use crate::report::baseline::slug;
 use crate::report::merge::Absent;
 use crate::results::read::{parse_run, read_run};
 use crate::results::schema::{RunFile, Status as CaseStatus};
@@ -121,6 +120,29 @@ impl Collection {
             .iter()
             .flat_map(|t| t.runs.iter().cloned())
             .collect()
+    }
+
+    /// A report label per run of [`Collection::runs`], in the same order: `h100: NVIDIA H100
+    /// 80GB HBM3`, `(partial)` for a task that never finished, numbered when a target has
+    /// several runs.
+    pub fn run_labels(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in &self.tasks {
+            for (i, (_, run)) in t.runs.iter().enumerate() {
+                let n = if t.runs.len() > 1 {
+                    format!(" #{}", i + 1)
+                } else {
+                    String::new()
+                };
+                let partial = if t.status == TaskStatus::Incomplete {
+                    " (partial)"
+                } else {
+                    ""
+                };
+                out.push(format!("{}: {}{n}{partial}", t.target, run.device.name));
+            }
+        }
+        out
     }
 
     /// The targets that did not end well, for the merged report.
@@ -345,7 +367,8 @@ fn from_task_dir(task_dir: &Path, partial: bool) -> Found {
                 for f in rd.flatten() {
                     let n = f.file_name().to_string_lossy().into_owned();
                     let rel = format!("results/{}/{n}", g.file_name().to_string_lossy());
-                    if n.ends_with(".jsonl") && !n.starts_with('.') && !files.contains(&rel) {
+                    let results = n.ends_with(".jsonl") || n.ends_with(".json");
+                    if results && !n.starts_with('.') && !files.contains(&rel) {
                         files.push(rel);
                     }
                 }
@@ -752,11 +775,6 @@ pub fn markdown(c: &Collection) -> String {
         s.push_str(&format!("\n> warning: {}\n", md_cell(w)));
     }
     s
-}
-
-/// A file name for a run read from somewhere: `<target>-<gpu slug>`.
-pub fn run_label(target: &str, run: &RunFile) -> String {
-    format!("{target}-{}", slug(&run.device.name))
 }
 
 #[cfg(test)]

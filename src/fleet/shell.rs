@@ -49,7 +49,6 @@ mod tests {
         let got: Vec<String> = out
             .stdout
             .split(|b| *b == 0)
-            .filter(|_| true)
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .collect();
         // printf leaves a trailing NUL: one empty piece at the end.
