@@ -214,19 +214,19 @@ pub fn collect(opts: &CollectOptions) -> Result<Collection, FleetError> {
         let jobs = slurm::read_jobs(dir);
         let by_index = slurm::latest_by_index(&jobs);
         let states = if opts.query_slurm && !jobs.is_empty() {
-            let ids: Vec<String> = jobs
+            let wanted: Vec<(String, usize)> = expected
                 .iter()
-                .filter_map(|s| match s {
-                    slurm::Submission::Submitted { job, .. } => Some(job.clone()),
-                    slurm::Submission::Failed { .. } => None,
+                .filter_map(|et| match by_index.get(&et.index) {
+                    Some(slurm::Submission::Submitted { job, .. }) => Some((job.clone(), et.index)),
+                    _ => None,
                 })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
                 .collect();
-            match slurm::states(&ids) {
+            match slurm::states(&wanted) {
                 Ok(s) => s,
                 Err(e) => {
-                    warnings.push(format!("Slurm job states unavailable ({e}); task outcomes come from the files alone"));
+                    warnings.push(format!(
+                        "Slurm job states unavailable ({e}); task outcomes come from the files alone"
+                    ));
                     BTreeMap::new()
                 }
             }

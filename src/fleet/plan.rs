@@ -281,7 +281,7 @@ impl FleetPlan {
                 t.slurm.as_ref().map_or("—".into(), |o| o.join(" ")),
                 t.kubernetes.as_ref().map_or("—".into(), |m| {
                     m.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
+                        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("nvidia.com/")))
                         .collect::<Vec<_>>()
                         .join(",")
                 }),

@@ -361,20 +361,60 @@ pub struct TaskState {
     pub source: String,
 }
 
-/// States of the tasks of `jobs`, by (job, index): `sacct` first; where accounting is off
-/// (no slurmdbd), `scontrol show job`, which knows jobs for `MinJobAge` after they end.
-/// `Err` says why neither answered.
-pub fn states(jobs: &[String]) -> Result<BTreeMap<(String, usize), TaskState>, String> {
-    if jobs.is_empty() {
+/// States a task does not leave again.
+const FINAL_STATES: &[&str] = &[
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "PREEMPTED",
+    "BOOT_FAIL",
+    "DEADLINE",
+];
+
+/// Slurm's state of each `wanted` (job, array index): `sacct` first (the accounting record,
+/// which outlives the controller's memory); for tasks it does not have, or has only in a
+/// passing state (slurmctld sends records to slurmdbd with a delay), `scontrol show job`,
+/// which knows jobs for `MinJobAge` after they end and is what the controller says now.
+/// Without accounting (no slurmdbd) that is `scontrol` alone. `Err` says why neither
+/// answered.
+pub fn states(wanted: &[(String, usize)]) -> Result<BTreeMap<(String, usize), TaskState>, String> {
+    if wanted.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let sacct_err = match sacct(jobs) {
-        Ok(m) => return Ok(m),
-        Err(e) => e,
+    let jobs = |keys: &mut dyn Iterator<Item = &(String, usize)>| -> Vec<String> {
+        keys.map(|(j, _)| j.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
     };
-    match scontrol(jobs) {
-        Ok(m) => Ok(m),
-        Err(e) => Err(format!("sacct: {sacct_err}; scontrol: {e}")),
+    let all = jobs(&mut wanted.iter());
+    let (mut m, sacct_err) = match sacct(&all) {
+        Ok(m) => (m, None),
+        Err(e) => (BTreeMap::new(), Some(e)),
+    };
+    let settled = |m: &BTreeMap<(String, usize), TaskState>, k: &(String, usize)| {
+        m.get(k).is_some_and(|s| FINAL_STATES.contains(&s.state.as_str()))
+    };
+    let open = jobs(&mut wanted.iter().filter(|k| !settled(&m, k)));
+    let mut scontrol_err = None;
+    if !open.is_empty() {
+        match scontrol(&open) {
+            Ok(live) => {
+                for (k, v) in live {
+                    if wanted.contains(&k) {
+                        m.insert(k, v);
+                    }
+                }
+            }
+            Err(e) => scontrol_err = Some(e),
+        }
+    }
+    match (m.is_empty(), sacct_err, scontrol_err) {
+        (true, Some(a), Some(b)) => Err(format!("sacct: {a}; scontrol: {b}")),
+        _ => Ok(m),
     }
 }
 
