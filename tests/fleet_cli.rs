@@ -157,6 +157,23 @@ fn plan_predicts_per_target_and_flags_variants_no_target_serves() {
     }
 }
 
+/// The fleet file documented in docs/fleet.md is one.
+#[test]
+fn the_documented_fleet_file_plans() {
+    let doc = std::fs::read_to_string(repo("docs/fleet.md")).unwrap();
+    let start = doc
+        .find("```toml\n")
+        .expect("docs/fleet.md has a toml block")
+        + 8;
+    let len = doc[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("fleet.toml");
+    write(&f, &doc[start..start + len]);
+    let (rc, out, err) = archbench(&["fleet", "plan", s(&f)]);
+    assert_eq!(rc, 0, "{out}{err}");
+    assert!(out.contains("fleet `example`: 1 target(s)"), "{out}");
+}
+
 #[test]
 fn bad_fleet_files_say_where_what_and_how() {
     let dir = tempfile::tempdir().unwrap();
@@ -592,6 +609,23 @@ fn task_writes_atomically_and_reports_a_missing_gpu() {
         json!(["run", "--quick", "--max-time", "30"])
     );
     assert_eq!(rec["scheduler"]["CUDA_VISIBLE_DEVICES"], "");
+    // A task that cannot even start exits 4 (not 1, which means a failed case) and says why.
+    let (rc, _, err) = archbench(&[
+        "fleet",
+        "task",
+        "--target",
+        "t",
+        "--gpu",
+        "9.0",
+        "--plan-only",
+        "--dir",
+        "/proc/archbench-no-such-dir",
+    ]);
+    assert_eq!(rc, 4, "{err}");
+    assert!(
+        err.contains("cannot create") && err.contains("/proc/archbench-no-such-dir/tasks"),
+        "{err}"
+    );
     // Without a fleet.json, collect reports what it found and warns that it cannot know more.
     let (rc, out, err) = archbench(&["fleet", "collect", s(dir.path()), "--format", "md"]);
     assert_eq!(rc, 1);

@@ -6,7 +6,9 @@
 //! (`ARCHBENCH_SLURM_PARTITION`, default `debug`) whose node offers one GPU GRES of type
 //! `ARCHBENCH_SLURM_GRES_TYPE` (default `nogpu`). `.ci/run` starts such a single-node cluster
 //! with `.ci/slurm-cluster.sh` (Debian's slurm-wlm and munge) — a node with no GPU — and runs
-//! this test with `--ignored`; run without a cluster, it fails rather than skips.
+//! this test with `--ignored`, twice: without accounting (job states from `scontrol`) and
+//! with slurmdbd (from `sacct`); `ARCHBENCH_SLURM_STATE_SOURCE` says which the states must
+//! come from. Run without a cluster, it fails rather than skips.
 //!
 //! The fleet: two plan-only targets (`archbench run --plan --gpu X.Y`, no GPU needed), one
 //! real run that asks for the GPU GRES and, finding no GPU on the node, exits 3 (the failure
@@ -214,6 +216,71 @@ slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
         fleet_md.contains("4 task(s): 2 ok, 1 FAILED, 1 MISSING"),
         "{fleet_md}"
     );
+    // Where the states came from: sacct (accounting) or scontrol (the controller's memory).
+    let sources = |c: &Value| -> Vec<String> {
+        c["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slurm"]["source"].as_str().unwrap_or("none").to_string())
+            .collect()
+    };
+    match std::env::var("ARCHBENCH_SLURM_STATE_SOURCE").as_deref() {
+        Ok("scontrol") => assert_eq!(sources(&c), ["scontrol"; 4], "{out}"),
+        Ok("sacct") => {
+            // slurmctld hands records to slurmdbd with a delay: once sacct has all four
+            // settled, collecting again must take every state from it.
+            let jobs: Vec<&str> = by_indices.iter().map(|(j, _)| *j).collect();
+            let settled = || {
+                let o = Command::new("sacct")
+                    .args([
+                        "--noheader",
+                        "--parsable2",
+                        "--allocations",
+                        "--format=State",
+                        "--jobs",
+                        &jobs.join(","),
+                    ])
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&o.stdout).into_owned();
+                text.lines()
+                    .filter(|l| {
+                        ["COMPLETED", "FAILED", "CANCELLED"]
+                            .iter()
+                            .any(|s| l.starts_with(s))
+                    })
+                    .count()
+                    == 4
+            };
+            let start = Instant::now();
+            while !settled() {
+                assert!(
+                    start.elapsed().as_secs() < 60,
+                    "sacct did not settle within 60 s"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            let (rc, out, err) = archbench(&[
+                "fleet",
+                "collect",
+                s(&fleet_dir),
+                "--json",
+                "--format",
+                "md",
+            ]);
+            assert_eq!(rc, 1, "{out}{err}");
+            let again: Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(sources(&again), ["sacct"; 4], "{out}");
+            assert_eq!(again["tasks"][2]["slurm"]["state"], "FAILED", "{out}");
+            assert_eq!(again["tasks"][3]["slurm"]["state"], "CANCELLED", "{out}");
+        }
+        Ok(other) => panic!("ARCHBENCH_SLURM_STATE_SOURCE={other}: expected sacct or scontrol"),
+        Err(_) => eprintln!(
+            "job states came from {:?} (set ARCHBENCH_SLURM_STATE_SOURCE to check)",
+            sources(&c)
+        ),
+    }
     eprintln!(
         "Slurm fleet: 4 targets, 3 submissions, collected in {:.1} s",
         t0.elapsed().as_secs_f64()

@@ -707,7 +707,14 @@ fn task_cmd(a: TaskArgs) -> anyhow::Result<ExitCode> {
         None => Sink::Stdout,
     };
     let exe = std::env::current_exe().context("cannot find this archbench's own path")?;
-    let record = task::run(&opts, &sink, &exe)?;
+    // A task that cannot run at all exits 4, not 1: 1 is `archbench run`'s "a case failed".
+    let record = match task::run(&opts, &sink, &exe) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: archbench fleet task `{}`: {e}", opts.target);
+            return Ok(ExitCode::from(task::EXIT_TASK_ERROR));
+        }
+    };
     let code = record.exit_status();
     let where_ = match &a.dir {
         Some(d) => format!(

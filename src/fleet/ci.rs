@@ -140,6 +140,7 @@ jobs:
       - name: archbench fleet collect (fails on a missing or failed target)
         run: |
           chmod +x bin/archbench
+          mkdir -p fleet-out/tasks
           bin/archbench fleet collect fleet-out --fleet {fleet_q} --engine ci --out report
       - uses: actions/upload-artifact@v6
         if: always()

@@ -396,7 +396,8 @@ pub fn states(wanted: &[(String, usize)]) -> Result<BTreeMap<(String, usize), Ta
         Err(e) => (BTreeMap::new(), Some(e)),
     };
     let settled = |m: &BTreeMap<(String, usize), TaskState>, k: &(String, usize)| {
-        m.get(k).is_some_and(|s| FINAL_STATES.contains(&s.state.as_str()))
+        m.get(k)
+            .is_some_and(|s| FINAL_STATES.contains(&s.state.as_str()))
     };
     let open = jobs(&mut wanted.iter().filter(|k| !settled(&m, k)));
     let mut scontrol_err = None;
