@@ -462,7 +462,7 @@ fn collect_names_every_target_and_merges_what_arrived() {
         "--out",
         s(&out_dir),
         "--format",
-        "md",
+        "md,html",
         "--json",
     ]);
     assert_eq!(rc, 1, "{out}{err}");
@@ -520,6 +520,12 @@ fn collect_names_every_target_and_merges_what_arrived() {
     for t in ["h100", "killed", "l4"] {
         assert!(md.contains(&format!("| {t} | ")), "{t} not listed:\n{md}");
     }
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<h2>Across GPUs</h2>") && html.contains("<h3>copy · f32 64MiB</h3>"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Missing and failed runs</h2>"), "{html}");
     let fleet_md = std::fs::read_to_string(out_dir.join("fleet.md")).unwrap();
     assert!(
         fleet_md.contains("5 task(s): 2 ok, 1 WRONG GPU, 1 INCOMPLETE, 1 MISSING"),
