@@ -12,7 +12,8 @@
 //!
 //! The fleet: two plan-only targets (`archbench run --plan --gpu X.Y`, no GPU needed), one
 //! real run that asks for the GPU GRES and, finding no GPU on the node, exits 3 (the failure
-//! on purpose), and one submitted on hold and cancelled by the test (it never runs).
+//! on purpose), one submitted on hold and cancelled by the test (it never runs), and one
+//! whose partition does not exist (sbatch refuses it).
 
 use std::path::Path;
 use std::process::Command;
@@ -86,6 +87,12 @@ name = "t4-held"
 model = "T4"
 plan_only = true
 slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
+
+[[target]]
+name = "b200-typo"
+model = "B200"
+plan_only = true
+slurm = {{ partition = "no-such-partition" }}
 "#
         ),
     )
@@ -99,12 +106,23 @@ slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
         s(&out_dir),
         "--submit",
     ]);
-    assert_eq!(rc, 0, "{out}{err}");
+    // sbatch refuses the target with a partition that does not exist; the others go in.
+    assert_eq!(rc, 1, "{out}{err}");
     assert_eq!(out.matches("submitted job ").count(), 3, "{out}");
+    assert!(
+        err.contains("sbatch failed for array tasks 4") && err.contains("Invalid partition"),
+        "{err}"
+    );
     let fleet_dir = std::fs::canonicalize(&out_dir).unwrap();
     let jobs = std::fs::read_to_string(fleet_dir.join("jobs.txt")).unwrap();
     // `<job> <indices>`: the plans share one submission; the run and the held one have theirs.
-    let by_indices: Vec<(&str, &str)> = jobs.lines().map(|l| l.split_once(' ').unwrap()).collect();
+    let lines: Vec<&str> = jobs.lines().collect();
+    assert_eq!(lines.len(), 4, "{jobs}");
+    assert!(lines[3].starts_with("failed 4 "), "{jobs}");
+    let by_indices: Vec<(&str, &str)> = lines[..3]
+        .iter()
+        .map(|l| l.split_once(' ').unwrap())
+        .collect();
     assert_eq!(
         by_indices.iter().map(|(_, i)| *i).collect::<Vec<_>>(),
         ["0,1", "2", "3"],
@@ -211,9 +229,27 @@ slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
     let md = std::fs::read_to_string(fleet_dir.join("report/report.md")).unwrap();
     assert!(md.contains("| h100-run | 9.0 H100 | **FAILED** |"), "{md}");
     assert!(md.contains("| t4-held | 7.5 T4 | **MISSING** |"), "{md}");
+    // Refused by sbatch: missing, with sbatch's own words.
+    let typo = task("b200-typo");
+    assert_eq!(typo["status"], "missing", "{typo}");
+    assert!(
+        typo["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sbatch refused it")
+            && typo["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Invalid partition"),
+        "{typo}"
+    );
+    assert!(
+        md.contains("| b200-typo | 10.0 B200 | **MISSING** |"),
+        "{md}"
+    );
     let fleet_md = std::fs::read_to_string(fleet_dir.join("report/fleet.md")).unwrap();
     assert!(
-        fleet_md.contains("4 task(s): 2 ok, 1 FAILED, 1 MISSING"),
+        fleet_md.contains("5 task(s): 2 ok, 1 FAILED, 2 MISSING"),
         "{fleet_md}"
     );
     // Where the states came from: sacct (accounting) or scontrol (the controller's memory).
@@ -222,6 +258,7 @@ slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
             .as_array()
             .unwrap()
             .iter()
+            .take(4)
             .map(|t| t["slurm"]["source"].as_str().unwrap_or("none").to_string())
             .collect()
     };
@@ -282,7 +319,7 @@ slurm = {{ partition = "{partition}", sbatch_args = ["--hold"] }}
         ),
     }
     eprintln!(
-        "Slurm fleet: 4 targets, 3 submissions, collected in {:.1} s",
+        "Slurm fleet: 5 targets, 3 submissions and 1 refused, collected in {:.1} s",
         t0.elapsed().as_secs_f64()
     );
 }

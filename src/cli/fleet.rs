@@ -303,12 +303,20 @@ fn slurm_cmd(
         );
     }
     if submit {
-        let text = slurm::submit(&w.dir)?;
-        out!("{text}");
+        let sub = slurm::submit(&w.dir)?;
+        out!("{}", sub.stdout);
+        eprint!("{}", sub.stderr);
         outln!(
             "collect with: archbench fleet collect {} --wait 3600",
             w.dir.display()
         );
+        if !sub.all_in {
+            eprintln!(
+                "error: sbatch refused a submission (see above and {}); the other targets were submitted, and collecting reports the refused ones as missing",
+                w.dir.join("jobs.txt").display()
+            );
+            return Ok(ExitCode::from(1));
+        }
     } else {
         outln!(
             "submit with: bash {}   (or archbench fleet slurm … --submit)",

@@ -247,9 +247,20 @@ pub fn write(fleet: &Fleet, dir: &Path, binary: &Path) -> Result<Written, FleetE
     })
 }
 
-/// Run `DIR/submit.sh`; returns its output. Fails when `sbatch` is missing or any
-/// submission failed (the others still went in, and `jobs.txt` says which).
-pub fn submit(dir: &Path) -> Result<String, FleetError> {
+/// What `submit.sh` did.
+#[derive(Debug)]
+pub struct SubmitOutcome {
+    /// Every submission went in.
+    pub all_in: bool,
+    /// `submitted job <id>: array tasks <indices>` lines.
+    pub stdout: String,
+    /// sbatch's complaints, per refused group.
+    pub stderr: String,
+}
+
+/// Run `DIR/submit.sh`. `Err` when it cannot run (no `sbatch` here); a refused submission is
+/// `all_in: false` — the others still went in, and `jobs.txt` says which.
+pub fn submit(dir: &Path) -> Result<SubmitOutcome, FleetError> {
     if which("sbatch").is_none() {
         return Err(FleetError::Command {
             command: "sbatch".into(),
@@ -261,23 +272,11 @@ pub fn submit(dir: &Path) -> Result<String, FleetError> {
         .arg(&script)
         .output()
         .map_err(|e| FleetError::io("cannot run", &script, e))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.status.success() {
-        Ok(text)
-    } else {
-        Err(FleetError::Command {
-            command: script.display().to_string(),
-            message: format!(
-                "a submission failed (see {}):\n{}",
-                dir.join("jobs.txt").display(),
-                text.trim_end()
-            ),
-        })
-    }
+    Ok(SubmitOutcome {
+        all_in: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
 }
 
 /// A program on `PATH`.
