@@ -19,6 +19,7 @@ pub use archbench_core as core;
 pub mod check;
 pub mod embedded;
 pub mod fill;
+pub mod fleet;
 pub mod gpu;
 pub mod measure;
 pub mod report;

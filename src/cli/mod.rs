@@ -25,6 +25,7 @@ mod capabilities;
 mod compare;
 mod context;
 mod flags;
+mod fleet;
 mod inspect;
 mod kernels;
 mod predict;
@@ -129,6 +130,9 @@ pub enum Command {
     Report(report::Args),
     /// Save and list baselines under results/.
     Baseline(baseline::Args),
+    /// Run the matrix on many GPU machines through Slurm, Kubernetes or a CI matrix, and
+    /// merge what they wrote (plan, slurm, k8s, ci, collect, compare, task).
+    Fleet(fleet::Args),
 }
 
 /// `--cuda X.Y`, shared by the commands that interpret specs.
@@ -183,5 +187,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
         Command::Baseline(a) => baseline::run(a),
+        Command::Fleet(a) => fleet::run(a),
     }
 }

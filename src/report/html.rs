@@ -47,7 +47,7 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// The small markdown subset [`super::markdown`] writes: `#`/`##` headings, tables, `>`
+/// The small markdown subset [`super::markdown`] writes: `#`/`##`/`###` headings, tables, `>`
 /// quotes, `- ` lists, paragraphs; inline `code` and **bold**.
 pub fn markdown_to_html(md: &str) -> String {
     let mut out = String::new();
@@ -55,7 +55,9 @@ pub fn markdown_to_html(md: &str) -> String {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if let Some(h) = line.strip_prefix("## ") {
+        if let Some(h) = line.strip_prefix("### ") {
+            let _ = writeln!(out, "<h3>{}</h3>", inline(h));
+        } else if let Some(h) = line.strip_prefix("## ") {
             let _ = writeln!(out, "<h2>{}</h2>", inline(h));
         } else if let Some(h) = line.strip_prefix("# ") {
             let _ = writeln!(out, "<h1>{}</h1>", inline(h));

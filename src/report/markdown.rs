@@ -1,5 +1,6 @@
-//! The markdown report (for PR comments): one summary table per GPU, then one table per
-//! comparison with a baseline. The output depends only on the inputs (no clock, no paths
+//! The markdown report (for PR comments): the runs that are missing or failed, the
+//! cross-GPU view when there are several GPUs ([`super::matrix`]), one summary table per
+//! GPU, then one table per comparison with a baseline. The output depends only on the inputs (no clock, no paths
 //! other than the ones given), so it can be compared byte for byte.
 
 use std::fmt::Write;
@@ -17,7 +18,13 @@ pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> Stri
         .iter()
         .map(|g| format!("{} (sm {})", g.label, g.run.device.capability))
         .collect();
-    let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
+    if names.is_empty() {
+        let _ = writeln!(s, "No runs.\n");
+    } else {
+        let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
+    }
+    super::matrix::absent_section(&mut s, m);
+    super::matrix::across_gpus_section(&mut s, m);
     for g in &m.gpus {
         gpu_section(&mut s, m, g);
     }

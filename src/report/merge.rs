@@ -1,6 +1,7 @@
 //! Merging runs from several machines and GPUs into one model for the report: one
-//! [`GpuRun`] per input file with a unique label, and the union of kernels, cases and
-//! variants in first-seen order.
+//! [`GpuRun`] per input file with a unique label, the union of kernels, cases and variants
+//! in first-seen order, and the runs that were expected but did not arrive or did not end
+//! well ([`Absent`], filled in by `archbench fleet collect`).
 
 use super::format::native_variant;
 use crate::results::schema::{CaseResult, RunFile};
@@ -30,6 +31,20 @@ impl GpuRun {
     }
 }
 
+/// A run the report expected that is missing or did not end well (a fleet target that
+/// failed, never ran, or was killed): listed in the report so it is never silently absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absent {
+    /// The target's name.
+    pub name: String,
+    /// The GPU it was meant to run on (`9.0 H100`).
+    pub expected: String,
+    /// `FAILED`, `MISSING`, `INCOMPLETE`, `WRONG GPU`.
+    pub status: String,
+    /// Why, in one line.
+    pub detail: String,
+}
+
 /// All runs of a report.
 #[derive(Debug, Clone)]
 pub struct Merged {
@@ -38,6 +53,8 @@ pub struct Merged {
     pub kernel_cases: Vec<(String, String)>,
     /// Variants in first-seen order.
     pub variants: Vec<String>,
+    /// Expected runs that are missing or failed (empty for plain `archbench report`).
+    pub absent: Vec<Absent>,
 }
 
 impl Merged {
@@ -98,5 +115,6 @@ pub fn merge(runs: Vec<(String, RunFile)>) -> Merged {
         gpus,
         kernel_cases,
         variants,
+        absent: Vec::new(),
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! One module per job: [`stats`] (medians, bootstrap, Mann–Whitney), [`verdict`] (the rule),
 //! [`baseline`] (save, list, pick), [`compare`] (run vs run), [`merge`] (runs → per-GPU
-//! tables), [`markdown`], [`html`], [`charts`], [`output`] (writing a report directory).
+//! tables), [`matrix`] (the cross-GPU view), [`markdown`], [`html`], [`charts`], [`output`]
+//! (writing a report directory).
 
 pub mod baseline;
 pub mod charts;
@@ -14,6 +15,7 @@ pub mod format;
 pub mod glyphs;
 pub mod html;
 pub mod markdown;
+pub mod matrix;
 pub mod merge;
 pub mod output;
 pub mod stats;
