@@ -112,8 +112,19 @@ typedef struct TransposeParams {
     uint32_t cols;
 } TransposeParams;
 
+/* A CUDA tensor map (the driver's CUtensorMap: 128 opaque bytes, 64-byte aligned), encoded
+ * by the host with cuTensorMapEncodeTiled for a kernel that loads tiles with the copy engine
+ * (TMA). Only meaningful inside a `__grid_constant__` parameter. */
+typedef struct TensorMap {
+    uint64_t opaque[16];
+} __attribute__((aligned(64))) TensorMap;
+
 /* gemm_bf16 / sgemm_f32: C (m x n, f32) = A (m x k) * B^T, B is n x k; all row-major.
- * m and n must be multiples of 128, k a multiple of 32. */
+ * sgemm_f32: m and n multiples of 128, k of 8. gemm_bf16: its launch comes from the loaded
+ * image (gemm_bf16_contract below): m, n and k must be multiples of that contract's tile. The
+ * tensor maps are filled by the host only when the contract asks for them (sm_90a: A as a
+ * k x m bf16 tensor with box tile_k x tile_m, B as k x n with box tile_k x tile_n, 128-byte
+ * swizzle); other paths ignore them. */
 typedef struct GemmParams {
     uint64_t a;
     uint64_t b;
@@ -122,6 +133,27 @@ typedef struct GemmParams {
     uint32_t n;
     uint32_t k;
     uint32_t _pad0;
+    uint64_t _pad1[3];
+    TensorMap tma_a;
+    TensorMap tma_b;
 } GemmParams;
+
+/* How to launch an entry whose code paths differ per architecture. Each image of such an entry
+ * `E` defines a global `E_contract` of this type; the host reads it from the module the driver
+ * loaded (cuModuleGetGlobal), so whichever image runs (sm_90a SASS, sm_80 SASS, PTX JIT),
+ * it is launched as its own code expects.
+ *   grid: ceil(n / tile_n) x ceil(m / tile_m) blocks, or, when blocks_per_sm > 0 (a
+ *   persistent kernel looping over tiles), min(tiles, multiprocessors * blocks_per_sm) blocks
+ *   in x. */
+typedef struct LaunchContract {
+    uint32_t threads;        /* block size (x) */
+    uint32_t dynamic_smem;   /* bytes of dynamic shared memory */
+    uint32_t tile_m;         /* output rows per tile */
+    uint32_t tile_n;         /* output columns per tile */
+    uint32_t tile_k;         /* k per pipeline stage (the TMA box's inner extent) */
+    uint32_t blocks_per_sm;  /* 0: one block per tile; > 0: persistent, see above */
+    uint32_t tensor_maps;    /* 1: the host fills the params' tensor maps */
+    uint32_t _pad0;
+} LaunchContract;
 
 #endif /* ARCHBENCH_PARAMS_H */

@@ -249,3 +249,59 @@ fn sm_90a_is_correct_on_hopper_and_refused_elsewhere() {
     }
     assert!(checked >= suite::all().len());
 }
+
+/// Each `gemm_bf16` image declares its own launch: on Hopper the sm_90a image is the
+/// warp-specialised TMA kernel (384 threads, tensor maps, persistent), the sm_90 image and
+/// `pkgsCuda` the mma.sync one (256 threads, no tensor maps); each computes a GEMM with more
+/// tiles than SMs (persistent blocks take several) and more k-tiles than pipeline stages (the
+/// ring wraps) correctly.
+#[test]
+#[ignore = "needs a CUDA GPU"]
+fn gemm_paths_follow_their_contracts() {
+    let (_one, g) = gpu();
+    let hopper = (g.info.major, g.info.minor) == (9, 0);
+    let mut names = vec![
+        format!("pkgsForCudaArch.{}", g.info.capability().sm()),
+        "pkgsCuda".to_string(),
+    ];
+    if hopper {
+        names.push("pkgsForCudaArch.sm_90a".to_string());
+    }
+    let mut checked = 0;
+    for v in &names {
+        let Some(img) = embedded::images_of(v).find(|i| i.file == "gemm.cu") else {
+            continue;
+        };
+        let module = Module::load(img.fatbin).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let bytes = module
+            .global_bytes("gemm_bf16_contract")
+            .unwrap()
+            .unwrap_or_else(|| panic!("{v}: no gemm_bf16_contract"));
+        let c = archbench::gpu::contract::decode(&bytes).unwrap();
+        if v.ends_with("sm_90a") {
+            assert_eq!(
+                (c.threads, c.tensor_maps, c.blocks_per_sm),
+                (384, 1, 1),
+                "{v}: {c:?}"
+            );
+            assert_eq!((c.tile_m, c.tile_n, c.tile_k), (128, 256, 64), "{v}: {c:?}");
+        } else if g.info.major >= 8 {
+            assert_eq!(
+                (c.threads, c.tensor_maps, c.blocks_per_sm),
+                (256, 0, 0),
+                "{v}: {c:?}"
+            );
+        }
+        let case = suite::torch::gemm::case(suite::DType::Bf16, 2048, 4096, 320);
+        let w = (case.workload)();
+        let mut p = Prepared::new(&w, &module, 11).unwrap();
+        let x = p.run_checked(Stream::DEFAULT).unwrap();
+        assert!(
+            x.correctness.passed,
+            "{v} {}: {:?}",
+            case.label, x.correctness.detail
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} gemm images checked");
+}

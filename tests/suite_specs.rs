@@ -33,7 +33,9 @@ fn params_have_no_implicit_padding() {
     assert_eq!(size_of::<params::LayerNormParams>(), 4 * 8 + 4 * 4);
     assert_eq!(size_of::<params::ReduceSumParams>(), 4 * 8 + 2 * 4);
     assert_eq!(size_of::<params::TransposeParams>(), 2 * 8 + 2 * 4);
-    assert_eq!(size_of::<params::GemmParams>(), 3 * 8 + 4 * 4);
+    // a, b, c, m, n, k, pad to 64 bytes, then two 64-byte-aligned 128-byte tensor maps.
+    assert_eq!(size_of::<params::GemmParams>(), 64 + 2 * 128);
+    assert_eq!(size_of::<params::LaunchContract>(), 8 * 4);
 }
 
 #[test]
@@ -53,21 +55,51 @@ fn every_kernel_has_both_sizes_and_consistent_launches() {
                 assert!(!w.launches.is_empty() && !w.checks.is_empty());
                 for l in &w.launches {
                     assert_eq!(l.params.len(), param_size(l.entry), "{}", l.entry);
-                    assert!(
-                        source.contains(&format!(
-                            "extern \"C\" __global__ void __launch_bounds__(256) {}(",
+                    if let Some(shape) = &l.from_image {
+                        // Shaped by the image: every path of the entry defines the contract,
+                        // and the tensor maps fit the parameters.
+                        assert!(
+                            source.contains(&format!(
+                                "extern \"C\" __global__ void __launch_bounds__(GEMM_BF16_THREADS, GEMM_BF16_MIN_BLOCKS) {}(",
+                                l.entry
+                            )),
+                            "{} not an entry of {}",
+                            l.entry,
+                            spec.file
+                        );
+                        assert_eq!(
+                            source
+                                .matches(&format!(
+                                    "extern \"C\" __device__ const LaunchContract {} =",
+                                    shape.contract
+                                ))
+                                .count(),
+                            3,
+                            "{}: one contract per path",
                             l.entry
-                        )),
-                        "{} not an entry of {}",
-                        l.entry,
-                        spec.file
-                    );
-                    assert!(
-                        l.block.iter().product::<u32>() <= 256,
-                        "{} block exceeds its launch bounds",
-                        l.entry
-                    );
-                    assert!(l.grid.iter().all(|&g| g > 0));
+                        );
+                        assert!(l.grid == [0; 3] && l.block == [0; 3]);
+                        for t in &shape.tensor_maps {
+                            assert!(t.offset % 64 == 0 && t.offset + 128 <= l.params.len());
+                            assert!(t.buffer < w.buffers.len());
+                        }
+                    } else {
+                        assert!(
+                            source.contains(&format!(
+                                "extern \"C\" __global__ void __launch_bounds__(256) {}(",
+                                l.entry
+                            )),
+                            "{} not an entry of {}",
+                            l.entry,
+                            spec.file
+                        );
+                        assert!(
+                            l.block.iter().product::<u32>() <= 256,
+                            "{} block exceeds its launch bounds",
+                            l.entry
+                        );
+                        assert!(l.grid.iter().all(|&g| g > 0));
+                    }
                     for &(off, buf) in &l.pointers {
                         assert!(
                             off % 8 == 0 && off + 8 <= l.params.len(),

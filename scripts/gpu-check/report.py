@@ -522,6 +522,12 @@ def ncu_section(run, ncu_path, kernels_path, variant_name):
             for launch in as_list(c.get("launches")):
                 launch = as_dict(launch)
                 key = (str(launch.get("entry")), parse_dims(launch.get("grid")))
+                if key[1] is None and launch.get("contract"):
+                    # Shaped by the loaded image (grid unknown until run): the profiled
+                    # launch of that entry, when ncu saw exactly one grid for it.
+                    grids = {g for (e, g) in groups if e == key[0]}
+                    if len(grids) == 1:
+                        key = (key[0], grids.pop())
                 launches.append(key)
                 owners.setdefault(key, []).append((str(as_dict(k).get("name")), str(c.get("label"))))
             case_launches.append((str(as_dict(k).get("name")), str(c.get("label")), launches))

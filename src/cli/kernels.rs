@@ -12,7 +12,7 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
             .into_iter()
             .map(|c| {
                 let w = (c.workload)();
-                let launches: Vec<serde_json::Value> = w.launches.iter().map(|l| serde_json::json!({"entry": l.entry, "grid": l.grid, "block": l.block, "shared_mem_bytes": l.shared_mem_bytes})).collect();
+                let launches: Vec<serde_json::Value> = w.launches.iter().map(launch_json).collect();
                 serde_json::json!({"label": c.label, "dtype": c.dtype, "bytes": c.bytes, "flops": c.flops, "launches": launches})
             })
             .collect();
@@ -40,13 +40,17 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|l| {
-                    format!(
+                .map(|l| match l["contract"].as_str() {
+                    Some(c) => format!(
+                        "{} shaped by the loaded image's `{c}`",
+                        l["entry"].as_str().unwrap_or("")
+                    ),
+                    None => format!(
                         "{} grid {} block {}",
                         l["entry"].as_str().unwrap_or(""),
                         l["grid"],
                         l["block"]
-                    )
+                    ),
                 })
                 .collect();
             outln!(
@@ -59,4 +63,17 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A launch as JSON: its fixed shape, or for a launch the loaded image shapes, the contract
+/// symbol and the problem it covers (`grid`, `block` and `shared_mem_bytes` are then null).
+fn launch_json(l: &suite::Launch) -> serde_json::Value {
+    match &l.from_image {
+        None => {
+            serde_json::json!({"entry": l.entry, "grid": l.grid, "block": l.block, "shared_mem_bytes": l.shared_mem_bytes})
+        }
+        Some(s) => {
+            serde_json::json!({"entry": l.entry, "grid": null, "block": null, "shared_mem_bytes": null, "contract": s.contract, "problem": [s.m, s.n, s.k]})
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! poison outputs, patch device addresses into each launch's parameter bytes, launch, and
 //! check the outputs against the CPU reference.
 
+use super::contract;
 use super::memory::DeviceBuffer;
 use super::module::{Function, Module};
 use super::GpuError;
@@ -15,8 +16,17 @@ pub struct Prepared<'w> {
     workload: &'w Workload,
     buffers: Vec<DeviceBuffer>,
     host_inputs: Vec<Vec<u8>>,
-    launches: Vec<(Function, Vec<u8>)>,
+    launches: Vec<Ready>,
     seed: u64,
+}
+
+/// One launch with its function, patched parameters and shape (fixed, or the image's).
+struct Ready {
+    function: Function,
+    params: Vec<u8>,
+    grid: [u32; 3],
+    block: [u32; 3],
+    shared_mem_bytes: u32,
 }
 
 /// Result of one checked execution.
@@ -34,18 +44,21 @@ impl<'w> Prepared<'w> {
         let mut launches = Vec::new();
         for l in &workload.launches {
             let f = module.function(l.entry)?;
-            f.allow_dynamic_smem(l.shared_mem_bytes)?;
+            let resolved = match &l.from_image {
+                Some(shape) => {
+                    let c = contract::read(module, l.entry, shape)?;
+                    Some(contract::shape(shape, &c, contract::multiprocessors()?)?)
+                }
+                None => None,
+            };
+            let (grid, block, smem) = match &resolved {
+                Some(r) => (r.grid, r.block, r.shared_mem_bytes),
+                None => (l.grid, l.block, l.shared_mem_bytes),
+            };
+            f.allow_dynamic_smem(smem)?;
             let mut params = l.params.clone();
             for &(offset, buf) in &l.pointers {
-                let ptr = buffers
-                    .get(buf)
-                    .ok_or_else(|| {
-                        GpuError::Invalid(format!(
-                            "launch `{}` names buffer {buf}, which does not exist",
-                            l.entry
-                        ))
-                    })?
-                    .ptr();
+                let ptr = buffer_ptr(&buffers, buf, l.entry)?;
                 let slot = params.get_mut(offset..offset + 8).ok_or_else(|| {
                     GpuError::Invalid(format!(
                         "launch `{}`: pointer offset {offset} is outside its {}-byte parameters",
@@ -55,7 +68,29 @@ impl<'w> Prepared<'w> {
                 })?;
                 slot.copy_from_slice(&ptr.to_le_bytes());
             }
-            launches.push((f, params));
+            if let (Some(shape), Some(r)) = (&l.from_image, &resolved) {
+                if r.contract.tensor_maps != 0 {
+                    for t in &shape.tensor_maps {
+                        let ptr = buffer_ptr(&buffers, t.buffer, l.entry)?;
+                        let map = contract::encode(
+                            ptr,
+                            t.dtype,
+                            t.rows,
+                            t.cols,
+                            t.box_rows,
+                            &r.contract,
+                        )?;
+                        contract::write(&mut params, t.offset, &map)?;
+                    }
+                }
+            }
+            launches.push(Ready {
+                function: f,
+                params,
+                grid,
+                block,
+                shared_mem_bytes: smem,
+            });
         }
         let mut p = Self {
             workload,
@@ -99,16 +134,25 @@ impl<'w> Prepared<'w> {
 
     /// Queues every launch on `stream`.
     pub fn launch(&mut self, stream: super::Stream) -> Result<(), GpuError> {
-        for ((f, params), l) in self.launches.iter_mut().zip(&self.workload.launches) {
+        for (r, l) in self.launches.iter_mut().zip(&self.workload.launches) {
             // SAFETY: params are the kernel's struct with device addresses of live buffers.
-            unsafe { f.launch(l.entry, l.grid, l.block, l.shared_mem_bytes, stream, params)? };
+            unsafe {
+                r.function.launch(
+                    l.entry,
+                    r.grid,
+                    r.block,
+                    r.shared_mem_bytes,
+                    stream,
+                    &mut r.params,
+                )?
+            };
         }
         Ok(())
     }
 
     /// The first launch's function (which image runs is the same for all of a module).
     pub fn first_function(&self) -> Option<Function> {
-        self.launches.first().map(|l| l.0)
+        self.launches.first().map(|l| l.function)
     }
 
     /// Poisons outputs, runs once, and compares every checked output with the reference.
@@ -170,4 +214,12 @@ impl<'w> Prepared<'w> {
         }
         Ok(Execution { correctness: c })
     }
+}
+
+fn buffer_ptr(buffers: &[DeviceBuffer], buf: usize, entry: &str) -> Result<u64, GpuError> {
+    buffers.get(buf).map(DeviceBuffer::ptr).ok_or_else(|| {
+        GpuError::Invalid(format!(
+            "launch `{entry}` names buffer {buf}, which does not exist"
+        ))
+    })
 }

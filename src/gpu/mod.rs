@@ -6,6 +6,7 @@
 //! Layering follows cudarc: `sys` (raw) → `result` (checked) → this module's RAII types.
 //! Nothing here is reached without first checking `is_culib_present()`.
 
+pub mod contract;
 mod device;
 mod error;
 mod exec;

@@ -48,6 +48,20 @@ impl Module {
         Ok(Self { raw })
     }
 
+    /// The bytes of the module's global `name`, or `None` when the module has no such symbol.
+    pub fn global_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, GpuError> {
+        let c = CString::new(name).map_err(|e| GpuError::Invalid(e.to_string()))?;
+        // SAFETY: the module is loaded.
+        let Ok((ptr, bytes)) = (unsafe { result::module::get_global(self.raw, c) }) else {
+            return Ok(None);
+        };
+        let mut out = vec![0u8; bytes];
+        // SAFETY: `ptr` is the symbol's device address and `bytes` its size.
+        unsafe { result::memcpy_dtoh_sync(&mut out, ptr) }
+            .map_err(GpuError::driver("reading a module global"))?;
+        Ok(Some(out))
+    }
+
     pub fn function(&self, name: &str) -> Result<Function, GpuError> {
         let c = CString::new(name).map_err(|e| GpuError::Invalid(e.to_string()))?;
         // SAFETY: the module is loaded.

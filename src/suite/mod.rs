@@ -21,7 +21,9 @@ pub mod params;
 
 use serde::Serialize;
 
-pub use workload::{Buffer, Check, DType, Fill, Launch, Role, Rule, Workload};
+pub use workload::{
+    Buffer, Check, DType, Fill, FromImage, Launch, Role, Rule, TensorMapSlot, TileSide, Workload,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

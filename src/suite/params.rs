@@ -301,7 +301,31 @@ const _: () = {
     ][::std::mem::offset_of!(TransposeParams, cols) - 20usize];
 };
 #[repr(C)]
-#[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
+#[repr(align(64))]
+#[derive(Debug, Copy, Clone, PartialEq, Eq)]
+pub struct TensorMap {
+    pub opaque: [u64; 16usize],
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of TensorMap"][::std::mem::size_of::<TensorMap>() - 128usize];
+    ["Alignment of TensorMap"][::std::mem::align_of::<TensorMap>() - 64usize];
+    [
+        "Offset of field: TensorMap::opaque",
+    ][::std::mem::offset_of!(TensorMap, opaque) - 0usize];
+};
+impl Default for TensorMap {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[repr(align(64))]
+#[derive(Debug, Copy, Clone, PartialEq, Eq)]
 pub struct GemmParams {
     pub a: u64,
     pub b: u64,
@@ -310,11 +334,14 @@ pub struct GemmParams {
     pub n: u32,
     pub k: u32,
     pub _pad0: u32,
+    pub _pad1: [u64; 3usize],
+    pub tma_a: TensorMap,
+    pub tma_b: TensorMap,
 }
 #[allow(clippy::unnecessary_operation, clippy::identity_op)]
 const _: () = {
-    ["Size of GemmParams"][::std::mem::size_of::<GemmParams>() - 40usize];
-    ["Alignment of GemmParams"][::std::mem::align_of::<GemmParams>() - 8usize];
+    ["Size of GemmParams"][::std::mem::size_of::<GemmParams>() - 320usize];
+    ["Alignment of GemmParams"][::std::mem::align_of::<GemmParams>() - 64usize];
     ["Offset of field: GemmParams::a"][::std::mem::offset_of!(GemmParams, a) - 0usize];
     ["Offset of field: GemmParams::b"][::std::mem::offset_of!(GemmParams, b) - 8usize];
     ["Offset of field: GemmParams::c"][::std::mem::offset_of!(GemmParams, c) - 16usize];
@@ -324,4 +351,63 @@ const _: () = {
     [
         "Offset of field: GemmParams::_pad0",
     ][::std::mem::offset_of!(GemmParams, _pad0) - 36usize];
+    [
+        "Offset of field: GemmParams::_pad1",
+    ][::std::mem::offset_of!(GemmParams, _pad1) - 40usize];
+    [
+        "Offset of field: GemmParams::tma_a",
+    ][::std::mem::offset_of!(GemmParams, tma_a) - 64usize];
+    [
+        "Offset of field: GemmParams::tma_b",
+    ][::std::mem::offset_of!(GemmParams, tma_b) - 192usize];
+};
+impl Default for GemmParams {
+    fn default() -> Self {
+        let mut s = ::std::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::std::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
+pub struct LaunchContract {
+    pub threads: u32,
+    pub dynamic_smem: u32,
+    pub tile_m: u32,
+    pub tile_n: u32,
+    pub tile_k: u32,
+    pub blocks_per_sm: u32,
+    pub tensor_maps: u32,
+    pub _pad0: u32,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of LaunchContract"][::std::mem::size_of::<LaunchContract>() - 32usize];
+    ["Alignment of LaunchContract"][::std::mem::align_of::<LaunchContract>() - 4usize];
+    [
+        "Offset of field: LaunchContract::threads",
+    ][::std::mem::offset_of!(LaunchContract, threads) - 0usize];
+    [
+        "Offset of field: LaunchContract::dynamic_smem",
+    ][::std::mem::offset_of!(LaunchContract, dynamic_smem) - 4usize];
+    [
+        "Offset of field: LaunchContract::tile_m",
+    ][::std::mem::offset_of!(LaunchContract, tile_m) - 8usize];
+    [
+        "Offset of field: LaunchContract::tile_n",
+    ][::std::mem::offset_of!(LaunchContract, tile_n) - 12usize];
+    [
+        "Offset of field: LaunchContract::tile_k",
+    ][::std::mem::offset_of!(LaunchContract, tile_k) - 16usize];
+    [
+        "Offset of field: LaunchContract::blocks_per_sm",
+    ][::std::mem::offset_of!(LaunchContract, blocks_per_sm) - 20usize];
+    [
+        "Offset of field: LaunchContract::tensor_maps",
+    ][::std::mem::offset_of!(LaunchContract, tensor_maps) - 24usize];
+    [
+        "Offset of field: LaunchContract::_pad0",
+    ][::std::mem::offset_of!(LaunchContract, _pad0) - 28usize];
 };

@@ -58,6 +58,8 @@ pub struct Buffer {
 
 /// One kernel launch. `params` is the C parameter struct's bytes (from `kernels/params.h`);
 /// at each `(offset, buffer)` in `pointers` the runtime writes that buffer's device address.
+/// For a launch with [`FromImage`], `grid`, `block` and `shared_mem_bytes` are zero: the image
+/// the driver loads declares them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launch {
     pub entry: &'static str,
@@ -66,6 +68,42 @@ pub struct Launch {
     pub shared_mem_bytes: u32,
     pub params: Vec<u8>,
     pub pointers: Vec<(usize, usize)>,
+    pub from_image: Option<FromImage>,
+}
+
+/// A launch whose shape the loaded image declares: the module's global `contract` (a
+/// `LaunchContract` of `kernels/params.h`) gives block size, dynamic shared memory, output
+/// tile and whether the kernel is persistent; the grid covers an `m` x `n` output. Entries
+/// whose code paths differ per architecture (gemm: wgmma on sm_90a, mma.sync on sm_80+, SIMT
+/// below) use it, since which image runs is the driver's choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FromImage {
+    pub contract: &'static str,
+    pub m: u64,
+    pub n: u64,
+    pub k: u64,
+    /// Tensor maps the runtime encodes into the parameters when the contract asks for them.
+    pub tensor_maps: Vec<TensorMapSlot>,
+}
+
+/// A 2-D row-major tensor (`rows` x `cols` of `dtype`) in buffer `buffer`, described by a
+/// CUDA tensor map written at byte `offset` of the parameters; its box is the contract's
+/// `tile_k` columns by `box_rows` (the contract's `tile_m` or `tile_n`) rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TensorMapSlot {
+    pub offset: usize,
+    pub buffer: usize,
+    pub dtype: DType,
+    pub rows: u64,
+    pub cols: u64,
+    pub box_rows: TileSide,
+}
+
+/// Which side of the contract's output tile a tensor map's box spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileSide {
+    M,
+    N,
 }
 
 impl Launch {
@@ -86,6 +124,25 @@ impl Launch {
             shared_mem_bytes,
             params: pod_bytes(params),
             pointers: pointers.to_vec(),
+            from_image: None,
+        }
+    }
+
+    /// A launch shaped by the loaded image's contract (see [`FromImage`]).
+    pub fn from_image<T: Copy>(
+        entry: &'static str,
+        shape: FromImage,
+        params: &T,
+        pointers: &[(usize, usize)],
+    ) -> Self {
+        Launch {
+            entry,
+            grid: [0; 3],
+            block: [0; 3],
+            shared_mem_bytes: 0,
+            params: pod_bytes(params),
+            pointers: pointers.to_vec(),
+            from_image: Some(shape),
         }
     }
 }

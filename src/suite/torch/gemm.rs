@@ -9,6 +9,7 @@ use super::super::data::{float_bytes, floats};
 use super::super::params::GemmParams;
 use super::super::reference::gemm::{full, sample_indices, sampled};
 use super::super::{Case, Check, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
+use super::super::{FromImage, TensorMapSlot, TileSide};
 
 /// Outputs are sums of k products of U(-1, 1) values (std-dev sqrt(k)/3): f32 accumulation
 /// error grows like sqrt(k) ulps, so rtol = 1e-5 sqrt(k) and atol = 1e-5 sqrt(k) * sqrt(k)/3.
@@ -29,7 +30,7 @@ pub fn spec_bf16() -> KernelSpec {
         name: "gemm",
         family: Family::Torch,
         file: "gemm.cu",
-        description: "bf16 GEMM, f32 accumulate, C = A*B^T, 128x128 block tile: SIMT < sm_80, mma.sync m16n8k16 + ldmatrix + cp.async sm_80+, wgmma m64n128k16 sm_90a; 4096^3 checks 4096 seeded elements",
+        description: "bf16 GEMM, f32 accumulate, C = A*B^T, launch declared by the image: SIMT 128x128 < sm_80; mma.sync m16n8k16 + ldmatrix, 4-stage cp.async, 128x256 sm_80+; TMA + wgmma m64n256k16, warp-specialised, persistent, 128x256 sm_90a; 4096^3 checks 4096 seeded elements",
         dtypes: &[DType::Bf16, DType::F32],
         rule: rule(4096),
         cases: |size| cases(DType::Bf16, size),
@@ -56,10 +57,13 @@ fn cases(dtype: DType, size: Size) -> Vec<Case> {
     vec![case(dtype, d, d, d)]
 }
 
-fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
+/// One GEMM case of any size (tests use it for shapes the suite does not list).
+pub fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
+    // sgemm: 128 x 128 tiles, k % 8; gemm_bf16: the loaded image's contract decides (up to
+    // 128 x 256 tiles, k % 64), and the runtime refuses sizes off its tile.
     assert!(
-        m.is_multiple_of(128) && n.is_multiple_of(128) && k.is_multiple_of(32),
-        "gemm tiles need m, n % 128 == 0 and k % 32 == 0"
+        m.is_multiple_of(128) && n.is_multiple_of(256) && k.is_multiple_of(64),
+        "gemm cases need m % 128 == 0, n % 256 == 0 and k % 64 == 0"
     );
     let es = dtype.size();
     let (entry, name) = if dtype == DType::Bf16 {
@@ -75,14 +79,16 @@ fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
         flops: (2 * m * n * k) as u64,
         workload: Box::new(move || {
             let p = GemmParams {
-                a: 0,
-                b: 0,
-                c: 0,
                 m: m as u32,
                 n: n as u32,
                 k: k as u32,
-                _pad0: 0,
+                ..GemmParams::default()
             };
+            let pointers = [
+                (offset_of!(GemmParams, a), 0),
+                (offset_of!(GemmParams, b), 1),
+                (offset_of!(GemmParams, c), 2),
+            ];
             let sample = (m * n > FULL_CHECK_MAX).then(|| sample_indices(m, n, SAMPLES));
             let ref_sample = sample.clone();
             let fill = Fill::Uniform { lo: -1.0, hi: 1.0 };
@@ -92,18 +98,46 @@ fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
                     input("b", dtype, n * k * es, fill),
                     output("c", DType::F32, 4 * m * n),
                 ],
-                launches: vec![Launch::new(
-                    entry,
-                    [blocks(n as u64, 128), blocks(m as u64, 128), 1],
-                    [256, 1, 1],
-                    0,
-                    &p,
-                    &[
-                        (offset_of!(GemmParams, a), 0),
-                        (offset_of!(GemmParams, b), 1),
-                        (offset_of!(GemmParams, c), 2),
-                    ],
-                )],
+                launches: vec![if dtype == DType::Bf16 {
+                    Launch::from_image(
+                        entry,
+                        FromImage {
+                            contract: "gemm_bf16_contract",
+                            m: m as u64,
+                            n: n as u64,
+                            k: k as u64,
+                            tensor_maps: vec![
+                                TensorMapSlot {
+                                    offset: offset_of!(GemmParams, tma_a),
+                                    buffer: 0,
+                                    dtype,
+                                    rows: m as u64,
+                                    cols: k as u64,
+                                    box_rows: TileSide::M,
+                                },
+                                TensorMapSlot {
+                                    offset: offset_of!(GemmParams, tma_b),
+                                    buffer: 1,
+                                    dtype,
+                                    rows: n as u64,
+                                    cols: k as u64,
+                                    box_rows: TileSide::N,
+                                },
+                            ],
+                        },
+                        &p,
+                        &pointers,
+                    )
+                } else {
+                    Launch::new(
+                        entry,
+                        [blocks(n as u64, 128), blocks(m as u64, 128), 1],
+                        [256, 1, 1],
+                        0,
+                        &p,
+                        &pointers,
+                    )
+                }],
                 checks: vec![Check {
                     buffer: 2,
                     rule: rule(k),

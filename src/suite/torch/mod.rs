@@ -1,7 +1,7 @@
 //! Torch-style kernels: contiguous f32 / bf16 tensors, f32 accumulation on the GPU.
 
 mod add_gelu;
-mod gemm;
+pub mod gemm;
 mod layer_norm;
 mod reduce_sum;
 mod softmax;

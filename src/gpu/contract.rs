@@ -1,0 +1,291 @@
+//! Launches whose shape the loaded image declares ([`FromImage`]): reading the image's
+//! `LaunchContract` global, checking the problem against it, computing grid, block and shared
+//! memory, and encoding the tensor maps (`cuTensorMapEncodeTiled`) a TMA kernel reads from its
+//! parameters.
+
+use std::ffi::c_void;
+use std::mem::{offset_of, size_of, MaybeUninit};
+
+use cudarc::driver::sys::{self, CUdevice_attribute_enum as A};
+
+use super::module::Module;
+use super::GpuError;
+use crate::suite::params::{LaunchContract, TensorMap};
+use crate::suite::{DType, FromImage, TileSide};
+
+/// What a [`FromImage`] launch resolved to on this GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub grid: [u32; 3],
+    pub block: [u32; 3],
+    pub shared_mem_bytes: u32,
+    pub contract: LaunchContract,
+}
+
+/// Reads `shape.contract` from `module` and checks the problem fits it.
+pub fn read(module: &Module, entry: &str, shape: &FromImage) -> Result<LaunchContract, GpuError> {
+    let bytes = module.global_bytes(shape.contract)?.ok_or_else(|| {
+        GpuError::Invalid(format!(
+            "`{entry}` is launched by its image's contract, but the loaded image has no global `{}` \
+             (an image built from other kernel sources? rebuild archbench)",
+            shape.contract
+        ))
+    })?;
+    let c = decode(&bytes).ok_or_else(|| {
+        GpuError::Invalid(format!(
+            "`{}` in the loaded image is {} bytes, a LaunchContract is {} (an image built from other kernel sources?)",
+            shape.contract,
+            bytes.len(),
+            size_of::<LaunchContract>()
+        ))
+    })?;
+    check(entry, shape, &c)?;
+    Ok(c)
+}
+
+/// A contract from its bytes (little-endian u32 fields, as the GPU stores them).
+pub fn decode(bytes: &[u8]) -> Option<LaunchContract> {
+    if bytes.len() != size_of::<LaunchContract>() {
+        return None;
+    }
+    let w = |i: usize| {
+        bytes
+            .get(4 * i..4 * i + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    Some(LaunchContract {
+        threads: w(0)?,
+        dynamic_smem: w(1)?,
+        tile_m: w(2)?,
+        tile_n: w(3)?,
+        tile_k: w(4)?,
+        blocks_per_sm: w(5)?,
+        tensor_maps: w(6)?,
+        _pad0: 0,
+    })
+}
+
+/// The problem must be whole tiles of the contract, and the contract itself sane.
+pub fn check(entry: &str, shape: &FromImage, c: &LaunchContract) -> Result<(), GpuError> {
+    if c.threads == 0 || c.threads > 1024 || c.tile_m == 0 || c.tile_n == 0 || c.tile_k == 0 {
+        return Err(GpuError::Invalid(format!(
+            "`{entry}`: the loaded image's contract is not usable ({c:?})"
+        )));
+    }
+    let fits = |v: u64, t: u32| v > 0 && v.is_multiple_of(u64::from(t));
+    if !(fits(shape.m, c.tile_m) && fits(shape.n, c.tile_n) && fits(shape.k, c.tile_k)) {
+        return Err(GpuError::Invalid(format!(
+            "`{entry}`: the loaded image computes {}x{} tiles {} deep, and this case is {}x{}x{}; \
+             use sizes that are multiples of the tile (m % {} == 0, n % {} == 0, k % {} == 0)",
+            c.tile_m, c.tile_n, c.tile_k, shape.m, shape.n, shape.k, c.tile_m, c.tile_n, c.tile_k
+        )));
+    }
+    Ok(())
+}
+
+/// Grid, block and shared memory for `c` on a GPU with `sms` multiprocessors.
+pub fn shape(shape: &FromImage, c: &LaunchContract, sms: u32) -> Result<Resolved, GpuError> {
+    let tiles_n = shape.n.div_ceil(u64::from(c.tile_n.max(1)));
+    let tiles_m = shape.m.div_ceil(u64::from(c.tile_m.max(1)));
+    let too_big = || GpuError::Invalid(format!("{}x{} tiles exceed a grid", tiles_m, tiles_n));
+    let grid = if c.blocks_per_sm > 0 {
+        let tiles = tiles_m.checked_mul(tiles_n).ok_or_else(too_big)?;
+        let blocks = tiles.min(u64::from(sms.max(1)) * u64::from(c.blocks_per_sm));
+        [u32::try_from(blocks).map_err(|_| too_big())?, 1, 1]
+    } else {
+        [
+            u32::try_from(tiles_n).map_err(|_| too_big())?,
+            u32::try_from(tiles_m).map_err(|_| too_big())?,
+            1,
+        ]
+    };
+    Ok(Resolved {
+        grid,
+        block: [c.threads, 1, 1],
+        shared_mem_bytes: c.dynamic_smem,
+        contract: *c,
+    })
+}
+
+/// The current context's multiprocessor count.
+pub fn multiprocessors() -> Result<u32, GpuError> {
+    let mut dev = MaybeUninit::<sys::CUdevice>::uninit();
+    // SAFETY: a context is current whenever a module is loaded.
+    unsafe { sys::cuCtxGetDevice(dev.as_mut_ptr()) }
+        .result()
+        .map_err(GpuError::driver("reading the current device"))?;
+    // SAFETY: initialised by cuCtxGetDevice above.
+    let dev = unsafe { dev.assume_init() };
+    // SAFETY: a valid device.
+    let n = unsafe {
+        cudarc::driver::result::device::get_attribute(
+            dev,
+            A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+        )
+    }
+    .map_err(GpuError::driver("reading the multiprocessor count"))?;
+    Ok(n.max(1) as u32)
+}
+
+/// Encodes a row-major `rows` x `cols` tensor at `address` with a box of `tile_k` columns by
+/// the contract's tile rows (128-byte swizzle: the box's row must be 128 bytes).
+pub fn encode(
+    address: u64,
+    dtype: DType,
+    rows: u64,
+    cols: u64,
+    side: TileSide,
+    c: &LaunchContract,
+) -> Result<TensorMap, GpuError> {
+    let (data_type, es) = match dtype {
+        DType::Bf16 => (
+            sys::CUtensorMapDataType::CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+            2u64,
+        ),
+        DType::F32 => (sys::CUtensorMapDataType::CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4),
+        other => {
+            return Err(GpuError::Invalid(format!(
+                "tensor maps of {other:?} are not supported"
+            )))
+        }
+    };
+    let box_rows = match side {
+        TileSide::M => c.tile_m,
+        TileSide::N => c.tile_n,
+    };
+    if u64::from(c.tile_k) * es != 128 || box_rows > 256 || !(cols * es).is_multiple_of(16) {
+        return Err(GpuError::Invalid(format!(
+            "a {}-column {dtype:?} box of {box_rows} rows over {cols} columns cannot use the 128-byte swizzle",
+            c.tile_k
+        )));
+    }
+    let dims: [u64; 2] = [cols, rows];
+    let strides: [u64; 1] = [cols * es];
+    let boxes: [u32; 2] = [c.tile_k, box_rows];
+    let elem_strides: [u32; 2] = [1, 1];
+    let mut map = MaybeUninit::<sys::CUtensorMap>::uninit();
+    // SAFETY: every array has the rank's length; `address` is a live device allocation of
+    // rows * cols elements.
+    unsafe {
+        sys::cuTensorMapEncodeTiled(
+            map.as_mut_ptr(),
+            data_type,
+            2,
+            address as *mut c_void,
+            dims.as_ptr(),
+            strides.as_ptr(),
+            boxes.as_ptr(),
+            elem_strides.as_ptr(),
+            sys::CUtensorMapInterleave::CU_TENSOR_MAP_INTERLEAVE_NONE,
+            sys::CUtensorMapSwizzle::CU_TENSOR_MAP_SWIZZLE_128B,
+            sys::CUtensorMapL2promotion::CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+            sys::CUtensorMapFloatOOBfill::CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE,
+        )
+    }
+    .result()
+    .map_err(GpuError::driver(
+        "encoding a tensor map (cuTensorMapEncodeTiled)",
+    ))?;
+    // SAFETY: initialised by a successful encode.
+    let map = unsafe { map.assume_init() };
+    Ok(TensorMap { opaque: map.opaque })
+}
+
+/// Writes `map` at byte `offset` of `params`.
+pub fn write(params: &mut [u8], offset: usize, map: &TensorMap) -> Result<(), GpuError> {
+    let len = params.len();
+    let slot = params
+        .get_mut(offset..offset + size_of::<TensorMap>())
+        .ok_or_else(|| {
+            GpuError::Invalid(format!(
+                "a tensor map at byte {offset} does not fit {len} bytes of parameters"
+            ))
+        })?;
+    for (i, w) in map.opaque.iter().enumerate() {
+        let at = offset_of!(TensorMap, opaque) + 8 * i;
+        slot[at..at + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gemm(m: u64, n: u64, k: u64) -> FromImage {
+        FromImage {
+            contract: "gemm_bf16_contract",
+            m,
+            n,
+            k,
+            tensor_maps: vec![],
+        }
+    }
+
+    fn contract(persistent: u32) -> LaunchContract {
+        LaunchContract {
+            threads: 384,
+            dynamic_smem: 197_696,
+            tile_m: 128,
+            tile_n: 256,
+            tile_k: 64,
+            blocks_per_sm: persistent,
+            tensor_maps: 1,
+            _pad0: 0,
+        }
+    }
+
+    #[test]
+    fn decodes_the_c_layout() {
+        let words = [384u32, 197_696, 128, 256, 64, 1, 1, 0];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(decode(&bytes), Some(contract(1)));
+        assert_eq!(decode(&bytes[..31]), None);
+    }
+
+    #[test]
+    fn grids_follow_the_contract() {
+        let s = shape(&gemm(4096, 4096, 4096), &contract(0), 132).unwrap();
+        assert_eq!(
+            (s.grid, s.block, s.shared_mem_bytes),
+            ([16, 32, 1], [384, 1, 1], 197_696)
+        );
+        // Persistent: one block per SM, never more blocks than tiles.
+        assert_eq!(
+            shape(&gemm(4096, 4096, 4096), &contract(1), 132)
+                .unwrap()
+                .grid,
+            [132, 1, 1]
+        );
+        assert_eq!(
+            shape(&gemm(256, 256, 256), &contract(1), 132).unwrap().grid,
+            [2, 1, 1]
+        );
+    }
+
+    #[test]
+    fn sizes_off_the_tile_are_refused_with_the_rule() {
+        let e = check("gemm_bf16", &gemm(4096, 4224, 4096), &contract(1)).unwrap_err();
+        assert!(e.to_string().contains("n % 256 == 0"), "{e}");
+        let e = check("gemm_bf16", &gemm(4096, 4096, 4000), &contract(1)).unwrap_err();
+        assert!(e.to_string().contains("k % 64 == 0"), "{e}");
+        assert!(check("gemm_bf16", &gemm(0, 256, 64), &contract(1)).is_err());
+        let mut bad = contract(1);
+        bad.threads = 0;
+        assert!(check("gemm_bf16", &gemm(256, 256, 64), &bad).is_err());
+    }
+
+    #[test]
+    fn tensor_maps_land_at_their_offset() {
+        let map = TensorMap {
+            opaque: std::array::from_fn(|i| i as u64 + 1),
+        };
+        let mut params = vec![0u8; 320];
+        write(&mut params, 64, &map).unwrap();
+        assert_eq!(&params[64..72], &1u64.to_le_bytes());
+        assert_eq!(&params[184..192], &16u64.to_le_bytes());
+        assert!(params[..64].iter().all(|&b| b == 0));
+        assert!(write(&mut params, 256, &map).is_err());
+    }
+}
