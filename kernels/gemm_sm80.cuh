@@ -79,33 +79,49 @@ __device__ __forceinline__ void run(const GemmParams& p) {
     // ldmatrix rows of this lane: A (row in the 16-row slab, chunk offset), B likewise.
     const uint32_t a_row = wm * 64 + (lane % 16), a_chunk = lane / 16;
     const uint32_t b_row = wn * 64 + (lane % 8) + (lane / 16) * 8, b_chunk = (lane / 8) % 2;
+    // Fragments double-buffered across k16 steps and across k-tiles (as CUTLASS's multistage
+    // mainloop): step ks + 1's ldmatrix, or the next k-tile's first ones, are issued before
+    // step ks's mma, so the barrier at the end of a k-tile overlaps its last mma.
+    uint32_t af[2][4][4], bf[2][8][2];
+    auto load_frags = [&](int buf, uint32_t stage, int ks) {
+        const uint32_t sa = base + stage * STAGE_BYTES, sb = sa + A_BYTES;
+#pragma unroll
+        for (int mi = 0; mi < 4; ++mi) ldmatrix_x4(af[buf][mi], sa + swz(a_row + mi * 16, ks * 2 + a_chunk));
+#pragma unroll
+        for (int nj = 0; nj < 4; ++nj) {
+            uint32_t r[4];
+            ldmatrix_x4(r, sb + swz(b_row + nj * 16, ks * 2 + b_chunk));
+            bf[buf][2 * nj][0] = r[0];
+            bf[buf][2 * nj][1] = r[1];
+            bf[buf][2 * nj + 1][0] = r[2];
+            bf[buf][2 * nj + 1][1] = r[3];
+        }
+    };
+    constexpr int KS = BK / 16;
+    // Tile 0 landed (at most STAGES - 2 newer groups pending).
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
+    __syncthreads();
+    load_frags(0, 0, 0);
     for (uint32_t kt = 0; kt < kt_count; ++kt) {
-        // Stage kt has landed (at most STAGES - 2 newer groups pending), and every thread is
-        // done with the stage the next load overwrites (it was read in iteration kt - 1).
-        asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
-        __syncthreads();
+        // The stage tile kt - 1 used is free (every thread passed the barrier after its last
+        // ldmatrix): refill it with tile kt + STAGES - 1. One group per k-tile, maybe empty.
         const uint32_t next = kt + STAGES - 1;
         if (next < kt_count) load_stage(next % STAGES, next * BK);
         asm volatile("cp.async.commit_group;\n" ::: "memory");
-        const uint32_t sa = base + (kt % STAGES) * STAGE_BYTES, sb = sa + A_BYTES;
 #pragma unroll
-        for (int ks = 0; ks < BK / 16; ++ks) {
-            uint32_t af[4][4], bf[8][2];
-#pragma unroll
-            for (int mi = 0; mi < 4; ++mi) ldmatrix_x4(af[mi], sa + swz(a_row + mi * 16, ks * 2 + a_chunk));
-#pragma unroll
-            for (int nj = 0; nj < 4; ++nj) {
-                uint32_t r[4];
-                ldmatrix_x4(r, sb + swz(b_row + nj * 16, ks * 2 + b_chunk));
-                bf[2 * nj][0] = r[0];
-                bf[2 * nj][1] = r[1];
-                bf[2 * nj + 1][0] = r[2];
-                bf[2 * nj + 1][1] = r[3];
+        for (int ks = 0; ks < KS; ++ks) {
+            if (ks + 1 < KS) {
+                load_frags((ks + 1) & 1, kt % STAGES, ks + 1);
+            } else if (kt + 1 < kt_count) {
+                // Tile kt + 1 landed, and everyone is done reading tile kt - 1's stage.
+                asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
+                __syncthreads();
+                load_frags((ks + 1) & 1, (kt + 1) % STAGES, 0);
             }
 #pragma unroll
             for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
-                for (int ni = 0; ni < 8; ++ni) mma_bf16_16816(acc[mi][ni], af[mi], bf[ni][0], bf[ni][1]);
+                for (int ni = 0; ni < 8; ++ni) mma_bf16_16816(acc[mi][ni], af[ks & 1][mi], bf[ks & 1][ni][0], bf[ks & 1][ni][1]);
         }
     }
     asm volatile("cp.async.wait_group 0;\n" ::: "memory");

@@ -28,6 +28,7 @@ PACKED=(
   "kernels-bench|benches/kernels.rs: cargo bench's criterion binary (stripped)"
   "device.sh|the runner: bash device.sh OUTDIR"
   "torch_side.py|PyTorch/torchvision counterparts timed like archbench (cold L2, CUDA events)"
+  "mma_sync_peak.cu|the mma.sync bf16 rate with register operands (the sm_80 GEMM path's ceiling), built there with nvcc"
   "kernels.json|archbench kernels --json (default sizes)"
   "build-info.txt|archbench build-info: variants, flags, registers"
 )
@@ -62,7 +63,7 @@ pack() {
   strip -o "$dir.tmp/archbench" target/release/archbench
   strip -o "$dir.tmp/gpu-tests" "$gpu_tests"
   strip -o "$dir.tmp/kernels-bench" "$bench"
-  cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py "$dir.tmp/"
+  cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py scripts/gpu-check/mma_sync_peak.cu "$dir.tmp/"
   target/release/archbench kernels --json > "$dir.tmp/kernels.json"
   target/release/archbench build-info > "$dir.tmp/build-info.txt"
   chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh"

@@ -135,6 +135,16 @@ else
   say "ncu: SKIPPED (ncu not on PATH or no GPU)"
 fi
 
+# 6b. The mma.sync rate (the sm_80 GEMM path's instruction ceiling), where nvcc is present.
+nvcc_bin=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+if [ -n "$nvcc_bin" ] && [ -n "$cap" ] && [ -f "$pack/mma_sync_peak.cu" ]; then
+  arch="${cap/./}"
+  step mma-peak 60 bash -c "'$nvcc_bin' -O3 -gencode=arch=compute_$arch,code=sm_$arch -o '$out/mma_sync_peak' '$pack/mma_sync_peak.cu' && '$out/mma_sync_peak'"
+  grep -E "TFLOP/s|error" "$out/mma-peak.log" | tee -a "$log"
+else
+  say "mma-peak: SKIPPED (nvcc not found)"
+fi
+
 # 7. cargo bench (hot numbers), filtered to keep the check short.
 step bench 150 "$pack/kernels-bench" --bench '^(softmax|layer_norm)/' --warm-up-time 0.2 --measurement-time 1
 grep -E "^(softmax|layer_norm)/|time:|HOT" "$out/bench.log" | head -40 >> "$log"
