@@ -84,8 +84,32 @@ pub fn check(entry: &str, shape: &FromImage, c: &LaunchContract) -> Result<(), G
     Ok(())
 }
 
-/// Grid, block and shared memory for `c` on a GPU with `sms` multiprocessors.
-pub fn shape(shape: &FromImage, c: &LaunchContract, sms: u32) -> Result<Resolved, GpuError> {
+/// What a GPU offers a launch: multiprocessors, and shared memory a block may opt in to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub multiprocessors: u32,
+    pub smem_per_block_optin: u32,
+}
+
+/// Grid, block and shared memory for `c` on a GPU with `limits`; a contract that asks for
+/// more shared memory than the GPU gives a block is refused with both numbers.
+pub fn shape(
+    entry: &str,
+    shape: &FromImage,
+    c: &LaunchContract,
+    limits: Limits,
+) -> Result<Resolved, GpuError> {
+    if c.dynamic_smem > limits.smem_per_block_optin {
+        return Err(GpuError::Invalid(format!(
+            "`{entry}`: the loaded image's {} asks for {} KiB of shared memory per block and this \
+             GPU allows {} KiB (an image built for a larger GPU, e.g. PTX JIT-compiled here); \
+             build the variant with this GPU's own capability",
+            shape.contract,
+            c.dynamic_smem.div_ceil(1024),
+            limits.smem_per_block_optin / 1024
+        )));
+    }
+    let sms = limits.multiprocessors;
     let tiles_n = shape.n.div_ceil(u64::from(c.tile_n.max(1)));
     let tiles_m = shape.m.div_ceil(u64::from(c.tile_m.max(1)));
     let too_big = || GpuError::Invalid(format!("{}x{} tiles exceed a grid", tiles_m, tiles_n));
@@ -108,8 +132,8 @@ pub fn shape(shape: &FromImage, c: &LaunchContract, sms: u32) -> Result<Resolved
     })
 }
 
-/// The current context's multiprocessor count.
-pub fn multiprocessors() -> Result<u32, GpuError> {
+/// The current context's device limits.
+pub fn limits() -> Result<Limits, GpuError> {
     let mut dev = MaybeUninit::<sys::CUdevice>::uninit();
     // SAFETY: a context is current whenever a module is loaded.
     unsafe { sys::cuCtxGetDevice(dev.as_mut_ptr()) }
@@ -117,15 +141,16 @@ pub fn multiprocessors() -> Result<u32, GpuError> {
         .map_err(GpuError::driver("reading the current device"))?;
     // SAFETY: initialised by cuCtxGetDevice above.
     let dev = unsafe { dev.assume_init() };
-    // SAFETY: a valid device.
-    let n = unsafe {
-        cudarc::driver::result::device::get_attribute(
-            dev,
-            A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
-        )
-    }
-    .map_err(GpuError::driver("reading the multiprocessor count"))?;
-    Ok(n.max(1) as u32)
+    let attr = |a: A| {
+        // SAFETY: a valid device.
+        unsafe { cudarc::driver::result::device::get_attribute(dev, a) }
+            .map_err(GpuError::driver("reading a device attribute"))
+    };
+    Ok(Limits {
+        multiprocessors: attr(A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)?.max(1) as u32,
+        smem_per_block_optin: attr(A::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)?.max(0)
+            as u32,
+    })
 }
 
 /// Encodes a row-major `rows` x `cols` tensor at `address` with a box of `tile_k` columns by
@@ -244,23 +269,40 @@ mod tests {
         assert_eq!(decode(&bytes[..31]), None);
     }
 
+    const H100: Limits = Limits {
+        multiprocessors: 132,
+        smem_per_block_optin: 232_448,
+    };
+
     #[test]
     fn grids_follow_the_contract() {
-        let s = shape(&gemm(4096, 4096, 4096), &contract(0), 132).unwrap();
+        let s = shape("gemm_bf16", &gemm(4096, 4096, 4096), &contract(0), H100).unwrap();
         assert_eq!(
             (s.grid, s.block, s.shared_mem_bytes),
             ([16, 32, 1], [384, 1, 1], 197_696)
         );
         // Persistent: one block per SM, never more blocks than tiles.
-        assert_eq!(
-            shape(&gemm(4096, 4096, 4096), &contract(1), 132)
+        let grid = |m, n, k| {
+            shape("gemm_bf16", &gemm(m, n, k), &contract(1), H100)
                 .unwrap()
-                .grid,
-            [132, 1, 1]
-        );
-        assert_eq!(
-            shape(&gemm(256, 256, 256), &contract(1), 132).unwrap().grid,
-            [2, 1, 1]
+                .grid
+        };
+        assert_eq!(grid(4096, 4096, 4096), [132, 1, 1]);
+        assert_eq!(grid(256, 256, 256), [2, 1, 1]);
+    }
+
+    #[test]
+    fn more_shared_memory_than_the_gpu_has_is_refused_with_both_numbers() {
+        // An RTX 4090-class GPU: 99 KiB per block.
+        let small = Limits {
+            multiprocessors: 128,
+            smem_per_block_optin: 101_376,
+        };
+        let e = shape("gemm_bf16", &gemm(4096, 4096, 4096), &contract(1), small).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("194 KiB") && text.contains("99 KiB"),
+            "{text}"
         );
     }
 

@@ -47,7 +47,7 @@ impl<'w> Prepared<'w> {
             let resolved = match &l.from_image {
                 Some(shape) => {
                     let c = contract::read(module, l.entry, shape)?;
-                    Some(contract::shape(shape, &c, contract::multiprocessors()?)?)
+                    Some(contract::shape(l.entry, shape, &c, contract::limits()?)?)
                 }
                 None => None,
             };
