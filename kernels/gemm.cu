@@ -4,7 +4,7 @@
 //   reads from whichever image the driver loaded:
 //     - sm_90a (__CUDA_ARCH_FEAT_SM90_ALL): gemm_sm90a.cuh, TMA + mbarrier 4-stage pipeline,
 //       128-byte swizzle, wgmma m64n256k16, producer/consumer warpgroups, persistent grid;
-//       384 threads, 193 KiB dynamic shared memory, 128 x 256 tiles, k % 64 == 0;
+//       384 threads, 197,696 bytes of dynamic shared memory, 128 x 256 tiles, k % 64 == 0;
 //     - sm_80+ (other): gemm_sm80.cuh, mma.sync m16n8k16 + ldmatrix, 4-stage cp.async,
 //       swizzled shared memory, 64 x 64 per warp; 256 threads, 96 KiB, 128 x 256 tiles,
 //       k % 32 == 0;
@@ -101,11 +101,13 @@ __device__ __forceinline__ void gemm_simt(const GemmParams& p) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define GEMM_BF16_THREADS 384
 #define GEMM_BF16_MIN_BLOCKS 1
+static_assert(GEMM_BF16_THREADS == sm90a::THREADS, "launch bounds and contract must agree");
 extern "C" __device__ const LaunchContract gemm_bf16_contract = {
     sm90a::THREADS, sm90a::SMEM, sm90a::BM, sm90a::BN, sm90a::BK, 1, 1, 0};
 #elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
 #define GEMM_BF16_THREADS 256
 #define GEMM_BF16_MIN_BLOCKS 1
+static_assert(GEMM_BF16_THREADS == sm80::THREADS, "launch bounds and contract must agree");
 extern "C" __device__ const LaunchContract gemm_bf16_contract = {
     sm80::THREADS, sm80::SMEM, sm80::BM, sm80::BN, sm80::BK, 0, 0, 0};
 #else

@@ -81,7 +81,8 @@ __device__ __forceinline__ void run(const GemmParams& p) {
     const uint32_t b_row = wn * 64 + (lane % 8) + (lane / 16) * 8, b_chunk = (lane / 8) % 2;
     // Fragments double-buffered across k16 steps and across k-tiles (as CUTLASS's multistage
     // mainloop): step ks + 1's ldmatrix, or the next k-tile's first ones, are issued before
-    // step ks's mma, so the barrier at the end of a k-tile overlaps its last mma.
+    // step ks's mma; the barrier before the next tile's first ldmatrix comes after the
+    // previous step's mma were issued, so it overlaps them.
     uint32_t af[2][4][4], bf[2][8][2];
     auto load_frags = [&](int buf, uint32_t stage, int ks) {
         const uint32_t sa = base + stage * STAGE_BYTES, sb = sa + A_BYTES;
@@ -98,6 +99,9 @@ __device__ __forceinline__ void run(const GemmParams& p) {
         }
     };
     constexpr int KS = BK / 16;
+    // The last step of a k-tile fills buffer KS & 1 with the next tile's step 0, which reads
+    // buffer 0: true only for an even number of steps.
+    static_assert(KS % 2 == 0, "fragment double-buffering needs an even number of k16 steps");
     // Tile 0 landed (at most STAGES - 2 newer groups pending).
     asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
     __syncthreads();

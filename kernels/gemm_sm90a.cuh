@@ -1,9 +1,11 @@
 // gemm_sm90a.cuh: the sm_90a path of gemm_bf16 (compiled only where __CUDA_ARCH_FEAT_SM90_ALL).
 //
 // Warp-specialised and persistent, as CUTLASS 3's Hopper kernels are:
-//   - block = 3 warpgroups: warpgroup 0 is the producer (one thread issues TMA loads and drops
-//     its registers to 40 with setmaxnreg), warpgroups 1 and 2 are consumers (232 registers
-//     each), computing 64 x 256 each of a 128 x 256 output tile with wgmma m64n256k16;
+//   - block = 3 warpgroups: warpgroup 0 is the producer (it drops to 40 registers with
+//     setmaxnreg, and one of its threads issues the TMA loads), warpgroups 1 and 2 are
+//     consumers (232 registers each: 128 x 40 + 256 x 232 = 384 x 168, the registers the
+//     block starts with), computing 64 x 256 each of a 128 x 256 output tile with wgmma
+//     m64n256k16;
 //   - A and B tiles (128 x 64 and 256 x 64 bf16) come by cp.async.bulk.tensor through the
 //     tensor maps in the parameters, 128-byte swizzled, into a 4-stage ring of shared memory;
 //     each stage has a "full" mbarrier (the copy engine's transaction count) and an "empty"
@@ -118,7 +120,7 @@ __device__ __forceinline__ void run(const GemmParams& p) {
     if (tid == 0) {
         for (int s = 0; s < STAGES; ++s) {
             mbar_init(full(s), 1);
-            mbar_init(empty(s), 2);
+            mbar_init(empty(s), THREADS / 128 - 1);  // one arrival per consumer warpgroup
         }
         asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
     }

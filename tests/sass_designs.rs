@@ -161,11 +161,19 @@ fn kernels_are_built_as_designed() {
                     .parse()
                     .unwrap_or(0);
                 let budget = match k.name.as_str() {
+                    // Exactly 168 there (checked below): setmaxnreg moves 128 x 40 + 256 x 232
+                    // = 384 x 168 registers, the pool the block starts with.
                     "gemm_bf16" if k.arch == "sm_90a" => 168,
                     "gemm_bf16" if num >= 80 => 255,
                     n if n.contains("gemm") => 128,
                     _ => 64,
                 };
+                if k.name == "gemm_bf16" && k.arch == "sm_90a" && k.registers != 168 {
+                    problems.push(format!(
+                        "{at}: {} registers; setmaxnreg's 40/232 split needs exactly 168",
+                        k.registers
+                    ));
+                }
                 if k.registers > budget {
                     problems.push(format!(
                         "{at}: {} registers, more than the {budget} its occupancy assumes",

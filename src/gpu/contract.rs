@@ -33,7 +33,7 @@ pub fn read(module: &Module, entry: &str, shape: &FromImage) -> Result<LaunchCon
     })?;
     let c = decode(&bytes).ok_or_else(|| {
         GpuError::Invalid(format!(
-            "`{}` in the loaded image is {} bytes, a LaunchContract is {} (an image built from other kernel sources?)",
+            "`{}` in the loaded image is {} bytes, a LaunchContract is {} (an image built from other kernel sources? rebuild archbench)",
             shape.contract,
             bytes.len(),
             size_of::<LaunchContract>()
@@ -68,16 +68,27 @@ pub fn decode(bytes: &[u8]) -> Option<LaunchContract> {
 
 /// The problem must be whole tiles of the contract, and the contract itself sane.
 pub fn check(entry: &str, shape: &FromImage, c: &LaunchContract) -> Result<(), GpuError> {
-    if c.threads == 0 || c.threads > 1024 || c.tile_m == 0 || c.tile_n == 0 || c.tile_k == 0 {
-        return Err(GpuError::Invalid(format!(
-            "`{entry}`: the loaded image's contract is not usable ({c:?})"
-        )));
+    let bad = |what: &str| {
+        Err(GpuError::Invalid(format!(
+            "`{entry}`: the loaded image's {} is not usable: {what} ({c:?}); the image was built \
+             from other kernel sources: rebuild archbench",
+            shape.contract
+        )))
+    };
+    if c.threads == 0 || c.threads > 1024 {
+        return bad("threads must be 1..=1024");
+    }
+    if c.tile_m == 0 || c.tile_n == 0 || c.tile_k == 0 {
+        return bad("tile_m, tile_n and tile_k must be non-zero");
+    }
+    if c.tensor_maps > 1 {
+        return bad("tensor_maps must be 0 or 1");
     }
     let fits = |v: u64, t: u32| v > 0 && v.is_multiple_of(u64::from(t));
     if !(fits(shape.m, c.tile_m) && fits(shape.n, c.tile_n) && fits(shape.k, c.tile_k)) {
         return Err(GpuError::Invalid(format!(
             "`{entry}`: the loaded image computes {}x{} tiles {} deep, and this case is {}x{}x{}; \
-             use sizes that are multiples of the tile (m % {} == 0, n % {} == 0, k % {} == 0)",
+             use sizes that are non-zero multiples of the tile (m % {} == 0, n % {} == 0, k % {} == 0)",
             c.tile_m, c.tile_n, c.tile_k, shape.m, shape.n, shape.k, c.tile_m, c.tile_n, c.tile_k
         )));
     }
@@ -112,17 +123,31 @@ pub fn shape(
     let sms = limits.multiprocessors;
     let tiles_n = shape.n.div_ceil(u64::from(c.tile_n.max(1)));
     let tiles_m = shape.m.div_ceil(u64::from(c.tile_m.max(1)));
-    let too_big = || GpuError::Invalid(format!("{}x{} tiles exceed a grid", tiles_m, tiles_n));
+    let too_big = |limit: u64| {
+        GpuError::Invalid(format!(
+            "`{entry}`: {tiles_m} x {tiles_n} tiles of {}x{} do not fit a grid ({limit} blocks at most \
+             in that dimension); use smaller m and n",
+            c.tile_m, c.tile_n
+        ))
+    };
     let grid = if c.blocks_per_sm > 0 {
-        let tiles = tiles_m.checked_mul(tiles_n).ok_or_else(too_big)?;
+        let tiles = tiles_m
+            .checked_mul(tiles_n)
+            .ok_or_else(|| too_big(u64::from(u32::MAX)))?;
         let blocks = tiles.min(u64::from(sms.max(1)) * u64::from(c.blocks_per_sm));
-        [u32::try_from(blocks).map_err(|_| too_big())?, 1, 1]
+        // x allows 2^31 - 1 blocks.
+        if blocks > (1 << 31) - 1 {
+            return Err(too_big((1 << 31) - 1));
+        }
+        [blocks as u32, 1, 1]
     } else {
-        [
-            u32::try_from(tiles_n).map_err(|_| too_big())?,
-            u32::try_from(tiles_m).map_err(|_| too_big())?,
-            1,
-        ]
+        if tiles_n > (1 << 31) - 1 {
+            return Err(too_big((1 << 31) - 1));
+        }
+        if tiles_m > 65_535 {
+            return Err(too_big(65_535));
+        }
+        [tiles_n as u32, tiles_m as u32, 1]
     };
     Ok(Resolved {
         grid,
@@ -153,51 +178,88 @@ pub fn limits() -> Result<Limits, GpuError> {
     })
 }
 
-/// Encodes a row-major `rows` x `cols` tensor at `address` with a box of `tile_k` columns by
-/// the contract's tile rows (128-byte swizzle: the box's row must be 128 bytes).
+/// What a tensor map describes: `name` (for messages) is a row-major `rows` x `cols` tensor
+/// of `dtype` at device `address`, in a buffer of `buffer_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tensor<'a> {
+    pub name: &'a str,
+    pub address: u64,
+    pub buffer_bytes: usize,
+    pub dtype: DType,
+    pub rows: u64,
+    pub cols: u64,
+}
+
+/// Encodes `t` for `entry` with a box of the contract's `tile_k` columns by its tile rows on
+/// `side`, 128-byte swizzle. Every rule of cuTensorMapEncodeTiled that these inputs could break
+/// is checked first, so a refusal names the tensor and the rule.
 pub fn encode(
-    address: u64,
-    dtype: DType,
-    rows: u64,
-    cols: u64,
+    entry: &str,
+    t: &Tensor<'_>,
     side: TileSide,
     c: &LaunchContract,
 ) -> Result<TensorMap, GpuError> {
-    let (data_type, es) = match dtype {
+    let refuse = |why: String| {
+        Err(GpuError::Invalid(format!(
+            "`{entry}`: no tensor map for `{}` ({} x {} {:?}): {why}",
+            t.name, t.rows, t.cols, t.dtype
+        )))
+    };
+    let (data_type, es) = match t.dtype {
         DType::Bf16 => (
             sys::CUtensorMapDataType::CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
             2u64,
         ),
         DType::F32 => (sys::CUtensorMapDataType::CU_TENSOR_MAP_DATA_TYPE_FLOAT32, 4),
-        other => {
-            return Err(GpuError::Invalid(format!(
-                "tensor maps of {other:?} are not supported"
-            )))
-        }
+        _ => return refuse("only bf16 and f32 tensors are supported".into()),
     };
     let box_rows = match side {
         TileSide::M => c.tile_m,
         TileSide::N => c.tile_n,
     };
-    if u64::from(c.tile_k) * es != 128 || box_rows > 256 || !(cols * es).is_multiple_of(16) {
-        return Err(GpuError::Invalid(format!(
-            "a {}-column {dtype:?} box of {box_rows} rows over {cols} columns cannot use the 128-byte swizzle",
-            c.tile_k
-        )));
+    // Kernel coordinates are 32-bit signed.
+    let max_dim = (1u64 << 31) - 1;
+    if t.rows == 0 || t.cols == 0 || t.rows > max_dim || t.cols > max_dim {
+        return refuse(format!("each dimension must be 1..={max_dim}"));
     }
-    let dims: [u64; 2] = [cols, rows];
-    let strides: [u64; 1] = [cols * es];
+    let bytes = t.rows.checked_mul(t.cols).and_then(|n| n.checked_mul(es));
+    if bytes.is_none_or(|b| b > t.buffer_bytes as u64) {
+        return refuse(format!(
+            "it does not fit its buffer of {} bytes",
+            t.buffer_bytes
+        ));
+    }
+    if !t.address.is_multiple_of(16) {
+        return refuse(format!(
+            "its address {:#x} is not 16-byte aligned",
+            t.address
+        ));
+    }
+    let stride = t.cols * es;
+    if !stride.is_multiple_of(16) || stride >= 1 << 40 {
+        return refuse(format!(
+            "its row stride of {stride} bytes must be a multiple of 16 below 2^40"
+        ));
+    }
+    if u64::from(c.tile_k) * es != 128 || box_rows == 0 || box_rows > 256 {
+        return refuse(format!(
+            "a box of {} columns x {box_rows} rows cannot use the 128-byte swizzle (it needs 128-byte box rows and 1..=256 rows)",
+            c.tile_k
+        ));
+    }
+    let dims: [u64; 2] = [t.cols, t.rows];
+    let strides: [u64; 1] = [stride];
     let boxes: [u32; 2] = [c.tile_k, box_rows];
     let elem_strides: [u32; 2] = [1, 1];
     let mut map = MaybeUninit::<sys::CUtensorMap>::uninit();
-    // SAFETY: every array has the rank's length; `address` is a live device allocation of
-    // rows * cols elements.
+    // SAFETY: every array has the rank's length; `address` is a live device allocation of at
+    // least rows * cols elements (checked above against its buffer's size).
     unsafe {
         sys::cuTensorMapEncodeTiled(
             map.as_mut_ptr(),
             data_type,
             2,
-            address as *mut c_void,
+            t.address as *mut c_void,
             dims.as_ptr(),
             strides.as_ptr(),
             boxes.as_ptr(),
@@ -210,7 +272,7 @@ pub fn encode(
     }
     .result()
     .map_err(GpuError::driver(
-        "encoding a tensor map (cuTensorMapEncodeTiled)",
+        "encoding a tensor map (cuTensorMapEncodeTiled) that passed archbench's own checks",
     ))?;
     // SAFETY: initialised by a successful encode.
     let map = unsafe { map.assume_init() };
@@ -220,13 +282,12 @@ pub fn encode(
 /// Writes `map` at byte `offset` of `params`.
 pub fn write(params: &mut [u8], offset: usize, map: &TensorMap) -> Result<(), GpuError> {
     let len = params.len();
-    let slot = params
-        .get_mut(offset..offset + size_of::<TensorMap>())
-        .ok_or_else(|| {
-            GpuError::Invalid(format!(
-                "a tensor map at byte {offset} does not fit {len} bytes of parameters"
-            ))
-        })?;
+    let end = offset.saturating_add(size_of::<TensorMap>());
+    let slot = params.get_mut(offset..end).ok_or_else(|| {
+        GpuError::Invalid(format!(
+            "a tensor map at byte {offset} does not fit {len} bytes of parameters"
+        ))
+    })?;
     for (i, w) in map.opaque.iter().enumerate() {
         let at = offset_of!(TensorMap, opaque) + 8 * i;
         slot[at..at + 8].copy_from_slice(&w.to_le_bytes());
@@ -316,6 +377,84 @@ mod tests {
         let mut bad = contract(1);
         bad.threads = 0;
         assert!(check("gemm_bf16", &gemm(256, 256, 64), &bad).is_err());
+    }
+
+    #[test]
+    fn tensor_maps_that_break_a_rule_are_refused_before_the_driver() {
+        let t = Tensor {
+            name: "a",
+            address: 0x7f00_0000_0000,
+            buffer_bytes: 4096 * 4096 * 2,
+            dtype: DType::Bf16,
+            rows: 4096,
+            cols: 4096,
+        };
+        let c = contract(1);
+        let refused = |t: Tensor<'_>, c: &LaunchContract| {
+            encode("gemm_bf16", &t, TileSide::M, c)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = refused(
+            Tensor {
+                address: t.address + 8,
+                ..t
+            },
+            &c,
+        );
+        assert!(e.contains("`a`") && e.contains("16-byte aligned"), "{e}");
+        let e = refused(
+            Tensor {
+                buffer_bytes: 1000,
+                ..t
+            },
+            &c,
+        );
+        assert!(e.contains("does not fit its buffer of 1000 bytes"), "{e}");
+        let e = refused(
+            Tensor {
+                cols: 4100,
+                buffer_bytes: usize::MAX,
+                ..t
+            },
+            &c,
+        );
+        assert!(e.contains("multiple of 16"), "{e}");
+        let e = refused(Tensor { rows: 0, ..t }, &c);
+        assert!(e.contains("each dimension"), "{e}");
+        let e = refused(
+            Tensor {
+                dtype: DType::U8,
+                ..t
+            },
+            &c,
+        );
+        assert!(e.contains("only bf16 and f32"), "{e}");
+        let e = refused(t, &LaunchContract { tile_k: 32, ..c });
+        assert!(e.contains("128-byte swizzle"), "{e}");
+    }
+
+    #[test]
+    fn grids_beyond_the_hardware_limits_are_refused() {
+        // Non-persistent: grid y is at most 65535 tile rows.
+        let e = shape(
+            "gemm_bf16",
+            &gemm(128 * 65_536, 256, 64),
+            &contract(0),
+            H100,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("65535"), "{e}");
+        let e = check(
+            "gemm_bf16",
+            &gemm(256, 256, 64),
+            &LaunchContract {
+                tensor_maps: 2,
+                ..contract(1)
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("tensor_maps must be 0 or 1"), "{e}");
     }
 
     #[test]

@@ -70,16 +70,29 @@ impl<'w> Prepared<'w> {
             }
             if let (Some(shape), Some(r)) = (&l.from_image, &resolved) {
                 if r.contract.tensor_maps != 0 {
+                    if shape.tensor_maps.is_empty() {
+                        return Err(GpuError::Invalid(format!(
+                            "`{}`: the loaded image's {} reads tensor maps, and this case \
+                             describes none (a case built for another image: rebuild archbench)",
+                            l.entry, shape.contract
+                        )));
+                    }
                     for t in &shape.tensor_maps {
-                        let ptr = buffer_ptr(&buffers, t.buffer, l.entry)?;
-                        let map = contract::encode(
-                            ptr,
-                            t.dtype,
-                            t.rows,
-                            t.cols,
-                            t.box_rows,
-                            &r.contract,
-                        )?;
+                        let buffer = workload.buffers.get(t.buffer).ok_or_else(|| {
+                            GpuError::Invalid(format!(
+                                "launch `{}`: a tensor map names buffer {}, which does not exist",
+                                l.entry, t.buffer
+                            ))
+                        })?;
+                        let tensor = contract::Tensor {
+                            name: buffer.name,
+                            address: buffer_ptr(&buffers, t.buffer, l.entry)?,
+                            buffer_bytes: buffer.bytes,
+                            dtype: t.dtype,
+                            rows: t.rows,
+                            cols: t.cols,
+                        };
+                        let map = contract::encode(l.entry, &tensor, t.box_rows, &r.contract)?;
                         contract::write(&mut params, t.offset, &map)?;
                     }
                 }

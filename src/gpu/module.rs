@@ -52,8 +52,15 @@ impl Module {
     pub fn global_bytes(&self, name: &str) -> Result<Option<Vec<u8>>, GpuError> {
         let c = CString::new(name).map_err(|e| GpuError::Invalid(e.to_string()))?;
         // SAFETY: the module is loaded.
-        let Ok((ptr, bytes)) = (unsafe { result::module::get_global(self.raw, c) }) else {
-            return Ok(None);
+        let (ptr, bytes) = match unsafe { result::module::get_global(self.raw, c) } {
+            Ok(found) => found,
+            Err(e) if e.0 == sys::CUresult::CUDA_ERROR_NOT_FOUND => return Ok(None),
+            Err(source) => {
+                return Err(GpuError::Driver {
+                    what: "looking up a module global",
+                    source,
+                })
+            }
         };
         let mut out = vec![0u8; bytes];
         // SAFETY: `ptr` is the symbol's device address and `bytes` its size.
