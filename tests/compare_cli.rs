@@ -2,28 +2,14 @@
 //! fixtures: exit codes, automatic baseline choice, cross-GPU warning, JSON output.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::{archbench, s};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/synthetic")
         .join(name)
-}
-
-fn archbench(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

