@@ -9,10 +9,14 @@ use crate::error::{InspectError, Result};
 pub const EM_CUDA: u16 = 190;
 /// Section type of symbol tables.
 pub const SHT_SYMTAB: u32 = 2;
+/// Section type of program-defined contents (code and data).
+pub const SHT_PROGBITS: u32 = 1;
 /// Section type of sections without file data (`.bss`, `.nv.shared.*`).
 pub const SHT_NOBITS: u32 = 8;
 /// Section type of the dynamic section.
 pub const SHT_DYNAMIC: u32 = 6;
+/// Section flag of sections in the process image at run time.
+pub const SHF_ALLOC: u64 = 0x2;
 /// Section flag of executable code.
 pub const SHF_EXECINSTR: u64 = 0x4;
 /// `d_tag` of a needed library.

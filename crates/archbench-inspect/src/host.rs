@@ -3,11 +3,12 @@
 //! input from `-rdc`, never loaded by the driver), and fatbins embedded in any other data
 //! section (`.ldata`, `.rodata`, `.data`, `.cask_resource`, …) that the library hands to the
 //! driver itself. Embedded ones are found by their magic and kept only when the whole header
-//! and every entry validate ([`fatbin::parse_validated`]).
+//! and every entry validate ([`fatbin::parse_validated`]). Sections are read in parallel, the
+//! searched ones in pieces whose finds are joined into exactly those of one search.
 
 use serde::Serialize;
 
-use crate::elf::{Elf, Section, EM_AARCH64, EM_X86_64, SHF_EXECINSTR, SHT_NOBITS};
+use crate::elf::{Elf, Section, EM_AARCH64, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHT_PROGBITS};
 use crate::error::Result;
 use crate::fatbin::{self, Fatbin};
 
@@ -89,55 +90,126 @@ pub fn info(e: &Elf<'_>) -> Result<HostInfo> {
 /// Bytes scanned between two calls of the `release` callback.
 const RELEASE_EVERY: usize = 32 << 20;
 
+/// Bytes of a section searched by one parallel job: small enough that two cores finish
+/// together, big enough that a fatbin rarely crosses a piece's end.
+const PIECE: usize = 8 << 20;
+
+/// One job of [`fatbins`]: a whole fatbin section, or a piece of a searched one.
+enum Job<'s, 'a> {
+    Fatbins(&'s Section<'a>, ModuleKind),
+    Piece(&'s Section<'a>, std::ops::Range<usize>),
+}
+
+/// A job's result: the fatbins, and for a piece where its search stopped.
+type Part<'a> = Result<(Vec<Fatbin<'a>>, usize)>;
+
 /// Every fatbin of a host ELF, in cuobjdump's order: `.nv_fatbin`, then `__nv_relfatbin`
-/// (what `cuobjdump -all` lists), then embedded ones in file order. `release(range)` is
-/// called for file ranges already read, so a memory-mapped input can drop those pages.
+/// (what `cuobjdump -all` lists), then embedded ones in file order. Fatbin sections and
+/// pieces of searched ones are read in parallel, biggest first, and the pieces joined so that
+/// the result is that of one search from the start of each section ([`join_pieces`]).
+/// `release(range)` is called for file ranges already read, so a memory-mapped input can drop
+/// those pages.
 pub fn fatbins<'a>(
     e: &Elf<'a>,
-    release: &dyn Fn(std::ops::Range<usize>),
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
 ) -> Result<Vec<Found<'a>>> {
-    let mut out = Vec::new();
+    let mut jobs: Vec<Job<'_, 'a>> = Vec::new();
     for (name, kind) in [
         (EXEC_SECTION, ModuleKind::Loadable),
         (REL_SECTION, ModuleKind::Relocatable),
     ] {
         for s in e.sections.iter().filter(|s| s.name == name) {
-            let data = e.section_data(s)?;
-            for fb in fatbin::parse_all(data, s.offset)? {
-                out.push(Found {
-                    kind,
-                    section: s.name,
-                    fatbin: fb,
-                });
-            }
-            release(s.offset as usize..s.offset as usize + data.len());
+            jobs.push(Job::Fatbins(s, kind));
         }
     }
-    let mut scanned: Vec<&Section<'a>> = e.sections.iter().filter(|s| scannable(s)).collect();
-    scanned.sort_by_key(|s| s.offset);
-    for s in scanned {
+    let mut searched: Vec<&Section<'a>> = e.sections.iter().filter(|s| scannable(s)).collect();
+    searched.sort_by_key(|s| s.offset);
+    for &s in &searched {
+        let len = usize::try_from(s.size).unwrap_or(usize::MAX);
+        jobs.extend(pieces_of(len, PIECE).map(|r| Job::Piece(s, r)));
+    }
+    // Biggest first, so the last jobs handed out are small; results come back in job order.
+    let size = |j: &Job<'_, '_>| match j {
+        Job::Fatbins(s, _) => usize::try_from(s.size).unwrap_or(usize::MAX),
+        Job::Piece(_, r) => r.len(),
+    };
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&j| std::cmp::Reverse(size(&jobs[j])));
+    let done: Vec<Part<'a>> = crate::parallel::map_each(order.len(), |k| match &jobs[order[k]] {
+        Job::Fatbins(s, _) => {
+            let data = e.section_data(s)?;
+            let fbs = fatbin::parse_all(data, s.offset)?;
+            release(s.offset as usize..s.offset as usize + data.len());
+            Ok((fbs, data.len()))
+        }
+        Job::Piece(s, r) => Ok(match e.section_data(s) {
+            Ok(data) => search(data, s.offset, r.clone(), release),
+            // Its bytes are outside the file: nothing to find (the fatbin sections say why).
+            Err(_) => (Vec::new(), r.end),
+        }),
+    });
+    let mut parts: Vec<Option<Part<'a>>> = (0..jobs.len()).map(|_| None).collect();
+    for (k, part) in done.into_iter().enumerate() {
+        parts[order[k]] = Some(part);
+    }
+    let mut out = Vec::new();
+    // Fatbin sections first, in cuobjdump's order (so is the first error), then each
+    // searched section's pieces, in order.
+    let mut pieces = Vec::new();
+    for (job, part) in jobs.iter().zip(parts) {
+        let Some(part) = part else { continue };
+        match job {
+            Job::Fatbins(s, kind) => {
+                for fatbin in part?.0 {
+                    out.push(Found {
+                        kind: *kind,
+                        section: s.name,
+                        fatbin,
+                    });
+                }
+            }
+            Job::Piece(s, r) => pieces.push((*s, r.clone(), part)),
+        }
+    }
+    for s in searched {
+        let mine = pieces
+            .iter()
+            .filter(|(ps, ..)| std::ptr::eq(*ps, s))
+            .map(|(_, r, p)| (r.clone(), p));
         let Ok(data) = e.section_data(s) else {
             continue;
         };
-        for fb in embedded_with(data, s.offset, release) {
+        for fatbin in join_pieces(data, s.offset, mine) {
             out.push(Found {
                 kind: ModuleKind::Embedded,
                 section: s.name,
-                fatbin: fb,
+                fatbin,
             });
         }
     }
     Ok(out)
 }
+/// Sections whose format the toolchain defines (unwind tables, GOT), so they hold no fatbin.
+const NOT_DATA: [&str; 5] = [
+    ".eh_frame",
+    ".eh_frame_hdr",
+    ".gcc_except_table",
+    ".got",
+    ".got.plt",
+];
 
-/// Sections that may hold embedded fatbins: data with file bytes, other than the two fatbin
-/// sections, and not executable code.
+/// Sections that may hold embedded fatbins: what a library can hand to the driver is in its
+/// memory image, so data (`SHT_PROGBITS`, `SHF_ALLOC`, not executable) with file bytes, other
+/// than the two fatbin sections and the toolchain-defined tables of [`NOT_DATA`]. Symbol,
+/// string, relocation and hash tables, notes and non-allocated sections (`.comment`,
+/// `.debug_*`) are not searched.
 fn scannable(s: &Section<'_>) -> bool {
-    s.kind != SHT_NOBITS
-        && s.kind != 0
+    s.kind == SHT_PROGBITS
+        && s.flags & SHF_ALLOC != 0
         && s.flags & SHF_EXECINSTR == 0
         && s.name != EXEC_SECTION
         && s.name != REL_SECTION
+        && !NOT_DATA.contains(&s.name)
         && s.size >= 16 + 64
 }
 
@@ -150,22 +222,26 @@ fn magic_finder() -> &'static memchr::memmem::Finder<'static> {
 
 /// Validated fatbins anywhere in `d` (at `base` in the file), in order, not overlapping.
 pub fn embedded(d: &[u8], base: u64) -> Vec<Fatbin<'_>> {
-    embedded_with(d, base, &|_| {})
+    search(d, base, 0..d.len(), &|_| {}).0
 }
 
-/// [`embedded`], searching window by window and releasing each window once passed.
-fn embedded_with<'a>(
+/// The search from `range.start` for validated fatbins starting in `range` (skipping each one
+/// found), releasing each window once passed. Returns them and where the search stopped: the
+/// end of the range, or of the last fatbin when that reaches past it.
+fn search<'a>(
     d: &'a [u8],
     base: u64,
+    range: std::ops::Range<usize>,
     release: &dyn Fn(std::ops::Range<usize>),
-) -> Vec<Fatbin<'a>> {
+) -> (Vec<Fatbin<'a>>, usize) {
     let mut out = Vec::new();
-    let mut from = 0usize;
-    let mut released = 0usize;
+    let stop = range.end.min(d.len());
+    let mut from = range.start;
+    let mut released = from;
     let base_us = usize::try_from(base).unwrap_or(usize::MAX);
-    while from < d.len() {
+    while from < stop {
         // A match must start inside the window; its 4 bytes may reach 3 past it.
-        let end = d.len().min(from.saturating_add(RELEASE_EVERY));
+        let end = stop.min(from.saturating_add(RELEASE_EVERY));
         let hay = &d[from..d.len().min(end + 3)];
         match magic_finder().find(hay) {
             Some(rel) => {
@@ -187,6 +263,184 @@ fn embedded_with<'a>(
             released = to;
         }
     }
-    release(base_us.saturating_add(released)..base_us.saturating_add(d.len()));
+    let to = from.min(d.len());
+    release(base_us.saturating_add(released)..base_us.saturating_add(to.max(released)));
+    (out, from.max(stop))
+}
+
+/// `0..len` cut into consecutive ranges of `piece` bytes (the last one shorter).
+fn pieces_of(len: usize, piece: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let piece = piece.max(1);
+    (0..len.div_ceil(piece)).map(move |k| k * piece..len.min((k + 1) * piece))
+}
+
+/// Joins the results of pieces searched independently (in order, covering the section) into
+/// those of one search from the start. A piece's results hold from where the search before it
+/// stopped (`cursor`) whenever none of them that starts before `cursor` reaches past it: then
+/// the piece examined every position the single search would. Otherwise (a validated fatbin
+/// overlapping another, not seen in real files) the piece is searched again from `cursor`.
+fn join_pieces<'a, 'p>(
+    d: &'a [u8],
+    base: u64,
+    pieces: impl Iterator<Item = (std::ops::Range<usize>, &'p Part<'a>)>,
+) -> Vec<Fatbin<'a>>
+where
+    'a: 'p,
+{
+    let mut out = Vec::new();
+    let mut cursor = 0usize;
+    let end_of = |fb: &Fatbin<'_>| {
+        usize::try_from(fb.offset.saturating_sub(base).saturating_add(fb.len)).unwrap_or(usize::MAX)
+    };
+    let start_of =
+        |fb: &Fatbin<'_>| usize::try_from(fb.offset.saturating_sub(base)).unwrap_or(usize::MAX);
+    for (range, part) in pieces {
+        let Ok((found, stopped)) = part else {
+            continue;
+        };
+        if cursor >= range.end {
+            continue;
+        }
+        let synced = cursor <= range.start
+            || found
+                .iter()
+                .filter(|fb| start_of(fb) < cursor)
+                .all(|fb| end_of(fb) <= cursor);
+        if synced {
+            out.extend(found.iter().filter(|fb| start_of(fb) >= cursor).cloned());
+            cursor = *stopped;
+        } else {
+            let (again, stopped) = search(d, base, cursor..range.end, &|_| {});
+            out.extend(again);
+            cursor = stopped;
+        }
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(name: &str, kind: u32, flags: u64) -> Section<'_> {
+        Section {
+            name,
+            kind,
+            flags,
+            offset: 0x1000,
+            size: 1 << 20,
+            link: 0,
+            info: 0,
+        }
+    }
+
+    #[test]
+    fn only_allocated_data_is_searched() {
+        let data = SHF_ALLOC;
+        for name in [
+            ".rodata",
+            ".data",
+            ".ldata",
+            ".lrodata",
+            ".data.rel.ro",
+            ".cask_resource",
+        ] {
+            assert!(scannable(&section(name, SHT_PROGBITS, data)), "{name}");
+        }
+        assert!(!scannable(&section(
+            ".text",
+            SHT_PROGBITS,
+            data | SHF_EXECINSTR
+        )));
+        assert!(!scannable(&section(".comment", SHT_PROGBITS, 0)));
+        assert!(!scannable(&section(".bss", crate::elf::SHT_NOBITS, data)));
+        assert!(!scannable(&section(".rela.dyn", 4, data)));
+        assert!(!scannable(&section(".dynsym", 11, data)));
+        for name in NOT_DATA.into_iter().chain([EXEC_SECTION, REL_SECTION]) {
+            assert!(!scannable(&section(name, SHT_PROGBITS, data)), "{name}");
+        }
+        let mut small = section(".data", SHT_PROGBITS, data);
+        small.size = 79;
+        assert!(!scannable(&small));
+    }
+
+    /// A fatbin that [`fatbin::parse_validated`] keeps: one sm_90 cubin entry of `payload`
+    /// bytes.
+    fn fatbin_bytes(payload: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&fatbin::MAGIC.to_le_bytes());
+        v.extend_from_slice(&1u16.to_le_bytes());
+        v.extend_from_slice(&16u16.to_le_bytes());
+        v.extend_from_slice(&(64 + payload as u64).to_le_bytes());
+        v.extend_from_slice(&2u16.to_le_bytes()); // cubin
+        v.extend_from_slice(&0x0101u16.to_le_bytes());
+        v.extend_from_slice(&64u32.to_le_bytes());
+        v.extend_from_slice(&(payload as u64).to_le_bytes());
+        v.extend_from_slice(&[0; 8]); // compressed size, options offset
+        v.extend_from_slice(&0u16.to_le_bytes());
+        v.extend_from_slice(&9u16.to_le_bytes());
+        v.extend_from_slice(&90u32.to_le_bytes());
+        v.extend_from_slice(&[0; 8]); // identifier
+        v.extend_from_slice(&0x11u64.to_le_bytes());
+        v.extend_from_slice(&[0; 16]);
+        v.extend(std::iter::repeat_n(0xA5, payload));
+        v
+    }
+
+    /// Pieces searched on their own and joined give what one search gives: over random
+    /// bytes holding fatbins back to back, crossing piece ends, nested in another's payload
+    /// and reaching past its end, for piece sizes from 1 byte to the whole section.
+    #[test]
+    fn joined_pieces_equal_one_search() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut rescued = 0;
+        for round in 0..60 {
+            let len = 2_000 + next(6_000);
+            let mut d: Vec<u8> = (0..len).map(|_| next(256) as u8).collect();
+            // Back to back at the start, the way `.ldata` holds cuFFT's.
+            let (a, b) = (fatbin_bytes(100), fatbin_bytes(37));
+            d[..a.len()].copy_from_slice(&a);
+            d[a.len()..a.len() + b.len()].copy_from_slice(&b);
+            for _ in 0..(1 + round % 12) {
+                let fb = fatbin_bytes(1 + next(700));
+                let at = 300 + next(len - 300 - fb.len().min(len - 301));
+                let end = (at + fb.len()).min(len);
+                d[at..end].copy_from_slice(&fb[..end - at]);
+            }
+            let base = 0x40_0000;
+            let want = embedded(&d, base);
+            assert!(want.len() >= 2, "round {round}: {} found", want.len());
+            for piece in [1, 3, 64, 100, 163, 999, 4096, len] {
+                let parts: Vec<(std::ops::Range<usize>, Part<'_>)> = pieces_of(len, piece)
+                    .map(|r| (r.clone(), Ok(search(&d, base, r, &|_| {}))))
+                    .collect();
+                let got = join_pieces(&d, base, parts.iter().map(|(r, p)| (r.clone(), p)));
+                assert_eq!(got, want, "round {round}, pieces of {piece}");
+                rescued += usize::from(parts.iter().any(|(r, p)| {
+                    p.as_ref().is_ok_and(|(f, _)| {
+                        f.iter().any(|fb| {
+                            want.iter().all(|w| w.offset != fb.offset)
+                                && (fb.offset - base) as usize >= r.start
+                        })
+                    })
+                }));
+            }
+        }
+        // Some pieces did find a fatbin the single search skips (inside another's payload).
+        assert!(rescued > 0);
+    }
+
+    #[test]
+    fn pieces_cover_the_section() {
+        let r: Vec<_> = pieces_of(10, 4).collect();
+        assert_eq!(r, [0..4, 4..8, 8..10]);
+        assert_eq!(pieces_of(0, 4).count(), 0);
+        assert_eq!(pieces_of(3, 0).collect::<Vec<_>>(), [0..1, 1..2, 2..3]);
+    }
 }

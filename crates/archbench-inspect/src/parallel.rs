@@ -12,7 +12,16 @@ fn threads(jobs: usize, min_per_thread: usize) -> usize {
 
 /// `f(i)` for every `i < n`, in parallel, results in order of `i`.
 pub fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let t = threads(n, 4);
+    map_on(threads(n, 4), n, f)
+}
+
+/// [`map`] for a few big jobs: as many threads as jobs (up to the cores), jobs handed out in
+/// order of `i`, so put the biggest first.
+pub fn map_each<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    map_on(threads(n, 1), n, f)
+}
+
+fn map_on<T: Send>(t: usize, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     if t <= 1 {
         return (0..n).map(f).collect();
     }
