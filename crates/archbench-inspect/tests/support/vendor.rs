@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use archbench_core::toolchain::{cuobjdump, install_named};
+use archbench_core::toolchain::{cuobjdump, install_named, toolchains_dir};
 
 /// One pinned wheel and the library inside it.
 pub struct Lib {
@@ -68,6 +68,13 @@ pub const CUBLAS_11: Lib = Lib {
     file: "nvidia/cublas/lib/libcublas.so.11",
 };
 
+/// libcublasLt.so.11 of the same wheel (575 MB): sm_35 … sm_90 cubins.
+pub const CUBLASLT_11: Lib = Lib {
+    dir: "lib-cublas-cu11-11.11.3.6",
+    wheel: "nvidia-cublas-cu11==11.11.3.6",
+    file: "nvidia/cublas/lib/libcublasLt.so.11",
+};
+
 /// Installs (or finds) `lib`; panics (the test fails) when PyPI cannot provide it.
 pub fn install(lib: &Lib) -> PathBuf {
     install_named(lib.dir, lib.wheel, &[lib.wheel], lib.file)
@@ -91,6 +98,71 @@ pub fn cuobjdump_bin() -> PathBuf {
     cuobjdump().expect("cuobjdump must be installable from PyPI")
 }
 
+/// Debian 12's non-free `nvidia-cuda-toolkit` 11.8.89 package, which holds cuobjdump 11.8
+/// (the last that reads sm_35 cubins; PyPI has no CUDA 11 cuobjdump): file name and SHA-256
+/// from bookworm's `non-free/binary-amd64/Packages`.
+const DEBIAN_CUDA_11_8: (&str, &str) = (
+    "nvidia-cuda-toolkit_11.8.89~11.8.0-5~deb12u1_amd64.deb",
+    "d1156026e704fe0368b6295db06224ed00a727966fb13454f34e3f3102db0457",
+);
+
+/// cuobjdump 11.8, unpacked (not installed) from [`DEBIAN_CUDA_11_8`] into archbench's
+/// toolchain cache on first use: downloaded with python3 from deb.debian.org (or
+/// snapshot.debian.org), checked against its SHA-256, `usr/bin/cuobjdump` taken out of the
+/// `.deb` (an `ar` archive holding `data.tar.xz`). Panics (the test fails) when it cannot.
+pub fn cuobjdump_11_8() -> PathBuf {
+    let dir = toolchains_dir().join("cuobjdump-11.8-debian");
+    let bin = dir.join("cuobjdump");
+    if bin.is_file() {
+        return bin;
+    }
+    std::fs::create_dir_all(&dir).expect("toolchain cache is writable");
+    let (file, sha) = DEBIAN_CUDA_11_8;
+    let script = r#"
+import hashlib, io, lzma, os, sys, tarfile, urllib.request
+file, sha, out = sys.argv[1:4]
+urls = ["http://deb.debian.org/debian/pool/non-free/n/nvidia-cuda-toolkit/" + file,
+        "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/non-free/n/nvidia-cuda-toolkit/" + file]
+deb, errors = None, []
+for u in urls:
+    try:
+        deb = urllib.request.urlopen(u, timeout=300).read()
+        if hashlib.sha256(deb).hexdigest() == sha:
+            break
+        errors.append(u + ": SHA-256 differs")
+        deb = None
+    except Exception as e:
+        errors.append(u + ": " + str(e))
+if deb is None:
+    sys.exit("cannot download " + file + ": " + "; ".join(errors))
+assert deb[:8] == b"!<arch>\n", "not an ar archive"
+at, data = 8, None
+while at + 60 <= len(deb):
+    name, size = deb[at:at + 16].strip().rstrip(b"/"), int(deb[at + 48:at + 58])
+    if name.startswith(b"data.tar"):
+        data = deb[at + 60:at + 60 + size]
+    at += 60 + size + (size & 1)
+with tarfile.open(fileobj=io.BytesIO(data)) as t:
+    member = t.getmember("./usr/bin/cuobjdump")
+    blob = t.extractfile(member).read()
+tmp = out + ".part"
+with open(tmp, "wb") as f:
+    f.write(blob)
+os.chmod(tmp, 0o755)
+os.replace(tmp, out)
+"#;
+    let st = Command::new("python3")
+        .args(["-c", script, file, sha])
+        .arg(&bin)
+        .status()
+        .unwrap_or_else(|e| panic!("python3 is needed to fetch cuobjdump 11.8: {e}"));
+    assert!(
+        st.success() && bin.is_file(),
+        "cuobjdump 11.8 could not be fetched from Debian"
+    );
+    bin
+}
+
 /// cuobjdump's list lines, `ELF file    1: libx.1.sm_80.cubin` → `ELF libx.1.sm_80.cubin`.
 pub fn cuobjdump_list(file: &Path, all: bool) -> Vec<String> {
     let (lines, ok) = cuobjdump_list_lenient(file, all);
@@ -105,7 +177,12 @@ pub fn cuobjdump_list(file: &Path, all: bool) -> Vec<String> {
 /// [`cuobjdump_list`] that also returns what cuobjdump listed before failing, and whether it
 /// succeeded (cuobjdump 13.2 stops with "Invalid ELF" on bitsandbytes' CUDA 12.1 build).
 pub fn cuobjdump_list_lenient(file: &Path, all: bool) -> (Vec<String>, bool) {
-    let mut cmd = Command::new(cuobjdump_bin());
+    cuobjdump_list_by(&cuobjdump_bin(), file, all)
+}
+
+/// [`cuobjdump_list_lenient`] with the cuobjdump at `tool`.
+pub fn cuobjdump_list_by(tool: &Path, file: &Path, all: bool) -> (Vec<String>, bool) {
+    let mut cmd = Command::new(tool);
     if all {
         cmd.arg("-all");
     }
@@ -129,7 +206,12 @@ pub fn cuobjdump_list_lenient(file: &Path, all: bool) -> (Vec<String>, bool) {
 /// When cuobjdump fails part-way, the cubins it finished are returned (the last one, cut
 /// short, is dropped).
 pub fn res_usage(file: &Path, all: bool) -> Vec<Vec<(String, u32, u64)>> {
-    let mut cmd = Command::new(cuobjdump_bin());
+    res_usage_by(&cuobjdump_bin(), file, all)
+}
+
+/// [`res_usage`] with the cuobjdump at `tool`.
+pub fn res_usage_by(tool: &Path, file: &Path, all: bool) -> Vec<Vec<(String, u32, u64)>> {
+    let mut cmd = Command::new(tool);
     if all {
         cmd.arg("-all");
     }
