@@ -225,6 +225,17 @@ pub fn embedded(d: &[u8], base: u64) -> Vec<Fatbin<'_>> {
     search(d, base, 0..d.len(), &|_| {}).0
 }
 
+/// [`embedded`] computed as [`fatbins`] does, piece by piece (`piece` bytes each, searched one
+/// after the other here) and joined: for the fuzzer and tests, which check it equals
+/// [`embedded`] for any bytes and piece size.
+#[doc(hidden)]
+pub fn embedded_by_pieces(d: &[u8], base: u64, piece: usize) -> Vec<Fatbin<'_>> {
+    let parts: Vec<(std::ops::Range<usize>, Part<'_>)> = pieces_of(d.len(), piece)
+        .map(|r| (r.clone(), Ok(search(d, base, r, &|_| {}))))
+        .collect();
+    join_pieces(d, base, parts.iter().map(|(r, p)| (r.clone(), p)))
+}
+
 /// The search from `range.start` for validated fatbins starting in `range` (skipping each one
 /// found), releasing each window once passed. Returns them and where the search stopped: the
 /// end of the range, or of the last fatbin when that reaches past it.
@@ -417,11 +428,11 @@ mod tests {
             let want = embedded(&d, base);
             assert!(want.len() >= 2, "round {round}: {} found", want.len());
             for piece in [1, 3, 64, 100, 163, 999, 4096, len] {
+                let got = embedded_by_pieces(&d, base, piece);
+                assert_eq!(got, want, "round {round}, pieces of {piece}");
                 let parts: Vec<(std::ops::Range<usize>, Part<'_>)> = pieces_of(len, piece)
                     .map(|r| (r.clone(), Ok(search(&d, base, r, &|_| {}))))
                     .collect();
-                let got = join_pieces(&d, base, parts.iter().map(|(r, p)| (r.clone(), p)));
-                assert_eq!(got, want, "round {round}, pieces of {piece}");
                 rescued += usize::from(parts.iter().any(|(r, p)| {
                     p.as_ref().is_ok_and(|(f, _)| {
                         f.iter().any(|fb| {
