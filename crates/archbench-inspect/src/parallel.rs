@@ -1,6 +1,7 @@
-//! Running independent decode jobs on all cores: a shared counter hands out job indices to
-//! scoped threads (no thread pool kept around), results come back in job order, and jobs run
-//! in batches so the caller can release the input pages of a finished batch.
+//! Running independent jobs on all cores (reading sections of a host file, decoding payloads):
+//! a shared counter hands out job indices to scoped threads (no thread pool kept around),
+//! results come back in job order; decoding runs in batches so the caller can release the
+//! input pages of a finished batch.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
