@@ -94,10 +94,10 @@ const RELEASE_EVERY: usize = 32 << 20;
 /// together, big enough that a fatbin rarely crosses a piece's end.
 const PIECE: usize = 8 << 20;
 
-/// One job of [`fatbins`]: a whole fatbin section, or a piece of a searched one.
+/// One job of [`fatbins`]: a whole fatbin section, or a piece of the `k`th searched one.
 enum Job<'s, 'a> {
     Fatbins(&'s Section<'a>, ModuleKind),
-    Piece(&'s Section<'a>, std::ops::Range<usize>),
+    Piece(usize, std::ops::Range<usize>),
 }
 
 /// A job's result: the fatbins, and for a piece where its search stopped.
@@ -122,11 +122,27 @@ pub fn fatbins<'a>(
             jobs.push(Job::Fatbins(s, kind));
         }
     }
-    let mut searched: Vec<&Section<'a>> = e.sections.iter().filter(|s| scannable(s)).collect();
-    searched.sort_by_key(|s| s.offset);
-    for &s in &searched {
-        let len = usize::try_from(s.size).unwrap_or(usize::MAX);
-        jobs.extend(pieces_of(len, PIECE).map(|r| Job::Piece(s, r)));
+    // Searched sections in file order, with their bytes (a section whose bytes lie outside
+    // the file has nothing to find: the fatbin sections' errors say what is wrong).
+    let mut searched: Vec<(&Section<'a>, &'a [u8])> = e
+        .sections
+        .iter()
+        .filter(|s| scannable(s))
+        .filter_map(|s| Some((s, e.section_data(s).ok()?)))
+        .collect();
+    searched.sort_by_key(|(s, _)| s.offset);
+    // Sections do not overlap in a real file; where a crafted one makes them, bytes already
+    // searched are not searched again (so the work stays within the file's size).
+    let mut searched_to = 0u64;
+    for (k, (s, data)) in searched.iter().enumerate() {
+        let from = usize::try_from(searched_to.saturating_sub(s.offset))
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        searched_to = searched_to.max(s.offset.saturating_add(data.len() as u64));
+        jobs.extend(
+            pieces_of(data.len() - from, PIECE)
+                .map(|r| Job::Piece(k, r.start + from..r.end + from)),
+        );
     }
     // Biggest first, so the last jobs handed out are small; results come back in job order.
     let size = |j: &Job<'_, '_>| match j {
@@ -135,51 +151,44 @@ pub fn fatbins<'a>(
     };
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&j| std::cmp::Reverse(size(&jobs[j])));
-    let done: Vec<Part<'a>> = crate::parallel::map_each(order.len(), |k| match &jobs[order[k]] {
+    let done: Vec<Part<'a>> = crate::parallel::map_each(order.len(), |i| match &jobs[order[i]] {
         Job::Fatbins(s, _) => {
             let data = e.section_data(s)?;
             let fbs = fatbin::parse_all(data, s.offset)?;
             release(s.offset as usize..s.offset as usize + data.len());
             Ok((fbs, data.len()))
         }
-        Job::Piece(s, r) => Ok(match e.section_data(s) {
-            Ok(data) => search(data, s.offset, r.clone(), release),
-            // Its bytes are outside the file: nothing to find (the fatbin sections say why).
-            Err(_) => (Vec::new(), r.end),
-        }),
+        Job::Piece(k, r) => {
+            let (s, data) = searched[*k];
+            Ok(search(data, s.offset, r.clone(), release))
+        }
     });
     let mut parts: Vec<Option<Part<'a>>> = (0..jobs.len()).map(|_| None).collect();
-    for (k, part) in done.into_iter().enumerate() {
-        parts[order[k]] = Some(part);
+    for (i, part) in done.into_iter().enumerate() {
+        parts[order[i]] = Some(part);
     }
     let mut out = Vec::new();
     // Fatbin sections first, in cuobjdump's order (so is the first error), then each
     // searched section's pieces, in order.
-    let mut pieces = Vec::new();
-    for (job, part) in jobs.iter().zip(parts) {
+    let mut pieces: Vec<Vec<(std::ops::Range<usize>, Part<'a>)>> =
+        searched.iter().map(|_| Vec::new()).collect();
+    for (job, part) in jobs.into_iter().zip(parts) {
         let Some(part) = part else { continue };
         match job {
             Job::Fatbins(s, kind) => {
                 for fatbin in part?.0 {
                     out.push(Found {
-                        kind: *kind,
+                        kind,
                         section: s.name,
                         fatbin,
                     });
                 }
             }
-            Job::Piece(s, r) => pieces.push((*s, r.clone(), part)),
+            Job::Piece(k, r) => pieces[k].push((r, part)),
         }
     }
-    for s in searched {
-        let mine = pieces
-            .iter()
-            .filter(|(ps, ..)| std::ptr::eq(*ps, s))
-            .map(|(_, r, p)| (r.clone(), p));
-        let Ok(data) = e.section_data(s) else {
-            continue;
-        };
-        for fatbin in join_pieces(data, s.offset, mine) {
+    for ((s, data), mine) in searched.into_iter().zip(&pieces) {
+        for fatbin in join_pieces(data, s.offset, mine.iter().map(|(r, p)| (r.clone(), p))) {
             out.push(Found {
                 kind: ModuleKind::Embedded,
                 section: s.name,
@@ -189,6 +198,7 @@ pub fn fatbins<'a>(
     }
     Ok(out)
 }
+
 /// Sections whose format the toolchain defines (unwind tables, GOT), so they hold no fatbin.
 const NOT_DATA: [&str; 5] = [
     ".eh_frame",

@@ -216,3 +216,82 @@ fn impossible_suffixes_and_versions_are_flagged() {
     assert_eq!(img.ptx_isa, None);
     assert_eq!(img.warnings.len(), 2, "{:?}", img.warnings);
 }
+
+/// An x86-64 host ELF whose sections are `sections` (name, type, flags, offset, size) over
+/// `body` (placed at file offset 64), with a section-name table.
+fn host_elf(body: &[u8], sections: &[(&str, u32, u64, u64, u64)]) -> Vec<u8> {
+    let mut names = vec![0u8];
+    let mut name_at = Vec::new();
+    for (n, ..) in sections.iter().copied().chain([(".shstrtab", 3, 0, 0, 0)]) {
+        name_at.push(names.len() as u32);
+        names.extend_from_slice(n.as_bytes());
+        names.push(0);
+    }
+    let mut f = vec![0u8; 64];
+    f[..8].copy_from_slice(b"\x7fELF\x02\x01\x01\x00");
+    f[16..18].copy_from_slice(&3u16.to_le_bytes()); // ET_DYN
+    f[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86-64
+    f[20..24].copy_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(body);
+    let names_at = f.len() as u64;
+    f.extend_from_slice(&names);
+    while f.len() % 8 != 0 {
+        f.push(0);
+    }
+    let shoff = f.len() as u64;
+    let header = |name: u32, kind: u32, flags: u64, off: u64, size: u64| {
+        let mut h = Vec::with_capacity(64);
+        h.extend_from_slice(&name.to_le_bytes());
+        h.extend_from_slice(&kind.to_le_bytes());
+        h.extend_from_slice(&flags.to_le_bytes());
+        h.extend_from_slice(&0u64.to_le_bytes()); // addr
+        h.extend_from_slice(&off.to_le_bytes());
+        h.extend_from_slice(&size.to_le_bytes());
+        h.extend_from_slice(&[0u8; 24]); // link, info, addralign, entsize
+        h
+    };
+    f.extend_from_slice(&[0u8; 64]); // section 0
+    for (i, &(_, kind, flags, off, size)) in sections.iter().enumerate() {
+        f.extend_from_slice(&header(name_at[i], kind, flags, off, size));
+    }
+    let strndx = sections.len() + 1;
+    f.extend_from_slice(&header(
+        name_at[sections.len()],
+        3,
+        0,
+        names_at,
+        names.len() as u64,
+    ));
+    f[40..48].copy_from_slice(&shoff.to_le_bytes());
+    f[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    f[58..60].copy_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    f[60..62].copy_from_slice(&((strndx + 1) as u16).to_le_bytes());
+    f[62..64].copy_from_slice(&(strndx as u16).to_le_bytes());
+    f
+}
+
+/// Crafted section tables cannot multiply the search for embedded fatbins: 2,000 sections over
+/// the same 1 MB are searched once (the fatbin in it is found once), and sections claiming
+/// bytes far past the end of the file are skipped, not cut into pieces.
+#[test]
+fn overlapping_and_oversized_data_sections() {
+    let mut body = vec![0x5au8; 1 << 20];
+    let mut e = entry(2, 64, 256, 0, 90, 0x11, 0);
+    e.extend_from_slice(&[0xa5; 256]);
+    let fb = fatbin(&e);
+    body[4096..4096 + fb.len()].copy_from_slice(&fb);
+    let (alloc, progbits) = (0x2u64 | 0x1, 1u32);
+    let mut sections = vec![(".data", progbits, alloc, 64u64, body.len() as u64); 2_000];
+    sections.push((".ldata", progbits, alloc, 64, u64::MAX / 2));
+    sections.push((".lrodata", progbits, alloc, 64, 1 << 40));
+    let elf = host_elf(&body, &sections);
+    let list = Options {
+        decode: false,
+        ..Options::default()
+    };
+    let bin = read(&elf, list).unwrap();
+    assert_eq!(bin.modules.len(), 1, "{:?}", bin.modules);
+    assert_eq!(bin.modules[0].offset, 64 + 4096);
+    assert_eq!(bin.modules[0].section.as_deref(), Some(".data"));
+    assert_eq!(bin.images.len(), 1);
+}
