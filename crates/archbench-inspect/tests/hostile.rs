@@ -235,7 +235,7 @@ fn host_elf(body: &[u8], sections: &[(&str, u32, u64, u64, u64)]) -> Vec<u8> {
     f.extend_from_slice(body);
     let names_at = f.len() as u64;
     f.extend_from_slice(&names);
-    while f.len() % 8 != 0 {
+    while !f.len().is_multiple_of(8) {
         f.push(0);
     }
     let shoff = f.len() as u64;
