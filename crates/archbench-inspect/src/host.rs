@@ -106,7 +106,7 @@ type Part<'a> = Result<(Vec<Fatbin<'a>>, usize)>;
 /// Every fatbin of a host ELF, in cuobjdump's order: `.nv_fatbin`, then `__nv_relfatbin`
 /// (what `cuobjdump -all` lists), then embedded ones in file order. Fatbin sections and
 /// pieces of searched ones are read in parallel, biggest first, and the pieces joined so that
-/// the result is that of one search from the start of each section ([`join_pieces`]).
+/// the result is that of one search from the start of each section.
 /// `release(range)` is called for file ranges already read, so a memory-mapped input can drop
 /// those pages.
 pub fn fatbins<'a>(
