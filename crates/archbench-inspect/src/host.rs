@@ -100,8 +100,8 @@ enum Job<'s, 'a> {
     Piece(usize, std::ops::Range<usize>),
 }
 
-/// A job's result: the fatbins, and for a piece where its search stopped.
-type Part<'a> = Result<(Vec<Fatbin<'a>>, usize)>;
+/// What a piece's search found, and where it stopped.
+type Part<'a> = (Vec<Fatbin<'a>>, usize);
 
 /// Every fatbin of a host ELF, in cuobjdump's order: `.nv_fatbin`, then `__nv_relfatbin`
 /// (what `cuobjdump -all` lists), then embedded ones in file order. Fatbin sections and
@@ -151,32 +151,31 @@ pub fn fatbins<'a>(
     };
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&j| std::cmp::Reverse(size(&jobs[j])));
-    let done: Vec<Part<'a>> = crate::parallel::map_each(order.len(), |i| match &jobs[order[i]] {
-        Job::Fatbins(s, _) => {
-            let data = e.section_data(s)?;
-            let fbs = fatbin::parse_all(data, s.offset)?;
-            release(s.offset as usize..s.offset as usize + data.len());
-            Ok((fbs, data.len()))
-        }
-        Job::Piece(k, r) => {
-            let (s, data) = searched[*k];
-            Ok(search(data, s.offset, r.clone(), release))
-        }
-    });
-    let mut parts: Vec<Option<Part<'a>>> = (0..jobs.len()).map(|_| None).collect();
-    for (i, part) in done.into_iter().enumerate() {
-        parts[order[i]] = Some(part);
-    }
+    let done: Vec<Result<Part<'a>>> =
+        crate::parallel::map_each(order.len(), |i| match &jobs[order[i]] {
+            Job::Fatbins(s, _) => {
+                let data = e.section_data(s)?;
+                let fbs = fatbin::parse_all(data, s.offset)?;
+                release(s.offset as usize..s.offset as usize + data.len());
+                Ok((fbs, data.len()))
+            }
+            Job::Piece(k, r) => {
+                let (s, data) = searched[*k];
+                Ok(search(data, s.offset, r.clone(), release))
+            }
+        });
+    let mut done: Vec<(usize, Result<Part<'a>>)> = order.into_iter().zip(done).collect();
+    done.sort_unstable_by_key(|(j, _)| *j);
     let mut out = Vec::new();
     // Fatbin sections first, in cuobjdump's order (so is the first error), then each
     // searched section's pieces, in order.
     let mut pieces: Vec<Vec<(std::ops::Range<usize>, Part<'a>)>> =
         searched.iter().map(|_| Vec::new()).collect();
-    for (job, part) in jobs.into_iter().zip(parts) {
-        let Some(part) = part else { continue };
+    for (job, (_, part)) in jobs.into_iter().zip(done) {
+        let part = part?;
         match job {
             Job::Fatbins(s, kind) => {
-                for fatbin in part?.0 {
+                for fatbin in part.0 {
                     out.push(Found {
                         kind,
                         section: s.name,
@@ -241,7 +240,7 @@ pub fn embedded(d: &[u8], base: u64) -> Vec<Fatbin<'_>> {
 #[doc(hidden)]
 pub fn embedded_by_pieces(d: &[u8], base: u64, piece: usize) -> Vec<Fatbin<'_>> {
     let parts: Vec<(std::ops::Range<usize>, Part<'_>)> = pieces_of(d.len(), piece)
-        .map(|r| (r.clone(), Ok(search(d, base, r, &|_| {}))))
+        .map(|r| (r.clone(), search(d, base, r, &|_| {})))
         .collect();
     join_pieces(d, base, parts.iter().map(|(r, p)| (r.clone(), p)))
 }
@@ -315,10 +314,7 @@ where
     };
     let start_of =
         |fb: &Fatbin<'_>| usize::try_from(fb.offset.saturating_sub(base)).unwrap_or(usize::MAX);
-    for (range, part) in pieces {
-        let Ok((found, stopped)) = part else {
-            continue;
-        };
+    for (range, (found, stopped)) in pieces {
         if cursor >= range.end {
             continue;
         }
@@ -441,14 +437,12 @@ mod tests {
                 let got = embedded_by_pieces(&d, base, piece);
                 assert_eq!(got, want, "round {round}, pieces of {piece}");
                 let parts: Vec<(std::ops::Range<usize>, Part<'_>)> = pieces_of(len, piece)
-                    .map(|r| (r.clone(), Ok(search(&d, base, r, &|_| {}))))
+                    .map(|r| (r.clone(), search(&d, base, r, &|_| {})))
                     .collect();
-                rescued += usize::from(parts.iter().any(|(r, p)| {
-                    p.as_ref().is_ok_and(|(f, _)| {
-                        f.iter().any(|fb| {
-                            want.iter().all(|w| w.offset != fb.offset)
-                                && (fb.offset - base) as usize >= r.start
-                        })
+                rescued += usize::from(parts.iter().any(|(r, (f, _))| {
+                    f.iter().any(|fb| {
+                        want.iter().all(|w| w.offset != fb.offset)
+                            && (fb.offset - base) as usize >= r.start
                     })
                 }));
             }
