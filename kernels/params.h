@@ -72,6 +72,9 @@ typedef struct AddGeluParams {
 /* softmax and layer_norm (block 256): rows of at most ROW_WARP_MAX_COLS columns get one warp
  * each (grid = ceil(rows / 8)); longer rows get a whole block (grid = rows). */
 #define ROW_WARP_MAX_COLS 1024
+/* softmax only: rows of at most SOFTMAX_PAIR_MAX_BYTES bytes (one 16-byte vector a lane) go
+ * two to a warp, so that each lane has two loads in flight (grid = ceil(rows / 16)). */
+#define SOFTMAX_PAIR_MAX_BYTES 512
 
 typedef struct SoftmaxParams {
     uint64_t x;

@@ -2,10 +2,13 @@
 // f32 and bf16 (f32 math), as PyTorch's persistent softmax does: the row is read from memory
 // once into registers (16-byte vectors), its max and then its sum of exp(x - max) are
 // reduced over the threads that own the row, and exp is computed once per element.
-// Rows of <= ROW_WARP_MAX_COLS columns: one warp per row, 8 rows per block. Longer rows: one
-// 256-thread block per row, in registers up to 32 floats a thread (8192 f32 / 8192 bf16 columns),
-// above that in three streaming passes.
-// Launch: block 256; grid ceil(rows / 8) when cols <= ROW_WARP_MAX_COLS, else rows.
+// Rows of <= SOFTMAX_PAIR_MAX_BYTES bytes (128 f32 / 256 bf16 columns): two rows per warp, 16
+// per block, as PyTorch's persistent softmax batches short rows. Rows of <= ROW_WARP_MAX_COLS
+// columns: one warp per row, 8 rows per block. Longer rows: one 256-thread block per row, in
+// registers up to 32 floats a thread (8192 f32 / 8192 bf16 columns), above that in three
+// streaming passes.
+// Launch: block 256; grid ceil(rows / 16) when a row is <= SOFTMAX_PAIR_MAX_BYTES bytes,
+// ceil(rows / 8) when cols <= ROW_WARP_MAX_COLS, else rows.
 // cols % 4 == 0 (f32), % 8 (bf16); rows 16-byte aligned.
 #include "rows.cuh"
 
@@ -48,6 +51,56 @@ __device__ __forceinline__ void softmax_row(const typename T::V* x, typename T::
     }
 }
 
+// Short rows (one vector a lane): two rows per warp, both loaded before either is reduced,
+// so that each lane has two loads in flight and the two rows' shuffles interleave. `second`:
+// whether the warp has a second row (the last warp of an odd row count has not).
+template <class T>
+__device__ __forceinline__ void softmax_row_pair(const typename T::V* x, typename T::V* y, uint32_t nvec,
+                                                 bool second, uint32_t lane) {
+    float v[2][T::E];
+    float m[2], s[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        if (lane < nvec && (r == 0 || second)) {
+            T::unpack(__ldg(x + r * nvec + lane), v[r]);
+        } else {
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[r][e] = -INFINITY;
+        }
+        m[r] = v[r][0];
+#pragma unroll
+        for (int e = 1; e < T::E; ++e) m[r] = fmaxf(m[r], v[r][e]);
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) m[r] = fmaxf(m[r], __shfl_xor_sync(0xffffffffu, m[r], o));
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        s[r] = 0.0f;
+#pragma unroll
+        for (int e = 0; e < T::E; ++e) {
+            v[r][e] = expf(v[r][e] - m[r]);
+            s[r] += v[r][e];
+        }
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) s[r] += __shfl_xor_sync(0xffffffffu, s[r], o);
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        if (lane < nvec && (r == 0 || second)) {
+            const float inv = 1.0f / s[r];
+#pragma unroll
+            for (int e = 0; e < T::E; ++e) v[r][e] *= inv;
+            y[r * nvec + lane] = T::pack(v[r]);
+        }
+    }
+}
+
 // Rows too long for registers: max, sum and write in three passes over memory.
 template <class T>
 __device__ __noinline__ void softmax_row_long(const typename T::V* x, typename T::V* y, uint32_t nvec,
@@ -80,7 +133,13 @@ __device__ __forceinline__ void softmax(const SoftmaxParams& p) {
     __shared__ float scratch[8];
     typedef typename T::V V;
     const uint32_t nvec = p.cols / T::E;
-    if (p.cols <= ROW_WARP_MAX_COLS) {
+    if (nvec * sizeof(V) <= SOFTMAX_PAIR_MAX_BYTES) {
+        const uint32_t row = blockIdx.x * 16 + 2 * (threadIdx.x / 32);
+        if (row >= p.rows) return;
+        const size_t at = (size_t)row * nvec;
+        softmax_row_pair<T>(reinterpret_cast<const V*>(p.x) + at, reinterpret_cast<V*>(p.y) + at, nvec,
+                            row + 1 < p.rows, threadIdx.x % 32);
+    } else if (p.cols <= ROW_WARP_MAX_COLS) {
         const uint32_t row = blockIdx.x * 8 + threadIdx.x / 32;
         if (row >= p.rows) return;
         const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;

@@ -29,6 +29,7 @@ PACKED=(
   "device.sh|the runner: bash device.sh OUTDIR"
   "torch_side.py|PyTorch/torchvision counterparts timed like archbench (cold L2, CUDA events)"
   "mma_sync_peak.cu|the mma.sync bf16 rate with register operands (the sm_80 GEMM path's ceiling), built there with nvcc"
+  "vendor_side.cu|CUB's DeviceHistogram, NPP's Gaussian and Sobel filters and same-size copies, timed like archbench's cold mode, built there with nvcc"
   "kernels.json|archbench kernels --json (default sizes)"
   "build-info.txt|archbench build-info: variants, flags, registers"
 )
@@ -63,7 +64,7 @@ pack() {
   strip -o "$dir.tmp/archbench" target/release/archbench
   strip -o "$dir.tmp/gpu-tests" "$gpu_tests"
   strip -o "$dir.tmp/kernels-bench" "$bench"
-  cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py scripts/gpu-check/mma_sync_peak.cu "$dir.tmp/"
+  cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py scripts/gpu-check/mma_sync_peak.cu scripts/gpu-check/vendor_side.cu "$dir.tmp/"
   target/release/archbench kernels --json > "$dir.tmp/kernels.json"
   target/release/archbench build-info > "$dir.tmp/build-info.txt"
   chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh"
@@ -141,9 +142,10 @@ import() {
   local args=(--results "$main" --kernels "$dir/kernels.json" --out "$report")
   [ -f "$dir/torch.json" ] && args+=(--torch "$dir/torch.json")
   [ -f "$dir/ncu.csv" ] && args+=(--ncu "$dir/ncu.csv" --ncu-variant "$(cat "$dir/ncu-variant.txt" 2>/dev/null || echo pkgsForCudaArch.sm_90)")
+  [ -f "$dir/vendor.jsonl" ] && args+=(--vendor "$dir/vendor.jsonl")
   [ -f "$dir/device.txt" ] && args+=(--device-info "$dir/device.txt")
   python3 scripts/gpu-check/report.py "${args[@]}"
-  for f in torch.json ncu.csv summary.txt; do
+  for f in torch.json ncu.csv vendor.jsonl summary.txt; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
   done
   echo "gpu-check: report $report"

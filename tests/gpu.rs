@@ -292,16 +292,21 @@ fn gemm_paths_follow_their_contracts() {
                 "{v}: {c:?}"
             );
         }
-        let case = suite::torch::gemm::case(suite::DType::Bf16, 2048, 4096, 320);
-        let w = (case.workload)();
-        let mut p = Prepared::new(&w, &module, 11).unwrap();
-        let x = p.run_checked(Stream::DEFAULT).unwrap();
-        assert!(
-            x.correctness.passed,
-            "{v} {}: {:?}",
-            case.label, x.correctness.detail
-        );
-        checked += 1;
+        // More tiles than SMs and more k-tiles than stages; then one k-tile (K = 64), fewer
+        // tiles than SMs and a partial group of tile rows (M = 2560 is 20 of 128).
+        for (m, n, k) in [(2048, 4096, 320), (2560, 512, 64)] {
+            let case = suite::torch::gemm::case(suite::DType::Bf16, m, n, k);
+            let w = (case.workload)();
+            let mut p = Prepared::new(&w, &module, 11).unwrap();
+            let x = p.run_checked(Stream::DEFAULT).unwrap();
+            assert!(
+                x.correctness.passed,
+                "{v} {}: {:?}",
+                case.label, x.correctness.detail
+            );
+            checked += 1;
+        }
     }
+    // Two cases on each of the native and `pkgsCuda` images (and sm_90a on Hopper).
     assert!(checked >= 4, "only {checked} gemm cases checked");
 }

@@ -158,6 +158,51 @@ fn report_compares_archbench_with_ncu() {
     assert!(md.contains("front-end overhead (~1–2 µs)"), "{md}");
 }
 
+/// `--vendor`: vendor_side.cu's library timings next to the matching archbench case, and each
+/// memory-bound case against the copy of its own size (synthetic numbers in the README).
+#[test]
+fn report_compares_archbench_with_vendor_libraries_and_same_size_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.md");
+    let o = python(&[
+        script("report.py").as_os_str(),
+        "--results".as_ref(),
+        fixture("run.jsonl").as_os_str(),
+        "--vendor".as_ref(),
+        fixture("vendor.jsonl").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.contains("## archbench vs NVIDIA's libraries, and same-size copies"));
+    assert!(md.contains("1 line(s) did not parse"), "{md}");
+    // CUB's histogram has no archbench case in the run: shown, with nothing to compare.
+    let r = row(&md, "| histogram_256 | 3840x2160 | `cub_histogram_even`");
+    assert!(
+        r.contains("| 11.0 µs | — | — |") && r.contains("check ok"),
+        "{r}"
+    );
+    // A library call that failed says why.
+    let r = row(
+        &md,
+        "| sobel_3x3_dx | 3840x2160 | `npp_sobel_vert_3x3_8u16s`",
+    );
+    assert!(r.contains("SYNTHETIC: NppStatus -1000"), "{r}");
+    // softmax f32 4096x4096 moves 134217728 bytes in 100 µs; a 67108864-byte copy takes 50 µs:
+    // 50 % of the same-size copy, 1342 GB/s = 45 % of the 3000 GB/s ceiling.
+    let r = row(&md, "| softmax | f32 4096x4096 | 134.2 MB |");
+    assert!(
+        r.contains("| 100.0 µs (pkgsForCudaArch.sm_90) | 50.0 µs | 50 % | 45 % |"),
+        "{r}"
+    );
+    // layer_norm's 536903680 bytes have no copy of their size: no row.
+    assert!(
+        !md.contains("| layer_norm | f32 16384x4096 | 536.9 MB |"),
+        "{md}"
+    );
+}
+
 #[test]
 fn report_survives_refused_failed_and_truncated_input() {
     let (md, stderr) = synthetic_report();

@@ -121,6 +121,7 @@ fn verify_pack_checks_every_file_against_the_manifest() {
         "device.sh",
         "torch_side.py",
         "mma_sync_peak.cu",
+        "vendor_side.cu",
         "kernels.json",
         "build-info.txt",
     ];
@@ -141,7 +142,7 @@ fn verify_pack_checks_every_file_against_the_manifest() {
     let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("matches its MANIFEST (8 files)"),
+        text(&o).contains("matches its MANIFEST (9 files)"),
         "{}",
         text(&o)
     );

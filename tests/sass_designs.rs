@@ -13,7 +13,9 @@
 //!   `gemm_bf16` paths run one block per SM (≤ 168 registers for sm_90a's 384 threads, ≤ 255
 //!   for sm_80's 256);
 //! - the sm_90a `gemm_bf16` is the warp-specialised TMA design: `HGMMA.64x256x16`,
-//!   `UTMALDG.2D`, mbarrier waits (`SYNCS.PHASECHK`) and `USETMAXREG`.
+//!   `UTMALDG.2D`, mbarrier waits (`SYNCS.PHASECHK`) and `USETMAXREG`;
+//! - the u8 stencils work on two pixels per 32-bit add (`PRMT` packs the lanes) and stage
+//!   their tiles with 16-byte loads and stores (`LDG.E.128`, `STS.128`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -137,6 +139,17 @@ fn kernels_are_built_as_designed() {
                     }
                     if num < 80 && (has(&code, "HMMA") || has(&code, "HGMMA")) {
                         problems.push(format!("{at}: tensor-core code in the SIMT path"));
+                    }
+                }
+                // The u8 stencils: two pixels per 32-bit add (byte permutes pack the lanes),
+                // the tile staged with 16-byte loads and stores.
+                let want: &[&str] = match func.as_str() {
+                    "gaussian_blur_5x5" | "sobel_3x3_dx" => &["PRMT", "LDG.E.128", "STS.128"],
+                    _ => &[],
+                };
+                for op in want {
+                    if !has(&code, op) {
+                        problems.push(format!("{at}: no {op}"));
                     }
                 }
             }

@@ -145,6 +145,25 @@ else
   say "mma-peak: SKIPPED (nvcc not found)"
 fi
 
+# 6c. What NVIDIA's libraries do for the image kernels (CUB's DeviceHistogram, NPP's Gaussian
+#     and Sobel filters where the NPP libraries are installed) and same-size device copies,
+#     timed like archbench's cold mode (scripts/gpu-check/vendor_side.cu, built there).
+if [ -n "$nvcc_bin" ] && [ -n "$cap" ] && [ -f "$pack/vendor_side.cu" ]; then
+  arch="${cap/./}"
+  cuda_lib="$(dirname "$(dirname "$nvcc_bin")")/lib64"
+  npp=()
+  if ls "$cuda_lib"/libnppif.so* >/dev/null 2>&1; then
+    npp=(-DHAVE_NPP -L"$cuda_lib" -lnppif -lnppig -lnppc)
+    export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$cuda_lib"
+  fi
+  # Same-size copies for each memory-bound case: its byte count (read + write) from kernels.json.
+  traffic=$(python3 -c 'import json, sys; print(" ".join(sorted({str(c["bytes"]) for k in json.load(open(sys.argv[1])) if "gemm" not in k["name"] for c in k["cases"]})))' "$out/kernels.json" 2>/dev/null || true)
+  step vendor 120 bash -c "'$nvcc_bin' -O3 -gencode=arch=compute_$arch,code=sm_$arch -o '$out/vendor_side' '$pack/vendor_side.cu' ${npp[*]} && '$out/vendor_side' $traffic > '$out/vendor.jsonl'"
+  grep -E '"what"' "$out/vendor.jsonl" 2>/dev/null | tee -a "$log"
+else
+  say "vendor: SKIPPED (nvcc not found)"
+fi
+
 # 7. cargo bench (hot numbers), filtered to keep the check short.
 step bench 150 "$pack/kernels-bench" --bench '^(softmax|layer_norm)/' --warm-up-time 0.2 --measurement-time 1
 grep -E "^(softmax|layer_norm)/|time:|HOT" "$out/bench.log" | head -40 >> "$log"

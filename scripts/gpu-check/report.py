@@ -11,6 +11,9 @@ Compute CSV, ``archbench kernels --json`` and a text file of device information,
   check passed and next to ``pkgsCuda`` (same kernel and case label);
 * "archbench timing vs Nsight Compute": ncu's ``gpu__time_duration.sum`` per launch, grouped
   by (kernel name, grid) and mapped to archbench cases through the kernels list;
+* "archbench vs NVIDIA's libraries, and same-size copies" (with ``--vendor``): what
+  ``vendor_side.cu`` measured for CUB's histogram and NPP's filters and resize next to the
+  matching archbench case, and each memory-bound case against a copy of its own size;
 * archbench cases that have no timing (refused, failed, crashed, ...), with their reason;
 * the device information file verbatim.
 
@@ -19,7 +22,8 @@ It measures nothing and changes no input. Standard library only, Python 3.9+.
 Usage::
 
     python3 report.py --results RUN.json[l] [--torch TORCH.json] [--ncu NCU.csv]
-        [--kernels KERNELS.json] [--ncu-variant NAME] [--device-info TEXT_FILE] --out REPORT.md
+        [--kernels KERNELS.json] [--ncu-variant NAME] [--vendor VENDOR.jsonl]
+        [--device-info TEXT_FILE] --out REPORT.md
 
 Exit 0 on success; 1 with a message naming the path when the results file is missing or
 unreadable; 2 on a usage error. A missing or unreadable optional input makes its section say
@@ -494,6 +498,120 @@ def torch_section(run, torch_path):
     return lines
 
 
+# vendor_side.cu's entries that do what an archbench kernel does, and what differs.
+VENDOR_MATCH = {
+    "cub_histogram_even": ("histogram_256", "int counters; CUB's own init and sweep launches"),
+    "cub_histogram_even_2d": ("histogram_256", "the row-stride overload"),
+    "npp_gauss_advanced_binomial_5x5": (
+        "gaussian_blur_5x5", "archbench's taps [1 4 6 4 1]/16 as floats, NPP_BORDER_MIRROR"),
+    "npp_gauss_5x5": ("gaussian_blur_5x5", "NPP's own 5x5 kernel (sigma 1.6), NPP_BORDER_REPLICATE"),
+    "npp_sobel_vert_3x3_8u16s": ("sobel_3x3_dx", "NPP_BORDER_REPLICATE"),
+    "npp_resize_linear_8u_c3": ("resize_bilinear", "NPPI_INTER_LINEAR (its own sampling)"),
+}
+
+
+def vendor_check(e):
+    """What vendor_side.cu found when it compared the library's output with a reference."""
+    if e.get("check"):
+        return f"check {e['check']}"
+    for key in ("vs_binomial_round", "vs_half_pixel_bilinear"):
+        d = as_dict(e.get(key))
+        if d:
+            n = d.get("interior_pixels", d.get("bytes"))
+            bad = d.get("differ", d.get("differ_by_more_than_1"))
+            return f"{key}: {bad} of {n} differ (max {d.get('max_abs_diff')})"
+    if "differ_vs_dx" in e:
+        return f"differs from dx at {e['differ_vs_dx']} of {e.get('interior_pixels')} interior pixels"
+    return ""
+
+
+def vendor_section(run, vendor_path):
+    lines = ["", "## archbench vs NVIDIA's libraries, and same-size copies", ""]
+    if vendor_path is None:
+        return lines + ["Missing: no vendor_side.cu output was given (`--vendor`)."]
+    entries, bad = [], 0
+    try:
+        with open(vendor_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    bad += 1
+                    continue
+                if isinstance(obj, dict):
+                    entries.append(obj)
+    except OSError as exc:
+        return lines + [f"Missing: cannot read {vendor_path}: {exc.strerror or exc}."]
+    dev = next((e for e in entries if e.get("what") == "device"), {})
+    lines.append(f"`vendor_side.cu` on {text_of(dev.get('name'))}: CUDA events around one call, "
+                 "L2 flushed before each sample and the call queued behind a spin, as archbench's "
+                 "cold mode; median of up to 200 samples." + (f" {bad} line(s) did not parse."
+                                                             if bad else ""))
+    by_key = index_cases(run.cases)
+
+    def best_of(kernel, label):
+        good = [c for c in by_key.get((kernel, label), []) if passed(c) and timed(c)]
+        return min(good, key=median_of) if good else None
+
+    rows = []
+    for e in entries:
+        what = str(e.get("what"))
+        if what not in VENDOR_MATCH:
+            continue
+        kernel, differs = VENDOR_MATCH[what]
+        label = str(e.get("case"))
+        if e.get("error") or e.get("skipped"):
+            rows.append([kernel, label, f"`{e.get('function') or what}`", "—", "—", "—",
+                         str(e.get("error") or e.get("skipped"))])
+            continue
+        v_med = num(e.get("median_us")) / 1e6
+        best = best_of(kernel, label)
+        b_med = median_of(best) if best else NAN
+        ratio = v_med / b_med if positive(v_med) and positive(b_med) else NAN
+        rows.append([kernel, label, f"`{e.get('function') or what}` ({text_of(e.get('version'))})",
+                     fmt_time(v_med), f"{fmt_time(b_med)} ({best.get('variant')})" if best else "—",
+                     fmt_ratio(ratio), "; ".join(x for x in (differs, vendor_check(e)) if x)])
+    if rows:
+        lines += ["", "Library / best > 1 means archbench's fastest passing variant is faster."]
+        lines += [""] + table(["kernel", "case", "library call", "library median",
+                               "archbench best (variant)", "library / best", "note"], rows)
+    copies = {}
+    for e in entries:
+        if e.get("what") == "memcpy_d2d" and positive(num(e.get("median_us"))):
+            copies[int(num(e.get("bytes")))] = num(e.get("median_us")) / 1e6
+    ceiling = num(as_dict(run.header.get("ceilings")).get("copy_gbps"))
+    rows = []
+    for (kernel, label), cases in sorted(by_key.items()):
+        if "gemm" in kernel:
+            continue
+        best = best_of(kernel, label)
+        if best is None:
+            continue
+        nbytes = num(best.get("bytes"))
+        if not positive(nbytes):
+            continue
+        t_copy = copies.get(int(nbytes) // 2)
+        if t_copy is None:
+            continue
+        b_med = median_of(best)
+        gbps = nbytes / b_med / 1e9
+        rows.append([kernel, label, f"{nbytes / 1e6:.1f} MB", f"{fmt_time(b_med)} ({best.get('variant')})",
+                     fmt_time(t_copy), f"{100 * t_copy / b_med:.0f} %",
+                     f"{100 * gbps / ceiling:.0f} %" if positive(ceiling) else "—"])
+    if rows:
+        lines += ["", "Same-size copies: `cudaMemcpyAsync` of half the case's bytes (the case counts "
+                  "bytes read + written), timed the same way. A small case cannot reach the "
+                  "large-copy ceiling even as a copy; the ratio to the same-size copy is what the "
+                  "kernel leaves on the table at that size."]
+        lines += [""] + table(["kernel", "case", "bytes", "archbench best (variant)",
+                               "same-size copy", "% of same-size copy", "% of copy ceiling"], rows)
+    elif not lines[-1].startswith("Library"):
+        lines += ["", "No entry matches an archbench case."]
+    return lines
+
+
 def ncu_section(run, ncu_path, kernels_path, variant_name):
     lines = ["", "## archbench timing vs Nsight Compute", ""]
     if ncu_path is None:
@@ -673,6 +791,8 @@ def build_report(args):
     lines = header_section(run, args.results)
     lines += torch_section(run, args.torch)
     lines += ncu_section(run, args.ncu, args.kernels, args.ncu_variant)
+    if args.vendor is not None:
+        lines += vendor_section(run, args.vendor)
     lines += untimed_section(run)
     lines += device_info_section(args.device_info)
     return "\n".join(lines) + "\n"
@@ -687,6 +807,7 @@ def main(argv=None):
     p.add_argument("--kernels", help="archbench kernels --json output (maps ncu launches)")
     p.add_argument("--ncu-variant", default=DEFAULT_NCU_VARIANT,
                    help=f"archbench variant compared with ncu (default {DEFAULT_NCU_VARIANT})")
+    p.add_argument("--vendor", help="vendor_side.cu output (JSON Lines): CUB/NPP and same-size copies")
     p.add_argument("--device-info", help="text file included verbatim (e.g. nvidia-smi output)")
     p.add_argument("--out", required=True, help="where to write the markdown")
     args = p.parse_args(argv)

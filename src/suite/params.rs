@@ -3,6 +3,7 @@
 //! bindgen's layout tests below assert every size, alignment and field offset.
 
 pub const ROW_WARP_MAX_COLS: u32 = 1024;
+pub const SOFTMAX_PAIR_MAX_BYTES: u32 = 512;
 #[repr(C)]
 #[derive(Debug, Default, Copy, Clone, PartialEq, Eq)]
 pub struct CvtColorParams {

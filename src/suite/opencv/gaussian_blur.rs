@@ -9,7 +9,7 @@ pub fn spec() -> KernelSpec {
         name: "gaussian_blur_5x5",
         family: Family::Opencv,
         file: "gaussian_blur.cu",
-        description: "5x5 Gaussian [1 4 6 4 1]^2/256, (sum + 128) >> 8, BORDER_REFLECT_101; 128x32 tile per block staged as 32-bit words (border arithmetic only in edge tiles), integer horizontal then vertical pass, 4-pixel stores",
+        description: "5x5 Gaussian [1 4 6 4 1]^2/256, (sum + 128) >> 8, BORDER_REFLECT_101; 128x32 tile per block staged in shared memory with 16-byte loads (border arithmetic only in edge tiles), integer horizontal then vertical pass, two pixels per 32-bit add, 4-pixel stores",
         dtypes: &[DType::U8],
         rule: Rule::Exact,
         cases,
@@ -26,6 +26,9 @@ fn cases(size: Size) -> Vec<Case> {
             bytes_per_pixel: 2,
             ops_per_pixel: 20,
             reference: gaussian_blur_5x5,
+            // kernels/gaussian_blur.cu and stencil.cuh: a 128 x 32 tile per 32 x 8 block.
+            tile: [128, 32],
+            block: [32, 8, 1],
         },
     )
 }

@@ -9,7 +9,7 @@ pub fn spec() -> KernelSpec {
         name: "sobel_3x3_dx",
         family: Family::Opencv,
         file: "sobel.cu",
-        description: "3x3 Sobel dx, u8 -> i16, BORDER_REFLECT_101; 128x32 tile per block staged as 32-bit words (border arithmetic only in edge tiles), 4 pixels per 8-byte store",
+        description: "3x3 Sobel dx, u8 -> i16, BORDER_REFLECT_101; 128x32 tile per block staged in shared memory with 16-byte loads (border arithmetic only in edge tiles), two pixels per 32-bit add, 4 pixels per 8-byte store",
         dtypes: &[DType::U8, DType::I16],
         rule: Rule::Exact,
         cases,
@@ -26,6 +26,9 @@ fn cases(size: Size) -> Vec<Case> {
             bytes_per_pixel: 3,
             ops_per_pixel: 6,
             reference: sobel_3x3_dx,
+            // kernels/sobel.cu and stencil.cuh: a 128 x 32 tile per 32 x 8 block.
+            tile: [128, 32],
+            block: [32, 8, 1],
         },
     )
 }

@@ -1,4 +1,5 @@
-//! `softmax`: row-wise softmax over the last dimension, f32 and bf16, one warp per row.
+//! `softmax`: row-wise softmax over the last dimension, f32 and bf16: two rows per warp, one
+//! warp per row or a block per row, by row length.
 
 use std::mem::offset_of;
 
@@ -36,11 +37,13 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    // Quick sizes reach every path of the kernel: a warp per row (1024 and 256 columns) and a
-    // block per row beyond what registers hold (20000 columns: three streaming passes).
+    // Quick sizes reach every path of the kernel: two rows per warp (96 columns, and bf16's
+    // 256; odd row counts leave the last warp one row), a warp per row (1024, and f32's 256
+    // columns) and a block per row beyond what registers hold (20000 columns: three streaming
+    // passes).
     let shapes: &[(usize, usize)] = match size {
         Size::Default => &[(4096, 4096), (32768, 256)],
-        Size::Quick => &[(100, 1024), (300, 256), (3, 20000)],
+        Size::Quick => &[(100, 1024), (301, 256), (37, 96), (3, 20000)],
     };
     let mut out = Vec::new();
     for dtype in [DType::F32, DType::Bf16] {
@@ -83,7 +86,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
                 ],
                 launches: vec![Launch::new(
                     entry,
-                    [row_grid(rows, cols), 1, 1],
+                    [row_grid(rows, cols, dtype), 1, 1],
                     [256, 1, 1],
                     0,
                     &p,
@@ -101,10 +104,14 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
     }
 }
 
-/// Blocks of 256 threads: one warp per row (8 rows a block) up to `ROW_WARP_MAX_COLS`
-/// columns, one block per row above (`kernels/params.h`).
-fn row_grid(rows: usize, cols: usize) -> u32 {
-    if cols <= super::super::params::ROW_WARP_MAX_COLS as usize {
+/// Blocks of 256 threads: two rows per warp (16 rows a block) for rows of at most
+/// `SOFTMAX_PAIR_MAX_BYTES` bytes, one warp per row (8 rows a block) up to
+/// `ROW_WARP_MAX_COLS` columns, one block per row above (`kernels/params.h`).
+fn row_grid(rows: usize, cols: usize, dtype: DType) -> u32 {
+    use super::super::params::{ROW_WARP_MAX_COLS, SOFTMAX_PAIR_MAX_BYTES};
+    if cols * dtype.size() <= SOFTMAX_PAIR_MAX_BYTES as usize {
+        blocks(rows as u64, 16)
+    } else if cols <= ROW_WARP_MAX_COLS as usize {
         blocks(rows as u64, 8)
     } else {
         rows as u32
