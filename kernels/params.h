@@ -70,7 +70,8 @@ typedef struct AddGeluParams {
 /* softmax_{f32,bf16}: row-wise softmax of a contiguous rows x cols matrix.
  * cols must be a multiple of 4 (f32) / 8 (bf16). */
 /* softmax and layer_norm (block 256): rows of at most ROW_WARP_MAX_COLS columns get one warp
- * each (grid = ceil(rows / 8)); longer rows get a whole block (grid = rows). */
+ * each (grid = ceil(rows / 8)), except softmax's rows of at most SOFTMAX_PAIR_MAX_BYTES bytes
+ * (below); longer rows get a whole block (grid = rows). */
 #define ROW_WARP_MAX_COLS 1024
 /* softmax only: rows of at most SOFTMAX_PAIR_MAX_BYTES bytes (one 16-byte vector a lane) go
  * two to a warp, so that each lane has two loads in flight (grid = ceil(rows / 16)). */

@@ -3,7 +3,8 @@
 // 256-thread block).
 //
 // Launch contract (see params.h): block 256. Rows of at most ROW_WARP_MAX_COLS columns get one
-// warp each (8 rows per block); longer rows get the whole block. Each thread keeps its part of
+// warp each (8 rows per block; softmax puts rows of at most SOFTMAX_PAIR_MAX_BYTES bytes two to
+// a warp, 16 per block); longer rows get the whole block. Each thread keeps its part of
 // the row in registers between passes, so the row is read from memory once.
 #ifndef ARCHBENCH_ROWS_CUH
 #define ARCHBENCH_ROWS_CUH

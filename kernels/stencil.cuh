@@ -7,7 +7,8 @@
 // the tile's columns lie inside it (all but the image's left and right edge tiles), the
 // block loads 16-byte vectors with no column arithmetic, and rows outside the image (top and
 // bottom edge tiles) are mapped with BORDER_REFLECT_101 once per vector. Left and right edge
-// tiles load byte by byte, reflecting each column.
+// tiles, and every tile of an image whose pointer or pitch is not 16-byte aligned, load byte
+// by byte, reflecting each column.
 #ifndef ARCHBENCH_STENCIL_CUH
 #define ARCHBENCH_STENCIL_CUH
 

@@ -151,14 +151,20 @@ fi
 if [ -n "$nvcc_bin" ] && [ -n "$cap" ] && [ -f "$pack/vendor_side.cu" ]; then
   arch="${cap/./}"
   cuda_lib="$(dirname "$(dirname "$nvcc_bin")")/lib64"
-  npp=()
+  npp=() npp_lib=""
   if ls "$cuda_lib"/libnppif.so* >/dev/null 2>&1; then
     npp=(-DHAVE_NPP -L"$cuda_lib" -lnppif -lnppig -lnppc)
-    export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$cuda_lib"
+    npp_lib="$cuda_lib"
+  else
+    say "vendor: NPP libraries not in $cuda_lib: CUB and copies only"
   fi
   # Same-size copies for each memory-bound case: its byte count (read + write) from kernels.json.
   traffic=$(python3 -c 'import json, sys; print(" ".join(sorted({str(c["bytes"]) for k in json.load(open(sys.argv[1])) if "gemm" not in k["name"] for c in k["cases"]})))' "$out/kernels.json" 2>/dev/null || true)
-  step vendor 120 bash -c "'$nvcc_bin' -O3 -gencode=arch=compute_$arch,code=sm_$arch -o '$out/vendor_side' '$pack/vendor_side.cu' ${npp[*]} && '$out/vendor_side' $traffic > '$out/vendor.jsonl'"
+  [ -n "$traffic" ] || say "vendor: no case sizes read from kernels.json: fixed-size copies only"
+  # NPP's libraries on the loader path for this step only.
+  vlib="${LD_LIBRARY_PATH:-}"
+  [ -n "$npp_lib" ] && vlib="${vlib:+$vlib:}$npp_lib"
+  step vendor 120 bash -c "'$nvcc_bin' -O3 -gencode=arch=compute_$arch,code=sm_$arch -o '$out/vendor_side' '$pack/vendor_side.cu' ${npp[*]} && LD_LIBRARY_PATH='$vlib' '$out/vendor_side' $traffic > '$out/vendor.jsonl'"
   grep -E '"what"' "$out/vendor.jsonl" 2>/dev/null | tee -a "$log"
 else
   say "vendor: SKIPPED (nvcc not found)"

@@ -542,6 +542,8 @@ def vendor_section(run, vendor_path):
                     continue
                 if isinstance(obj, dict):
                     entries.append(obj)
+                else:
+                    bad += 1
     except OSError as exc:
         return lines + [f"Missing: cannot read {vendor_path}: {exc.strerror or exc}."]
     dev = next((e for e in entries if e.get("what") == "device"), {})
@@ -577,10 +579,15 @@ def vendor_section(run, vendor_path):
         lines += ["", "Library / best > 1 means archbench's fastest passing variant is faster."]
         lines += [""] + table(["kernel", "case", "library call", "library median",
                                "archbench best (variant)", "library / best", "note"], rows)
+    have_library_rows = bool(rows)
+    skipped = [e for e in entries if e.get("what") == "npp" and e.get("skipped")]
+    if skipped:
+        lines += ["", f"NPP: skipped ({text_of(skipped[0].get('skipped'))})."]
     copies = {}
     for e in entries:
-        if e.get("what") == "memcpy_d2d" and positive(num(e.get("median_us"))):
-            copies[int(num(e.get("bytes")))] = num(e.get("median_us")) / 1e6
+        nbytes, med = num(e.get("bytes")), num(e.get("median_us"))
+        if e.get("what") == "memcpy_d2d" and positive(nbytes) and positive(med) and nbytes < 2 ** 53:
+            copies[int(nbytes)] = med / 1e6
     ceiling = num(as_dict(run.header.get("ceilings")).get("copy_gbps"))
     rows = []
     for (kernel, label), cases in sorted(by_key.items()):
@@ -592,7 +599,7 @@ def vendor_section(run, vendor_path):
         nbytes = num(best.get("bytes"))
         if not positive(nbytes):
             continue
-        t_copy = copies.get(int(nbytes) // 2)
+        t_copy = copies.get(int(nbytes) // 2) if nbytes < 2 ** 53 else None
         if t_copy is None:
             continue
         b_med = median_of(best)
@@ -607,7 +614,7 @@ def vendor_section(run, vendor_path):
                   "kernel leaves on the table at that size."]
         lines += [""] + table(["kernel", "case", "bytes", "archbench best (variant)",
                                "same-size copy", "% of same-size copy", "% of copy ceiling"], rows)
-    elif not lines[-1].startswith("Library"):
+    elif not have_library_rows:
         lines += ["", "No entry matches an archbench case."]
     return lines
 

@@ -21,8 +21,9 @@ pub(super) struct Stencil {
     pub ops_per_pixel: u64,
     /// The CPU reference: source image, destination pitch → destination bytes.
     pub reference: fn(Image<'_>, usize) -> Vec<u8>,
-    /// Output columns × rows one block covers, and its threads (the kernel's header says).
+    /// Output columns × rows one block covers (the kernel's header says).
     pub tile: [u64; 2],
+    /// The block's threads (x, y, z), as the kernel's header says.
     pub block: [u32; 3],
 }
 

@@ -29,7 +29,7 @@ pub fn spec() -> KernelSpec {
         name: "softmax",
         family: Family::Torch,
         file: "softmax.cu",
-        description: "softmax over the last dim; row read once into registers (a warp per row up to 1024 columns, a block per row above), max, one exp per element, sum, scale; inputs U(-5, 5)",
+        description: "softmax over the last dim; row read once into registers (two rows per warp up to 512 bytes, a warp per row up to 1024 columns, a block per row above), max, one exp per element, sum, scale; inputs U(-5, 5)",
         dtypes: &[DType::F32, DType::Bf16],
         rule: rule(DType::F32),
         cases,
