@@ -1,5 +1,7 @@
 //! OpenCV-style image kernels: u8 images with pitched rows (pitch = row bytes rounded up to
-//! 256), default 3840x2160, quick 254x146 (odd sizes exercise partial tiles and row tails).
+//! 256), default 3840x2160, quick 430x146 (odd sizes exercise partial tiles and row tails;
+//! 430 columns give the stencils' 128-column tiles both paths: edge tiles that reflect each
+//! column, and interior ones loaded as 16-byte vectors, which need columns bx - 16 .. bx + 143).
 
 mod cvt_color;
 mod gaussian_blur;
@@ -26,7 +28,7 @@ pub fn specs() -> Vec<KernelSpec> {
 pub(crate) fn image_size(size: Size) -> (usize, usize) {
     match size {
         Size::Default => (3840, 2160),
-        Size::Quick => (254, 146),
+        Size::Quick => (430, 146),
     }
 }
 
