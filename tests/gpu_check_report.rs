@@ -40,6 +40,28 @@ fn row<'a>(report: &'a str, prefix: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row starting with {prefix:?} in:\n{report}"))
 }
 
+/// Runs report.py on the synthetic `run.jsonl` plus `inputs` (flag, fixture name); returns the
+/// markdown.
+fn report_with(inputs: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.md");
+    let mut args = vec![
+        script("report.py").into_os_string(),
+        "--results".into(),
+        fixture("run.jsonl").into_os_string(),
+    ];
+    for (flag, name) in inputs {
+        args.push(flag.into());
+        args.push(fixture(name).into_os_string());
+    }
+    args.push("--out".into());
+    args.push(out.clone().into_os_string());
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let o = python(&refs);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::read_to_string(&out).unwrap()
+}
+
 /// Runs report.py on every synthetic fixture plus a device-info file; returns the markdown
 /// and report.py's stderr.
 fn synthetic_report() -> (String, String) {
@@ -162,19 +184,7 @@ fn report_compares_archbench_with_ncu() {
 /// memory-bound case against the copy of its own size (synthetic numbers in the README).
 #[test]
 fn report_compares_archbench_with_vendor_libraries_and_same_size_copies() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report.md");
-    let o = python(&[
-        script("report.py").as_os_str(),
-        "--results".as_ref(),
-        fixture("run.jsonl").as_os_str(),
-        "--vendor".as_ref(),
-        fixture("vendor.jsonl").as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let md = std::fs::read_to_string(&out).unwrap();
+    let md = report_with(&[("--vendor", "vendor.jsonl")]);
     assert!(md.contains("## archbench vs NVIDIA's libraries, and same-size copies"));
     // Not JSON, and JSON that is not an object.
     assert!(md.contains("2 line(s) did not parse"), "{md}");
@@ -240,19 +250,7 @@ fn report_survives_refused_failed_and_truncated_input() {
 
 #[test]
 fn report_sections_say_what_is_missing() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report.md");
-    let o = python(&[
-        script("report.py").as_os_str(),
-        "--results".as_ref(),
-        fixture("run.jsonl").as_os_str(),
-        "--ncu".as_ref(),
-        fixture("ncu.csv").as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let md = std::fs::read_to_string(&out).unwrap();
+    let md = report_with(&[("--ncu", "ncu.csv")]);
     assert!(
         md.contains("Missing: no PyTorch timings were given (`--torch`)."),
         "{md}"

@@ -254,6 +254,12 @@ def timed(c):
     return positive(median_of(c))
 
 
+def fastest_passing(cases):
+    """The case with the smallest median among those that passed their check and have one."""
+    good = [c for c in cases if passed(c) and timed(c)]
+    return min(good, key=median_of) if good else None
+
+
 def index_cases(cases):
     by_key = {}
     for c in cases:
@@ -457,8 +463,7 @@ def torch_section(run, torch_path):
         kernel, label = str(e.get("kernel")), str(e.get("case"))
         t_med = num(e.get("median_s"))
         cases = by_key.get((kernel, label), [])
-        good = [c for c in cases if passed(c) and timed(c)]
-        best = min(good, key=median_of) if good else None
+        best = fastest_passing(cases)
         pkgs = next((c for c in cases if c.get("variant") == "pkgsCuda" and timed(c)), None)
         notes = []
         if e.get("error"):
@@ -527,8 +532,6 @@ def vendor_check(e):
 
 def vendor_section(run, vendor_path):
     lines = ["", "## archbench vs NVIDIA's libraries, and same-size copies", ""]
-    if vendor_path is None:
-        return lines + ["Missing: no vendor_side.cu output was given (`--vendor`)."]
     entries, bad = [], 0
     try:
         with open(vendor_path, encoding="utf-8", errors="replace") as f:
@@ -553,10 +556,6 @@ def vendor_section(run, vendor_path):
                                                              if bad else ""))
     by_key = index_cases(run.cases)
 
-    def best_of(kernel, label):
-        good = [c for c in by_key.get((kernel, label), []) if passed(c) and timed(c)]
-        return min(good, key=median_of) if good else None
-
     rows = []
     for e in entries:
         what = str(e.get("what"))
@@ -569,7 +568,7 @@ def vendor_section(run, vendor_path):
                          str(e.get("error") or e.get("skipped"))])
             continue
         v_med = num(e.get("median_us")) / 1e6
-        best = best_of(kernel, label)
+        best = fastest_passing(by_key.get((kernel, label), []))
         b_med = median_of(best) if best else NAN
         ratio = v_med / b_med if positive(v_med) and positive(b_med) else NAN
         rows.append([kernel, label, f"`{e.get('function') or what}` ({text_of(e.get('version'))})",
@@ -593,7 +592,7 @@ def vendor_section(run, vendor_path):
     for (kernel, label), cases in sorted(by_key.items()):
         if "gemm" in kernel:
             continue
-        best = best_of(kernel, label)
+        best = fastest_passing(cases)
         if best is None:
             continue
         nbytes = num(best.get("bytes"))

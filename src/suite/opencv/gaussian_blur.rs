@@ -26,9 +26,6 @@ fn cases(size: Size) -> Vec<Case> {
             bytes_per_pixel: 2,
             ops_per_pixel: 20,
             reference: gaussian_blur_5x5,
-            // kernels/gaussian_blur.cu and stencil.cuh: a 128 x 32 tile per 32 x 8 block.
-            tile: [128, 32],
-            block: [32, 8, 1],
         },
     )
 }

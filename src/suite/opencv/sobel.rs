@@ -26,9 +26,6 @@ fn cases(size: Size) -> Vec<Case> {
             bytes_per_pixel: 3,
             ops_per_pixel: 6,
             reference: sobel_3x3_dx,
-            // kernels/sobel.cu and stencil.cuh: a 128 x 32 tile per 32 x 8 block.
-            tile: [128, 32],
-            block: [32, 8, 1],
         },
     )
 }

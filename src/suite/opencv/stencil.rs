@@ -1,7 +1,6 @@
 //! The workload shared by the one-channel u8 stencil kernels (`gaussian_blur_5x5`,
-//! `sobel_3x3_dx`): `FilterParams`, one pitched input and one pitched output, a grid of
-//! blocks each covering a fixed tile of outputs (each kernel's own), checked bit-exact
-//! against a reference.
+//! `sobel_3x3_dx`): `FilterParams`, a 128×32-pixel tile per 32×8 block (`kernels/stencil.cuh`),
+//! one pitched input and one pitched output, checked bit-exact against a reference.
 
 use std::mem::offset_of;
 
@@ -21,10 +20,6 @@ pub(super) struct Stencil {
     pub ops_per_pixel: u64,
     /// The CPU reference: source image, destination pitch → destination bytes.
     pub reference: fn(Image<'_>, usize) -> Vec<u8>,
-    /// Output columns × rows one block covers (the kernel's header says).
-    pub tile: [u64; 2],
-    /// The block's threads (x, y, z), as the kernel's header says.
-    pub block: [u32; 3],
 }
 
 pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
@@ -45,7 +40,7 @@ pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
                 src_pitch: sp as u32,
                 dst_pitch: dp as u32,
             };
-            let (reference, tile, block) = (s.reference, s.tile, s.block);
+            let reference = s.reference;
             Workload {
                 buffers: vec![
                     input("src", DType::U8, h * sp, Fill::Bytes),
@@ -53,8 +48,8 @@ pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
                 ],
                 launches: vec![Launch::new(
                     s.entry,
-                    [blocks(w as u64, tile[0]), blocks(h as u64, tile[1]), 1],
-                    block,
+                    [blocks(w as u64, 128), blocks(h as u64, 32), 1],
+                    [32, 8, 1],
                     0,
                     &params,
                     &[
