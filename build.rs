@@ -4,7 +4,9 @@
 //!
 //! Each (kernel file, `-gencode` target) is compiled once, whatever number of variants hold
 //! it (`pkgsCuda` repeats every single-architecture variant): `nvcc -cubin` for a SASS target,
-//! `nvcc -ptx` for a PTX one, in parallel, through a content-addressed cache. Each variant's
+//! `nvcc -ptx` for a PTX one, in parallel, through a content-addressed cache; a SASS target
+//! whose virtual architecture is also a PTX target of the build is compiled from that PTX by
+//! ptxas alone, so the front end runs once for both (see `jobs`). Each variant's
 //! fatbin is then assembled from those pieces with `fatbinary`, with the arguments and image
 //! order `nvcc -fatbin` uses, so it is byte-identical to what nvcc builds from the variant's
 //! flags (`tests/fatbin_assembly.rs` checks it against real nvcc).
@@ -12,7 +14,8 @@
 //! Variants: `ARCHBENCH_VARIANTS` (one spec per line, or a variant file), else
 //! `pkgsForCudaArch.sm_XX` for every default capability of the toolchain's CUDA version,
 //! `pkgsForCudaArch.sm_90a`, `pkgsCuda`, and `cmake:75-virtual` (PTX only, so every GPU
-//! also runs a JIT-compiled build). `ARCHBENCH_SKIP_KERNELS=1` builds without kernels.
+//! also runs a JIT-compiled build). `ARCHBENCH_SKIP_KERNELS=1` builds without kernels;
+//! `ARCHBENCH_KERNEL_CACHE` moves the cache (default `<archbench home>/kernel-cache`).
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -36,6 +39,7 @@ const ENV_VARS: &[&str] = &[
     "ARCHBENCH_VARIANTS",
     "ARCHBENCH_SKIP_KERNELS",
     "ARCHBENCH_HOME",
+    "ARCHBENCH_KERNEL_CACHE",
     "ARCHBENCH_NO_DOWNLOAD",
     "NVCC",
     "CUDA_PATH",
@@ -87,7 +91,11 @@ fn build(out_dir: &Path) -> Result<(), String> {
     let kernels_dir = manifest_dir.join("kernels");
     let sources = kernel_sources(&kernels_dir)?;
     let headers_hash = headers_hash(&kernels_dir)?;
-    let cache = toolchain::home().join("kernel-cache");
+    // `ARCHBENCH_KERNEL_CACHE` (e.g. an empty folder, to time a cold build) or the default.
+    let cache = match std::env::var_os("ARCHBENCH_KERNEL_CACHE") {
+        Some(c) if !c.is_empty() => PathBuf::from(c),
+        _ => toolchain::home().join("kernel-cache"),
+    };
     std::fs::create_dir_all(&cache)
         .map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
 
@@ -119,9 +127,7 @@ fn build(out_dir: &Path) -> Result<(), String> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let queue = Arc::new(Mutex::new(
-        units.iter().enumerate().collect::<VecDeque<_>>(),
-    ));
+    let queue = Arc::new(Mutex::new(jobs(&units)));
     let compiled: Arc<Mutex<Vec<Option<Compiled>>>> = Arc::new(Mutex::new(vec![None; total]));
     let failed = Arc::new(Mutex::new(None::<String>));
     let done = Arc::new(Mutex::new(0usize));
@@ -134,44 +140,62 @@ fn build(out_dir: &Path) -> Result<(), String> {
                 done.clone(),
             );
             let (tc, cache, kernels_dir, sources) = (&tc, &cache, &kernels_dir, &sources);
-            let (variants, targets) = (&variants, &targets);
+            let (variants, targets, units) = (&variants, &targets, &units);
             s.spawn(move || loop {
                 if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
                     return;
                 }
-                let Some((i, unit)) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                let Some(job) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
                     return;
                 };
-                let src = &sources[unit.file];
-                match compile_unit(tc, cache, kernels_dir, headers_hash, src, &unit.target) {
-                    Ok(c) => {
-                        let mut d = done.lock().expect("progress lock");
-                        *d += 1;
-                        eprintln!(
-                            "[{}/{total}] {} for {}: {:.1} s{}",
-                            *d,
-                            file_name(src),
-                            unit.target.code,
-                            c.seconds,
-                            if c.cached { " (cached)" } else { "" }
-                        );
-                        compiled.lock().expect("results lock")[i] = Some(c);
-                    }
-                    Err(e) => {
-                        let who: Vec<&str> = variants
-                            .iter()
-                            .zip(targets)
-                            .filter(|(_, ts)| ts.contains(&unit.target))
-                            .map(|(v, _)| v.name.as_str())
-                            .collect();
-                        let msg = format!(
-                            "kernel `{}` for {} (variant {}) failed to compile:\n{e}",
-                            file_name(src),
-                            unit.target.code,
-                            who.join(", ")
-                        );
-                        if let Ok(mut f) = failed.lock() {
-                            f.get_or_insert(msg);
+                // A job's PTX unit (if any) comes first; its SASS sibling is built from it.
+                let mut ptx: Option<Compiled> = None;
+                for i in job {
+                    let unit = &units[i];
+                    let src = &sources[unit.file];
+                    let from_ptx = ptx.as_ref().filter(|_| !unit.target.is_ptx());
+                    match compile_unit(
+                        tc,
+                        cache,
+                        kernels_dir,
+                        headers_hash,
+                        src,
+                        &unit.target,
+                        from_ptx,
+                    ) {
+                        Ok(c) => {
+                            let mut d = done.lock().expect("progress lock");
+                            *d += 1;
+                            eprintln!(
+                                "[{}/{total}] {} for {}: {:.1} s{}",
+                                *d,
+                                file_name(src),
+                                unit.target.code,
+                                c.seconds,
+                                if c.cached { " (cached)" } else { "" }
+                            );
+                            if c.target.is_ptx() {
+                                ptx = Some(c.clone());
+                            }
+                            compiled.lock().expect("results lock")[i] = Some(c);
+                        }
+                        Err(e) => {
+                            let who: Vec<&str> = variants
+                                .iter()
+                                .zip(targets)
+                                .filter(|(_, ts)| ts.contains(&unit.target))
+                                .map(|(v, _)| v.name.as_str())
+                                .collect();
+                            let msg = format!(
+                                "kernel `{}` for {} (variant {}) failed to compile:\n{e}",
+                                file_name(src),
+                                unit.target.code,
+                                who.join(", ")
+                            );
+                            if let Ok(mut f) = failed.lock() {
+                                f.get_or_insert(msg);
+                            }
+                            return;
                         }
                     }
                 }
@@ -190,6 +214,7 @@ fn build(out_dir: &Path) -> Result<(), String> {
             .into_iter()
             .collect::<Option<Vec<_>>>()
             .ok_or("a kernel unit was not compiled")?;
+    let compile_seconds = start.elapsed().as_secs_f64();
     let fatbinary = tc.bin.with_file_name("fatbinary");
     // Each variant's fatbin per file, from the pieces.
     let mut results = Vec::new();
@@ -245,7 +270,7 @@ fn build(out_dir: &Path) -> Result<(), String> {
         jobs: n_jobs as u32,
     };
     eprintln!(
-        "kernels: {total} nvcc units on {n_jobs} threads, {} fatbins, in {:.1} s",
+        "kernels: {total} nvcc units on {n_jobs} threads, {} fatbins, in {:.1} s ({compile_seconds:.1} s compiling)",
         variants.len() * sources.len(),
         m.wall_seconds
     );
@@ -422,6 +447,42 @@ struct Compiled {
     kernels: Vec<manifest::PtxasKernel>,
 }
 
+/// The units as jobs for the worker threads. A SASS unit whose virtual architecture is also a
+/// PTX unit of the same file (`sm_121` and `compute_121` in `pkgsCuda`, `sm_75` next to
+/// `cmake:75-virtual`'s `compute_75`) goes in one job after it and is built from that PTX, so
+/// the front end runs once for both: `nvcc -cubin x.cu` is the front end, then ptxas on the
+/// same PTX, so the cubin is the same bytes (`tests/fatbin_assembly.rs` holds it to `nvcc
+/// -fatbin`). Paired jobs, the longer ones, go first.
+fn jobs(units: &[Unit]) -> VecDeque<Vec<usize>> {
+    let ptx_of = |u: &Unit| {
+        units
+            .iter()
+            .position(|p| p.file == u.file && p.target.is_ptx() && p.target.arch == u.target.arch)
+    };
+    let mut paired = VecDeque::new();
+    let mut single = VecDeque::new();
+    let mut taken = vec![false; units.len()];
+    for (i, u) in units.iter().enumerate() {
+        if u.target.is_ptx() {
+            continue;
+        }
+        if let Some(p) = ptx_of(u) {
+            if !taken[p] {
+                taken[p] = true;
+                taken[i] = true;
+                paired.push_back(vec![p, i]);
+            }
+        }
+    }
+    for (i, t) in taken.iter().enumerate() {
+        if !t {
+            single.push_back(vec![i]);
+        }
+    }
+    paired.extend(single);
+    paired
+}
+
 /// The order `nvcc -fatbin` puts images in: grouped by virtual architecture in order of
 /// first appearance, each group's PTX before its SASS.
 fn nvcc_image_order(ts: &[Target]) -> Vec<&Target> {
@@ -443,7 +504,9 @@ fn nvcc_image_order(ts: &[Target]) -> Vec<&Target> {
 const BASE_FLAGS: &[&str] = &["-O3", "-std=c++17"];
 
 /// Compiles one (file, target) through the cache: `nvcc -cubin` (with the ptxas report) for
-/// SASS, `nvcc -ptx` for PTX.
+/// SASS, `nvcc -ptx` for PTX. `from_ptx`: the same file's PTX for the target's virtual
+/// architecture, already compiled: then only ptxas runs on it (see [`jobs`]); the cache key,
+/// a function of the source, is the same either way, as is the cubin.
 fn compile_unit(
     tc: &Toolchain,
     cache: &Path,
@@ -451,6 +514,7 @@ fn compile_unit(
     headers: u64,
     src_path: &Path,
     target: &Target,
+    from_ptx: Option<&Compiled>,
 ) -> Result<Compiled, String> {
     let src =
         std::fs::read(src_path).map_err(|e| format!("cannot read {}: {e}", src_path.display()))?;
@@ -500,6 +564,7 @@ fn compile_unit(
     static TMP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = cache.join(format!("{key}.{}-{n}.tmp", std::process::id()));
+    let input = from_ptx.map_or(src_path, |p| p.path.as_path());
     let t0 = Instant::now();
     let run = Command::new(&tc.bin)
         .args(mode)
@@ -507,12 +572,13 @@ fn compile_unit(
         .arg(target.flag())
         .arg("-I")
         .arg(kernels_dir)
-        .arg(src_path)
+        .arg(input)
         .arg("-o")
         .arg(&tmp)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", tc.bin.display()))?;
-    let seconds = t0.elapsed().as_secs_f64();
+    // What this piece costs built alone: with the front end's share when that ran for the PTX.
+    let seconds = t0.elapsed().as_secs_f64() + from_ptx.map_or(0.0, |p| p.seconds);
     let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
     if !run.status.success() {
         let _ = std::fs::remove_file(&tmp);
@@ -522,11 +588,12 @@ fn compile_unit(
             .collect::<Vec<_>>()
             .join("\n");
         return Err(format!(
-            "{} {} {} {}\n{shown}",
+            "{} {} {} {} {}\n{shown}",
             tc.bin.display(),
             mode.join(" "),
             BASE_FLAGS.join(" "),
-            target.flag()
+            target.flag(),
+            input.display()
         ));
     }
     let io = |e: std::io::Error| format!("cache write in {}: {e}", cache.display());

@@ -132,6 +132,7 @@ template <class T>
 __device__ __forceinline__ void softmax(const SoftmaxParams& p) {
     __shared__ float scratch[8];
     typedef typename T::V V;
+    static_assert(SOFTMAX_PAIR_MAX_BYTES == 32 * sizeof(V), "the pair path takes every row of <= 32 vectors");
     const uint32_t nvec = p.cols / T::E;
     if (nvec * sizeof(V) <= SOFTMAX_PAIR_MAX_BYTES) {
         const uint32_t row = blockIdx.x * 16 + 2 * (threadIdx.x / 32);
@@ -145,8 +146,8 @@ __device__ __forceinline__ void softmax(const SoftmaxParams& p) {
         const V* x = reinterpret_cast<const V*>(p.x) + (size_t)row * nvec;
         V* y = reinterpret_cast<V*>(p.y) + (size_t)row * nvec;
         const uint32_t lane = threadIdx.x % 32;
-        if (nvec <= 32) softmax_row<T, 32, 1>(x, y, nvec, lane, scratch);
-        else if (nvec <= 64) softmax_row<T, 32, 2>(x, y, nvec, lane, scratch);
+        // Here nvec > 32: rows of <= 32 vectors took the pair path (asserted above).
+        if (nvec <= 64) softmax_row<T, 32, 2>(x, y, nvec, lane, scratch);
         else if (nvec <= 128) softmax_row<T, 32, 4>(x, y, nvec, lane, scratch);
         else softmax_row<T, 32, 8>(x, y, nvec, lane, scratch);
     } else {

@@ -3,7 +3,11 @@
 //! variant's own `-gencode` flags gives: checked here byte for byte against real nvcc 13.0
 //! (from PyPI), for a multi-architecture variant with PTX (`pkgsCuda`), an arch-specific one
 //! (`sm_90a`, the wgmma GEMM) and a PTX-only one (`cmake:75-virtual`), with the images
-//! listed by archbench's own reader when they differ.
+//! listed by archbench's own reader when they differ. `pkgsCuda`'s `sm_121` and `sm_75` cubins
+//! are the ones build.rs compiles from the `compute_121` and `compute_75` PTX (ptxas alone,
+//! no second front end): the byte comparison holds that route to nvcc's too, whenever the
+//! kernel cache was cold for them (as in CI's fresh clone; the cache key is the same for both
+//! routes).
 
 use archbench::embedded;
 
