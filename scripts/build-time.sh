@@ -93,11 +93,16 @@ if outs:
             rec["units_compiled"] = sum(1 for l in open(outs[-1], errors="replace")
                                         if re.match(r"\[\d+/\d+\] .*: [0-9.]+ s$", l.strip()))
             rec["jobs"] = int(m.group(2))
-print("  {:<18} {:>5.1f} s wall: build script {:>5} s ({} nvcc units in {} s, then fatbins and"
+print("  {:<22} {:>5.1f} s wall: build script {:>5} s ({} nvcc units in {} s, then fatbins and"
       " embedding), lib {} s, bin {} s".format(
     (what + " " + (file or "")).strip(), rec["wall_s"], rec.get("build_script_s", "?"),
     rec.get("units_compiled", "?"), rec.get("kernel_compile_s", "?"), rec.get("lib_s", "?"),
     rec.get("bin_s", "?")))
+if not rec.get("units_compiled"):
+    # Nothing compiled: the cache or cargo's fingerprints made this a no-op, not a measurement.
+    print("build-time.sh: the {} build compiled no kernel unit, so it measured nothing; is "
+          "ARCHBENCH_KERNEL_CACHE honoured by this build.rs?".format(what), file=sys.stderr)
+    sys.exit(1)
 if out:
     with open(out, "a", encoding="utf-8") as f:
         f.write(json.dumps(rec) + "\n")

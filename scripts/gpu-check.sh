@@ -114,7 +114,7 @@ import() {
     [ -f "$src" ] || die "no such file: $src"
     dir="$(mktemp -d)"
     tar -xzf "$src" -C "$dir"
-    dir="$dir/$(ls "$dir" | head -1)"
+    dir="$(find "$dir" -mindepth 1 -maxdepth 1 | sort | head -1)"
   fi
   [ -f "$dir/summary.txt" ] || die "$dir has no summary.txt: not a device.sh output folder"
   # ARCHBENCH_BIN and ARCHBENCH_RESULTS_DIR: for tests.
@@ -134,10 +134,10 @@ import() {
     echo "gpu-check: $("$ab" baseline save "$f" --dir "$results" --name "$stamp-gpu-check-$(basename "$f" .jsonl)" --force | tail -1)"
   done
   local slug
-  slug=$(printf '%s' "$gpu" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
+  slug=$(printf '%s' "$gpu" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
   local outdir="$results/${slug:-unknown}"
   mkdir -p "$outdir"
-  stamp=$(printf %s "$stamp" | tr A-Z a-z)
+  stamp=$(printf %s "$stamp" | tr '[:upper:]' '[:lower:]')
   local report="$outdir/${stamp}-gpu-check.md"
   local args=(--results "$main" --kernels "$dir/kernels.json" --out "$report")
   [ -f "$dir/torch.json" ] && args+=(--torch "$dir/torch.json")

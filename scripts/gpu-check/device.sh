@@ -42,7 +42,8 @@ step() {
   fi
   [ "$limit" -gt "$left" ] && limit=$left
   say "$name: start (limit ${limit} s)"
-  local s=$(date +%s)
+  local s
+  s=$(date +%s)
   timeout --kill-after=10 "$limit" "$@" > "$out/$name.log" 2>&1
   local rc=$?
   local took=$(( $(date +%s) - s ))
