@@ -2,8 +2,11 @@
 # The prepared GPU device check: build here, run there (a GPU machine with no Rust and no
 # network), bring the evidence back.
 #
-#   scripts/gpu-check.sh pack [DIR]          here: build, pack binaries + runner into DIR
-#                                            (default gpu-carry/, git-ignored, ≤ 64 MiB)
+#   scripts/gpu-check.sh pack [--base REV] [DIR]
+#                                            here: build, pack binaries + runner into DIR
+#                                            (default gpu-carry/, git-ignored, ≤ 64 MiB);
+#                                            --base: also archbench as built at git
+#                                            revision REV, for the A/B step
 #   scripts/gpu-check.sh verify-pack [DIR]   here or there: check DIR against its MANIFEST
 #   bash DIR/device.sh OUTDIR                there: run everything, write OUTDIR/ and
 #                                            OUTDIR.tar.gz (one command, no Rust needed)
@@ -12,7 +15,8 @@
 #
 # What runs there, in order, each step with its own time limit and a clear SKIPPED or
 # FAILED line when a piece is missing: device and driver; the GPU tests
-# (`#[ignore = "needs a CUDA GPU"]`, one at a time); `archbench run --quick`; the default
+# (`#[ignore = "needs a CUDA GPU"]`, one at a time); with a base build in the pack, the A/B
+# step (both binaries, interleaved, `archbench compare`); `archbench run --quick`; the default
 # run restricted to the variants that load on that GPU plus `cmake:75-virtual`; PyTorch
 # side by side (same sizes and dtypes, CUDA events, cold L2); ncu on two kernels to
 # cross-check archbench's timing; a filtered `cargo bench` (hot numbers); a hot quick run.
@@ -33,6 +37,8 @@ PACKED=(
   "kernels.json|archbench kernels --json (default sizes)"
   "build-info.txt|archbench build-info: variants, flags, registers"
 )
+# With `pack --base REV` only.
+BASE_ENTRY="archbench-base|the archbench binary as built at the base revision, for the A/B step (stripped)"
 
 # `cargo … --message-format=json` → the executable of the artifact whose target is $1.
 executable_of() {
@@ -50,9 +56,22 @@ for line in sys.stdin:
 }
 
 pack() {
-  local dir="${1:-$here/gpu-carry}"
+  local dir="" base=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --base) base="${2:?--base needs a git revision (a commit, tag or branch)}"; shift 2 ;;
+      -*) die "pack: unknown option '$1' (pack [--base REV] [DIR])" ;;
+      *) dir="$1"; shift ;;
+    esac
+  done
+  dir="${dir:-$here/gpu-carry}"
   command -v cargo >/dev/null || die "pack needs cargo (run it where archbench builds)"
   cd "$here"
+  local base_rev=""
+  if [ -n "$base" ]; then
+    base_rev=$(git rev-parse --verify -q "$base^{commit}") ||
+      die "--base $base: not a commit of this repository (try a hash from git log)"
+  fi
   echo "gpu-check: building release binaries (kernels included) ..."
   cargo build --release -q
   local gpu_tests bench
@@ -68,13 +87,30 @@ pack() {
   target/release/archbench kernels --json > "$dir.tmp/kernels.json"
   target/release/archbench build-info > "$dir.tmp/build-info.txt"
   chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh"
+  local entries=("${PACKED[@]}")
+  if [ -n "$base_rev" ]; then
+    # The base revision, checked out alone and built in a target folder of its own (kept, so
+    # the next pack with a base rebuilds incrementally); kernel units come from the shared cache.
+    local wt="$here/target/gpu-check-base/src"
+    git worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"
+    git worktree prune
+    git worktree add -q --detach "$wt" "$base_rev"
+    echo "gpu-check: building the base archbench at $base_rev ..."
+    (cd "$wt" && CARGO_TARGET_DIR="$here/target/gpu-check-base/target" cargo build --release -q) ||
+      { git worktree remove --force "$wt"; die "the base revision $base_rev does not build"; }
+    strip -o "$dir.tmp/archbench-base" "$here/target/gpu-check-base/target/release/archbench"
+    chmod +x "$dir.tmp/archbench-base"
+    git worktree remove --force "$wt"
+    entries+=("$BASE_ENTRY")
+  fi
   {
     echo "# archbench gpu-check pack"
     echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    [ -n "$base_rev" ] && echo "base: $base_rev"
     echo "archbench: $(target/release/archbench --version)"
     echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
     echo "# file bytes sha256 what"
-    for entry in "${PACKED[@]}"; do
+    for entry in "${entries[@]}"; do
       local f="${entry%%|*}" what="${entry#*|}"
       echo "$f $(stat -c %s "$dir.tmp/$f") $(sha256sum "$dir.tmp/$f" | cut -d' ' -f1) $what"
     done
@@ -91,15 +127,16 @@ pack() {
 verify_pack() {
   local dir="${1:-$here/gpu-carry}"
   [ -f "$dir/MANIFEST" ] || die "$dir has no MANIFEST: not a pack (scripts/gpu-check.sh pack makes one)"
-  local bad=0 n=0
+  local bad=0 n=0 want=${#PACKED[@]}
+  grep -q '^base: ' "$dir/MANIFEST" && want=$((want + 1))
   while read -r f bytes sum _; do
-    case "$f" in "#"*|commit:|archbench:|built:|"") continue ;; esac
+    case "$f" in "#"*|commit:|base:|archbench:|built:|"") continue ;; esac
     n=$((n + 1))
     if [ ! -f "$dir/$f" ]; then echo "missing: $f"; bad=1; continue; fi
     [ "$(stat -c %s "$dir/$f")" = "$bytes" ] || { echo "size differs: $f"; bad=1; }
     [ "$(sha256sum "$dir/$f" | cut -d' ' -f1)" = "$sum" ] || { echo "hash differs: $f"; bad=1; }
   done < "$dir/MANIFEST"
-  [ "$n" -eq "${#PACKED[@]}" ] || { echo "MANIFEST lists $n files, a pack has ${#PACKED[@]}"; bad=1; }
+  [ "$n" -eq "$want" ] || { echo "MANIFEST lists $n files, a pack has $want"; bad=1; }
   [ "$bad" -eq 0 ] || die "$dir does not match its MANIFEST"
   echo "gpu-check: $dir matches its MANIFEST ($n files)"
 }
@@ -148,6 +185,11 @@ import() {
   for f in torch.json ncu.csv vendor.jsonl summary.txt; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
   done
+  # The A/B step's runs and comparisons, as they are (the base run is not this commit's).
+  local f
+  for f in "$dir"/ab-base[0-9].jsonl "$dir"/ab-new[0-9].jsonl "$dir"/ab-compare[0-9].txt; do
+    [ -f "$f" ] && cp "$f" "$outdir/${stamp}-gpu-check-$(basename "$f")"
+  done
   echo "gpu-check: report $report"
 }
 
@@ -155,5 +197,5 @@ case "${1:-}" in
   pack) shift; pack "$@" ;;
   verify-pack) shift; verify_pack "$@" ;;
   import) shift; import "$@" ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
 esac

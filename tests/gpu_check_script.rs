@@ -1,7 +1,8 @@
 //! `scripts/gpu-check.sh` without a GPU: `import` of a recorded SYNTHETIC device output
 //! folder (built from `tests/fixtures/gpu-check/synthetic/`) files the runs as baselines and
-//! writes the comparison report; `verify-pack` accepts a pack that matches its MANIFEST and
-//! names every file that does not. (`pack` itself runs cargo, so CI runs it in `.ci/run`.)
+//! writes the comparison report (and brings the A/B step's files along); `verify-pack` accepts
+//! a pack that matches its MANIFEST (with or without a base build) and names every file that
+//! does not. (`pack` itself runs cargo, so CI runs it in `.ci/run`.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -48,6 +49,11 @@ fn synthetic_device_folder(dir: &Path) -> PathBuf {
     .unwrap();
     std::fs::write(out.join("device.txt"), "SYNTHETIC nvidia-smi output\n").unwrap();
     std::fs::write(out.join("ncu-variant.txt"), "pkgsForCudaArch.sm_90\n").unwrap();
+    // The A/B step's files (device.sh with a `pack --base` pack).
+    for f in ["ab-base1.jsonl", "ab-new1.jsonl"] {
+        std::fs::copy(src.join("run.jsonl"), out.join(f)).unwrap();
+    }
+    std::fs::write(out.join("ab-compare1.txt"), "0 faster, 0 slower, 3 same\n").unwrap();
     out
 }
 
@@ -84,7 +90,14 @@ fn import_files_baselines_and_the_report() {
     assert!(report.contains("SYNTHETIC GPU"), "{report}");
     assert!(report.contains("## archbench vs PyTorch"), "{report}");
     assert!(report.contains("layer_norm_f32 (2048, 1, 1)"), "{report}");
-    for f in ["torch.json", "ncu.csv", "summary.txt"] {
+    for f in [
+        "torch.json",
+        "ncu.csv",
+        "summary.txt",
+        "ab-base1.jsonl",
+        "ab-new1.jsonl",
+        "ab-compare1.txt",
+    ] {
         assert!(
             dev.join(format!("20250101t000000z-gpu-check-{f}")).exists(),
             "{f}"
@@ -146,6 +159,35 @@ fn verify_pack_checks_every_file_against_the_manifest() {
         "{}",
         text(&o)
     );
+
+    // `pack --base REV` adds a `base:` line and archbench-base: then that file is required too.
+    let with_base = manifest.replacen("commit: test\n", "commit: test\nbase: 0123abcd\n", 1);
+    std::fs::write(pack.join("MANIFEST"), &with_base).unwrap();
+    let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("MANIFEST lists 9 files, a pack has 10"),
+        "{}",
+        text(&o)
+    );
+    let body = "base binary\n";
+    std::fs::write(pack.join("archbench-base"), body).unwrap();
+    let sum = Command::new("sha256sum")
+        .arg(pack.join("archbench-base"))
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    let sum = sum.split_whitespace().next().unwrap().to_string();
+    let line = format!("archbench-base {} {sum} the base build\n", body.len());
+    std::fs::write(pack.join("MANIFEST"), with_base.clone() + &line).unwrap();
+    let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("matches its MANIFEST (10 files)"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(pack.join("MANIFEST"), &manifest).unwrap();
 
     std::fs::write(pack.join("gpu-tests"), "file 9\n").unwrap(); // same size, other bytes
     std::fs::remove_file(pack.join("torch_side.py")).unwrap();

@@ -94,6 +94,36 @@ fi
 step gpu-tests 180 "$pack/gpu-tests" --ignored --test-threads=1
 grep -E "^test .* (ok|FAILED)$|test result" "$out/gpu-tests.log" | tee -a "$log"
 
+# 2b. A/B against the pack's base build (`scripts/gpu-check.sh pack --base REV`), when it has
+#     one: the same run with both binaries, interleaved (base, new, new, base) so that drift
+#     cancels, then `archbench compare` per round (new against base, 2 % threshold: a change
+#     shows as FASTER/SLOWER in both rounds). GPU_CHECK_AB_ARGS: the run's selection, split on
+#     whitespace (default: the native variant, or pkgsCuda where the build has none, every
+#     kernel).
+if [ -x "$pack/archbench-base" ]; then
+  ab_default="--variant $native"
+  "$ab" build-info 2>/dev/null | awk -v v="$native" '$1 == v {f = 1} END {exit !f}' ||
+    ab_default="--variant pkgsCuda"
+  read -r -a ab_sel <<< "${GPU_CHECK_AB_ARGS:-$ab_default}"
+  say "ab: base $(awk '$1 == "base:" {print $2}' "$pack/MANIFEST" 2>/dev/null), selection: ${ab_sel[*]}"
+  for run in base1 new1 new2 base2; do
+    bin="$ab"
+    [ "${run%[0-9]}" = base ] && bin="$pack/archbench-base"
+    step "ab-$run" 120 "$bin" run --seed 1 --max-time 60 "${ab_sel[@]}" --out "$out/ab-$run.jsonl"
+  done
+  for r in 1 2; do
+    if [ -s "$out/ab-new$r.jsonl" ] && [ -s "$out/ab-base$r.jsonl" ]; then
+      "$ab" compare "$out/ab-new$r.jsonl" "$out/ab-base$r.jsonl" --threshold 2 > "$out/ab-compare$r.txt" 2>&1
+      say "ab round $r: $(grep -E '^[0-9]+ faster' "$out/ab-compare$r.txt" || echo "no comparison (see ab-compare$r.txt)")"
+    else
+      say "ab round $r: SKIPPED (a run of the round wrote no results)"
+    fi
+  done
+  save
+else
+  say "ab: SKIPPED (no base build in the pack: scripts/gpu-check.sh pack --base REV adds one)"
+fi
+
 # 3. The quick run of the default matrix.
 step quick 180 "$ab" run --quick --seed 1 --out "$out/quick.jsonl"
 grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/quick.log" | tee -a "$log"
