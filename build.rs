@@ -180,18 +180,7 @@ fn build(out_dir: &Path) -> Result<(), String> {
                             compiled.lock().expect("results lock")[i] = Some(c);
                         }
                         Err(e) => {
-                            let who: Vec<&str> = variants
-                                .iter()
-                                .zip(targets)
-                                .filter(|(_, ts)| ts.contains(&unit.target))
-                                .map(|(v, _)| v.name.as_str())
-                                .collect();
-                            let msg = format!(
-                                "kernel `{}` for {} (variant {}) failed to compile:\n{e}",
-                                file_name(src),
-                                unit.target.code,
-                                who.join(", ")
-                            );
+                            let msg = unit_failure(variants, targets, src, unit, &e);
                             if let Ok(mut f) = failed.lock() {
                                 f.get_or_insert(msg);
                             }
@@ -447,6 +436,28 @@ struct Compiled {
     kernels: Vec<manifest::PtxasKernel>,
 }
 
+/// What a failed unit's error says: the file, the target and the variants that hold it.
+fn unit_failure(
+    variants: &[Variant],
+    targets: &[Vec<Target>],
+    src: &Path,
+    unit: &Unit,
+    err: &str,
+) -> String {
+    let who: Vec<&str> = variants
+        .iter()
+        .zip(targets)
+        .filter(|(_, ts)| ts.contains(&unit.target))
+        .map(|(v, _)| v.name.as_str())
+        .collect();
+    format!(
+        "kernel `{}` for {} (variant {}) failed to compile:\n{err}",
+        file_name(src),
+        unit.target.code,
+        who.join(", ")
+    )
+}
+
 /// The units as jobs for the worker threads. A SASS unit whose virtual architecture is also a
 /// PTX unit of the same file (`sm_121` and `compute_121` in `pkgsCuda`, `sm_75` next to
 /// `cmake:75-virtual`'s `compute_75`) goes in one job after it and is built from that PTX, so
@@ -460,7 +471,6 @@ fn jobs(units: &[Unit]) -> VecDeque<Vec<usize>> {
             .position(|p| p.file == u.file && p.target.is_ptx() && p.target.arch == u.target.arch)
     };
     let mut paired = VecDeque::new();
-    let mut single = VecDeque::new();
     let mut taken = vec![false; units.len()];
     for (i, u) in units.iter().enumerate() {
         if u.target.is_ptx() {
@@ -474,11 +484,7 @@ fn jobs(units: &[Unit]) -> VecDeque<Vec<usize>> {
             }
         }
     }
-    for (i, t) in taken.iter().enumerate() {
-        if !t {
-            single.push_back(vec![i]);
-        }
-    }
+    let single = (0..units.len()).filter(|&i| !taken[i]).map(|i| vec![i]);
     paired.extend(single);
     paired
 }

@@ -82,17 +82,17 @@ for u in units:
     rec[key] = round(rec.get(key, 0.0) + u["duration"], 2)
 # The build script's own summary: "kernels: N nvcc units on J threads, F fatbins, in S s".
 outs = sorted(glob.glob(tdir + "/release/build/archbench-*/stderr"), key=os.path.getmtime)
-if outs:
-    for line in open(outs[-1], encoding="utf-8", errors="replace"):
-        m = re.match(r"kernels: (\d+) nvcc units on (\d+) threads, (\d+) fatbins, in ([0-9.]+) s"
-                     r"(?: \(([0-9.]+) s compiling\))?", line)
-        if m:
-            rec["kernel_build_s"] = float(m.group(4))
-            if m.group(5):
-                rec["kernel_compile_s"] = float(m.group(5))
-            rec["units_compiled"] = sum(1 for l in open(outs[-1], errors="replace")
-                                        if re.match(r"\[\d+/\d+\] .*: [0-9.]+ s$", l.strip()))
-            rec["jobs"] = int(m.group(2))
+lines = open(outs[-1], encoding="utf-8", errors="replace").read().splitlines() if outs else []
+for line in lines:
+    m = re.match(r"kernels: (\d+) nvcc units on (\d+) threads, (\d+) fatbins, in ([0-9.]+) s"
+                 r"(?: \(([0-9.]+) s compiling\))?", line)
+    if m:
+        rec["kernel_build_s"] = float(m.group(4))
+        if m.group(5):
+            rec["kernel_compile_s"] = float(m.group(5))
+        rec["jobs"] = int(m.group(2))
+        # Units really compiled: their progress lines end in seconds, cached ones in "(cached)".
+        rec["units_compiled"] = sum(1 for l in lines if re.match(r"\[\d+/\d+\] .*: [0-9.]+ s$", l.strip()))
 print("  {:<22} {:>5.1f} s wall: build script {:>5} s ({} nvcc units in {} s, then fatbins and"
       " embedding), lib {} s, bin {} s".format(
     (what + " " + (file or "")).strip(), rec["wall_s"], rec.get("build_script_s", "?"),
