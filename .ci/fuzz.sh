@@ -12,7 +12,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 # The results target links the archbench crate; its kernels are not needed to fuzz.
 export ARCHBENCH_SKIP_KERNELS=1
-targets=(read fatbin cubin elf ptx decompress predict embedded spec variant_file results)
+targets=(read fatbin cubin elf ptx decompress predict embedded embed_container spec variant_file results)
 cargo fuzz build -O
 fail=0
 summary=""

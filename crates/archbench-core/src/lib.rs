@@ -12,6 +12,7 @@
 //!   variant files) → [`Variant`]; [`validate`]: diagnostics; [`flags`]: nvcc/CMake/PyTorch/
 //!   OpenCV flags.
 //! - [`toolchain`]: finding, installing and interrogating real CUDA toolchains.
+//! - [`manifest`]: what a build compiled; [`embed`]: the container its images travel in.
 //!
 //! Design rules: no panics on user input (every problem is a [`Diagnostic`] or a typed
 //! error); data is tables, not code paths; Nixpkgs' wording is quoted where Nixpkgs has a
@@ -28,6 +29,7 @@
 pub mod capability;
 pub mod db;
 pub mod diagnostic;
+pub mod embed;
 pub mod flags;
 pub mod fsio;
 pub mod loading;
