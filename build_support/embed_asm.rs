@@ -31,7 +31,8 @@ pub fn link_container(out_dir: &Path, container: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("assembling the kernel container ({}): {e}", src.display()))
 }
 
-/// The `.S` text for the target cargo builds for (ELF or Mach-O).
+/// The `.S` text for the target cargo builds for: ELF (Linux, where archbench's CUDA
+/// toolchains install; tested) or Mach-O (written to the same rules, untested).
 fn assembly(bin: &Path) -> Result<String, String> {
     let var = |k: &str| std::env::var(k).unwrap_or_default();
     let (os, width) = (

@@ -37,9 +37,6 @@ struct RawContainer {
     len: usize,
 }
 
-// The table only points at read-only data.
-unsafe impl Sync for RawContainer {}
-
 extern "C" {
     static archbench_embedded_v1: RawContainer;
 }
