@@ -1,6 +1,6 @@
 //! The kernel container reader (`archbench_core::embed::parse`): any bytes give a container or
-//! an error, never a panic; a container written from the input reads back exactly, and any
-//! prefix of it is a container or an error.
+//! an error, never a panic; a container written from the input reads back exactly, and a
+//! prefix of it or a copy with one byte flipped is a container or an error.
 #![no_main]
 use archbench_core::embed;
 use libfuzzer_sys::fuzz_target;
@@ -30,6 +30,11 @@ fuzz_target!(|data: &[u8]| {
     for (got, want) in c.images.iter().zip(&entries) {
         assert_eq!((got.variant, got.file, got.bytes), *want);
     }
+    // Damaged copies: cut short, or one byte flipped (the index or a length most often).
     let cut = usize::from(n) * 13 % (blob.len() + 1);
     let _ = embed::parse(&blob[..cut]);
+    let mut flipped = blob.clone();
+    let at = usize::from(n) * 7 % flipped.len();
+    flipped[at] ^= rest.first().copied().unwrap_or(0x55) | 1;
+    let _ = embed::parse(&flipped);
 });

@@ -12,15 +12,16 @@
 //! | offset | bytes | content |
 //! |---|---|---|
 //! | 0 | 16 | [`MAGIC`] |
-//! | 16 | 8 | `L`, length of the index |
-//! | 24 | `L` | index: JSON, [`Index`] |
-//! | …, 16-aligned | | the manifest (JSON text) and each image, every one 16-aligned |
+//! | 16 | 8 | `O`, offset of the index |
+//! | 24 | 8 | `L`, length of the index |
+//! | 32, … | | the manifest (JSON text), then each image, every one 16-aligned |
+//! | `O` | `L` | index: JSON, [`Index`], after the last region |
 //!
-//! Every region the index names lies inside the container and starts at a multiple of
-//! [`ALIGN`] (the driver reads fatbins in place), which [`parse`] checks.
+//! Every region the index names lies between the header and the index and starts at a
+//! multiple of [`ALIGN`] (the driver reads fatbins in place), which [`parse`] checks.
 //!
 //! ```
-//! use archbench_core::embed::{self, Region};
+//! use archbench_core::embed;
 //! let blob = embed::write("{}", &[("pkgsCuda", "gemm.cu", b"\x50\xed\x55\xba".as_slice())]).unwrap();
 //! let c = embed::parse(&blob).unwrap();
 //! assert_eq!(c.manifest, "{}");
@@ -35,30 +36,35 @@ pub const MAGIC: &[u8; 16] = b"ARCHBENCH-EMBED1";
 /// Alignment of every region, relative to the container's start.
 pub const ALIGN: usize = 16;
 
-/// Errors of this layer: a container that is not one this build wrote.
+/// Errors of this layer: a container that is not one this build wrote, or names it cannot
+/// store.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
-    #[error("the embedded kernel container is {0} bytes, too short for its {1}-byte header")]
-    Short(usize, usize),
+    #[error("the embedded kernel container is {0} bytes, too short for its {HEADER}-byte header")]
+    Short(usize),
     #[error(
-        "the embedded kernel container does not start with {MAGIC:?} (layout version mismatch?)"
+        "the embedded kernel container does not start with `ARCHBENCH-EMBED1` (a container of another layout version?)"
     )]
     Magic,
-    #[error("the embedded kernel container's index is {0} bytes, past its end ({1} bytes)")]
-    IndexLength(u64, usize),
+    #[error(
+        "the embedded kernel container's index at {offset}+{len} is past its end ({size} bytes)"
+    )]
+    IndexBounds { offset: u64, len: u64, size: usize },
     #[error("the embedded kernel container's index is unreadable: {0}")]
     Index(serde_json::Error),
-    #[error("the embedded kernel container's {what} lies at {offset}+{len}, outside its {size} bytes or not {ALIGN}-aligned")]
-    Region {
+    #[error("the embedded kernel container's {what} at {offset}+{len} lies outside its data (bytes {HEADER}..{data_end})")]
+    RegionBounds {
         what: String,
         offset: u64,
         len: u64,
-        size: usize,
+        data_end: u64,
     },
+    #[error("the embedded kernel container's {what} at {offset} is not {ALIGN}-byte aligned")]
+    RegionAlign { what: String, offset: u64 },
     #[error("the embedded manifest is not UTF-8: {0}")]
     ManifestUtf8(std::str::Utf8Error),
-    #[error("cannot embed {what}: {why}")]
-    Write { what: String, why: String },
+    #[error("cannot embed {what} `{name}`: its name has quotes, backslashes or control characters, which the container's index does not store; rename it")]
+    Name { what: &'static str, name: String },
 }
 
 /// Where one region lies in the container.
@@ -101,107 +107,104 @@ pub struct Container<'a> {
     pub images: Vec<Image<'a>>,
 }
 
-const HEADER: usize = MAGIC.len() + 8;
-
-fn pad(buf: &mut Vec<u8>) {
-    buf.resize(buf.len().next_multiple_of(ALIGN), 0);
-}
+const HEADER: usize = MAGIC.len() + 16;
 
 /// Builds a container from the manifest JSON and `(variant, file, image)` triples, in order.
 /// Names are stored as JSON strings and read back borrowed, so they must not need escapes.
 pub fn write(manifest: &str, images: &[(&str, &str, &[u8])]) -> Result<Vec<u8>, EmbedError> {
-    for (variant, file, _) in images {
-        for name in [variant, file] {
-            if name
-                .chars()
-                .any(|c| c == '"' || c == '\\' || c.is_control())
-            {
-                return Err(EmbedError::Write {
-                    what: format!("{name:?}"),
-                    why: "a variant or file name with quotes, backslashes or control characters"
-                        .into(),
-                });
-            }
+    let plain = |what: &'static str, name: &str| {
+        if name
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+        {
+            return Err(EmbedError::Name {
+                what,
+                name: name.escape_debug().to_string(),
+            });
         }
+        Ok(())
+    };
+    let mut buf = Vec::new();
+    buf.extend_from_slice(MAGIC);
+    buf.resize(HEADER, 0);
+    let region = |buf: &mut Vec<u8>, bytes: &[u8]| {
+        buf.resize(buf.len().next_multiple_of(ALIGN), 0);
+        let offset = buf.len() as u64;
+        buf.extend_from_slice(bytes);
+        Region {
+            offset,
+            len: bytes.len() as u64,
+        }
+    };
+    let manifest = region(&mut buf, manifest.as_bytes());
+    let mut entries = Vec::with_capacity(images.len());
+    for (variant, file, bytes) in images {
+        plain("variant", variant)?;
+        plain("kernel file", file)?;
+        entries.push(IndexImage {
+            variant,
+            file,
+            region: region(&mut buf, bytes),
+        });
     }
-    // Regions are laid out after the index, whose length depends on their offsets: lay out
-    // relative to the data start, then shift by the (padded) header and index length until
-    // the index length is stable (two rounds at most, as offsets only grow).
-    let mut shift = 0u64;
-    loop {
-        let mut at = shift;
-        let mut region = |len: usize| {
-            let r = Region {
-                offset: at,
-                len: len as u64,
-            };
-            at = (at + len as u64).next_multiple_of(ALIGN as u64);
-            r
-        };
-        let index = Index {
-            manifest: region(manifest.len()),
-            images: images
-                .iter()
-                .map(|(variant, file, bytes)| IndexImage {
-                    variant,
-                    file,
-                    region: region(bytes.len()),
-                })
-                .collect(),
-        };
-        let json = serde_json::to_vec(&index).map_err(|e| EmbedError::Write {
-            what: "the index".into(),
-            why: e.to_string(),
-        })?;
-        let data_start = (HEADER + json.len()).next_multiple_of(ALIGN) as u64;
-        if data_start != shift {
-            shift = data_start;
-            continue;
-        }
-        let mut buf = Vec::with_capacity(at as usize);
-        buf.extend_from_slice(MAGIC);
-        buf.extend_from_slice(&(json.len() as u64).to_le_bytes());
-        buf.extend_from_slice(&json);
-        pad(&mut buf);
-        buf.extend_from_slice(manifest.as_bytes());
-        for (_, _, bytes) in images {
-            pad(&mut buf);
-            buf.extend_from_slice(bytes);
-        }
-        return Ok(buf);
+    let index = Index {
+        manifest,
+        images: entries,
+    };
+    let json = serde_json::to_vec(&index).map_err(EmbedError::Index)?;
+    let at = buf.len() as u64;
+    buf[MAGIC.len()..MAGIC.len() + 8].copy_from_slice(&at.to_le_bytes());
+    buf[MAGIC.len() + 8..HEADER].copy_from_slice(&(json.len() as u64).to_le_bytes());
+    buf.extend_from_slice(&json);
+    Ok(buf)
+}
+
+fn le64(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(s) = bytes.get(at..at + 8) {
+        b.copy_from_slice(s);
     }
+    u64::from_le_bytes(b)
 }
 
 /// Reads a container; every region is bounds- and alignment-checked.
 pub fn parse(blob: &[u8]) -> Result<Container<'_>, EmbedError> {
-    let header = blob
-        .get(..HEADER)
-        .ok_or(EmbedError::Short(blob.len(), HEADER))?;
-    if &header[..MAGIC.len()] != MAGIC {
+    if blob.len() < HEADER {
+        return Err(EmbedError::Short(blob.len()));
+    }
+    if &blob[..MAGIC.len()] != MAGIC {
         return Err(EmbedError::Magic);
     }
-    let mut len = [0u8; 8];
-    len.copy_from_slice(&header[MAGIC.len()..]);
-    let index_len = u64::from_le_bytes(len);
-    let index_bytes = usize::try_from(index_len)
+    let (index_at, index_len) = (le64(blob, MAGIC.len()), le64(blob, MAGIC.len() + 8));
+    let index_bytes = usize::try_from(index_at)
         .ok()
-        .and_then(|l| blob.get(HEADER..HEADER.checked_add(l)?))
-        .ok_or(EmbedError::IndexLength(index_len, blob.len()))?;
-    let index: Index<'_> = serde_json::from_slice(index_bytes).map_err(EmbedError::Index)?;
-    let region = |what: &dyn Fn() -> String, r: Region| {
-        let bad = || EmbedError::Region {
-            what: what(),
-            offset: r.offset,
-            len: r.len,
+        .zip(usize::try_from(index_len).ok())
+        .filter(|(at, _)| *at >= HEADER)
+        .and_then(|(at, len)| blob.get(at..at.checked_add(len)?))
+        .ok_or(EmbedError::IndexBounds {
+            offset: index_at,
+            len: index_len,
             size: blob.len(),
-        };
-        let start = usize::try_from(r.offset).map_err(|_| bad())?;
-        let len = usize::try_from(r.len).map_err(|_| bad())?;
-        if start % ALIGN != 0 {
-            return Err(bad());
+        })?;
+    let index: Index<'_> = serde_json::from_slice(index_bytes).map_err(EmbedError::Index)?;
+    // Regions lie in the data part: after the header, before the index.
+    let region = |what: &dyn Fn() -> String, r: Region| {
+        if !r.offset.is_multiple_of(ALIGN as u64) {
+            return Err(EmbedError::RegionAlign {
+                what: what(),
+                offset: r.offset,
+            });
         }
-        blob.get(start..start.checked_add(len).ok_or_else(bad)?)
-            .ok_or_else(bad)
+        r.offset
+            .checked_add(r.len)
+            .filter(|end| r.offset >= HEADER as u64 && *end <= index_at)
+            .and_then(|end| blob.get(usize::try_from(r.offset).ok()?..usize::try_from(end).ok()?))
+            .ok_or_else(|| EmbedError::RegionBounds {
+                what: what(),
+                offset: r.offset,
+                len: r.len,
+                data_end: index_at,
+            })
     };
     let manifest = region(&|| "manifest".into(), index.manifest)?;
     let manifest = std::str::from_utf8(manifest).map_err(EmbedError::ManifestUtf8)?;
@@ -260,29 +263,70 @@ mod tests {
     #[test]
     fn names_needing_escapes_are_refused() {
         let e = write("{}", &[("a\"b", "k.cu", b"x".as_slice())]).unwrap_err();
-        assert!(e.to_string().contains("quotes"), "{e}");
+        assert!(e.to_string().contains("variant `a\\\"b`"), "{e}");
+        assert!(e.to_string().contains("rename it"), "{e}");
+    }
+
+    /// A container with `index` as its index JSON after `data` bytes of data.
+    fn with_index(data: usize, index: &str) -> Vec<u8> {
+        let mut b = MAGIC.to_vec();
+        let at = (HEADER + data) as u64;
+        b.extend_from_slice(&at.to_le_bytes());
+        b.extend_from_slice(&(index.len() as u64).to_le_bytes());
+        b.resize(HEADER + data, b' ');
+        b.extend_from_slice(index.as_bytes());
+        b
     }
 
     #[test]
     fn damaged_containers_are_errors() {
         let blob = write("{}", &[("v", "k.cu", b"0123456789".as_slice())]).unwrap();
-        assert!(matches!(parse(&blob[..10]), Err(EmbedError::Short(10, _))));
+        assert!(matches!(parse(&blob[..10]), Err(EmbedError::Short(10))));
         let mut bad = blob.clone();
         bad[15] = b'9';
-        assert!(matches!(parse(&bad), Err(EmbedError::Magic)));
+        let e = parse(&bad).unwrap_err();
+        assert!(e.to_string().contains("`ARCHBENCH-EMBED1`"), "{e}");
         let mut bad = blob.clone();
         bad[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(matches!(parse(&bad), Err(EmbedError::IndexLength(..))));
-        // Cut inside the last image: its region now lies past the end.
-        let e = parse(&blob[..blob.len() - 1]).unwrap_err();
-        assert!(e.to_string().contains("image k.cu of v"), "{e}");
+        assert!(matches!(parse(&bad), Err(EmbedError::IndexBounds { .. })));
+        // Cut inside the index.
+        assert!(matches!(
+            parse(&blob[..blob.len() - 1]),
+            Err(EmbedError::IndexBounds { .. })
+        ));
+        // An image reaching into the index.
+        let c = with_index(
+            16,
+            r#"{"manifest":{"offset":32,"len":0},"images":[{"variant":"v","file":"k.cu","region":{"offset":32,"len":17}}]}"#,
+        );
+        let e = parse(&c).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("image k.cu of v at 32+17 lies outside its data (bytes 32..48)"),
+            "{e}"
+        );
+        // A region in the header.
+        let c = with_index(16, r#"{"manifest":{"offset":16,"len":1},"images":[]}"#);
+        assert!(matches!(parse(&c), Err(EmbedError::RegionBounds { .. })));
         // A misaligned region.
-        let json = br#"{"manifest":{"offset":25,"len":1},"images":[]}"#;
-        let mut bad = MAGIC.to_vec();
-        bad.extend_from_slice(&(json.len() as u64).to_le_bytes());
-        bad.extend_from_slice(json);
-        bad.resize(200, b' ');
-        let e = parse(&bad).unwrap_err();
-        assert!(e.to_string().contains("not 16-aligned"), "{e}");
+        let c = with_index(16, r#"{"manifest":{"offset":33,"len":1},"images":[]}"#);
+        let e = parse(&c).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("manifest at 33 is not 16-byte aligned"),
+            "{e}"
+        );
+        // Overflowing offsets.
+        let c = with_index(
+            16,
+            r#"{"manifest":{"offset":18446744073709551600,"len":100},"images":[]}"#,
+        );
+        assert!(matches!(parse(&c), Err(EmbedError::RegionBounds { .. })));
+        // A name that needs escapes cannot be borrowed: an error, not a panic.
+        let c = with_index(
+            16,
+            r#"{"manifest":{"offset":32,"len":0},"images":[{"variant":"a\"b","file":"k.cu","region":{"offset":32,"len":0}}]}"#,
+        );
+        assert!(matches!(parse(&c), Err(EmbedError::Index(_))));
     }
 }
