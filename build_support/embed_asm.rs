@@ -10,20 +10,16 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use archbench_core::embed::ALIGN;
+
 /// Writes `<out_dir>/embedded.bin` and `embedded.S` and compiles them into
 /// `libarchbench_embedded.a` (linked by cargo).
 pub fn link_container(out_dir: &Path, container: &[u8]) -> Result<(), String> {
     let io = |e: std::io::Error| format!("writing {}: {e}", out_dir.display());
     let bin = out_dir.join("embedded.bin");
-    // Rewrite only on change, so an unchanged container keeps its mtime.
-    if std::fs::read(&bin).ok().as_deref() != Some(container) {
-        std::fs::write(&bin, container).map_err(io)?;
-    }
-    let asm = assembly(&bin)?;
+    std::fs::write(&bin, container).map_err(io)?;
     let src = out_dir.join("embedded.S");
-    if std::fs::read_to_string(&src).ok().as_deref() != Some(asm.as_str()) {
-        std::fs::write(&src, asm).map_err(io)?;
-    }
+    std::fs::write(&src, assembly(&bin)?).map_err(io)?;
     cc::Build::new()
         .file(&src)
         .cargo_warnings(false)
@@ -39,9 +35,9 @@ fn assembly(bin: &Path) -> Result<String, String> {
         var("CARGO_CFG_TARGET_OS"),
         var("CARGO_CFG_TARGET_POINTER_WIDTH"),
     );
-    let word = match width.as_str() {
-        "64" => ".quad",
-        "32" => ".long",
+    let (word, word_bytes) = match width.as_str() {
+        "64" => (".quad", 8),
+        "32" => (".long", 4),
         w => {
             return Err(format!(
                 "embedding kernel images: unsupported pointer width {w:?}"
@@ -82,7 +78,7 @@ fn assembly(bin: &Path) -> Result<String, String> {
     };
     let _ = writeln!(
         s,
-        "{data}\n    .balign 16\n{local}container:\n    .incbin \"{path}\"\n{local}container_end:"
+        "{data}\n    .balign {ALIGN}\n{local}container:\n    .incbin \"{path}\"\n{local}container_end:"
     );
     let _ = writeln!(
         s,
@@ -92,8 +88,7 @@ fn assembly(bin: &Path) -> Result<String, String> {
         // ELF: symbol type and size for tools, and no executable stack from this object.
         let _ = writeln!(
             s,
-            "    .type {sym}, %object\n    .size {sym}, 2 * {}\n    .section .note.GNU-stack,\"\",%progbits",
-            width.parse::<u32>().unwrap_or(64) / 8
+            "    .type {sym}, %object\n    .size {sym}, 2 * {word_bytes}\n    .section .note.GNU-stack,\"\",%progbits"
         );
     }
     Ok(s)
