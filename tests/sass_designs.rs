@@ -15,7 +15,11 @@
 //! - the sm_90a `gemm_bf16` is the warp-specialised TMA design: `HGMMA.64x256x16`,
 //!   `UTMALDG.2D`, mbarrier waits (`SYNCS.PHASECHK`) and `USETMAXREG`;
 //! - the u8 stencils work on two pixels per 32-bit add (`PRMT` packs the lanes) and stage
-//!   their tiles with 16-byte loads and stores (`LDG.E.128`, `STS.128`).
+//!   their tiles with 16-byte loads and stores (`LDG.E.128`, `STS.128`);
+//! - the vectorised kernels move 16-byte vectors: `softmax` and `layer_norm` load and store
+//!   them (`LDG.E.128`, `STG.E.128`), `reduce_sum_partial` and `add_gelu` load them;
+//!   `histogram_256` loads them into private shared-memory histograms (`ATOMS`) merged with
+//!   global reductions (`RED`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -142,15 +146,29 @@ fn kernels_are_built_as_designed() {
                     }
                 }
                 // The u8 stencils: two pixels per 32-bit add (byte permutes pack the lanes),
-                // the tile staged with 16-byte loads and stores.
+                // the tile staged with 16-byte loads and stores. The row kernels read and
+                // write whole 16-byte vectors; reduce_sum_partial and add_gelu read them;
+                // histogram_256 reads 16-byte vectors into private histograms in shared
+                // memory (shared atomics), merged into the result with global reductions.
                 let want: &[&str] = match func.as_str() {
                     "gaussian_blur_5x5" | "sobel_3x3_dx" => &["PRMT", "LDG.E.128", "STS.128"],
+                    "softmax_f32" | "softmax_bf16" | "layer_norm_f32" | "layer_norm_bf16" => {
+                        &["LDG.E.128", "STG.E.128"]
+                    }
+                    "reduce_sum_partial" | "add_gelu_f32" | "add_gelu_bf16" => &["LDG.E.128"],
+                    "histogram_256" => &["LDG.E.128", "ATOMS"],
                     _ => &[],
                 };
                 for op in want {
                     if !has(&code, op) {
                         problems.push(format!("{at}: no {op}"));
                     }
+                }
+                // `RED` before sm_90, `REDG` from it; an `ATOMG` would do as well.
+                if func == "histogram_256"
+                    && !["RED", "REDG", "ATOMG"].iter().any(|op| has(&code, op))
+                {
+                    problems.push(format!("{at}: no global reduction (RED, REDG or ATOMG)"));
                 }
             }
             let f = v.files.iter().find(|f| f.file == img.file).unwrap();
