@@ -19,7 +19,7 @@
 //! - the vectorised kernels move 16-byte vectors: `softmax` and `layer_norm` load and store
 //!   them (`LDG.E.128`, `STG.E.128`), `reduce_sum_partial` and `add_gelu` load them;
 //!   `histogram_256` loads them into private shared-memory histograms (`ATOMS`) merged with
-//!   global reductions (`RED`).
+//!   global reductions (`RED` before sm_90, `REDG` from it, or `ATOMG`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
