@@ -1,0 +1,447 @@
+//! The kernels' CUDA source, run on the CPU: every `kernels/*.cu` file is compiled as host C++
+//! against `tests/kernels_on_cpu/cuda_shim.h` (one fiber per GPU thread, real barriers and
+//! shuffles, buffers that end against a faulting page, misaligned vector accesses trapped by
+//! `-fsanitize=alignment`), and each suite case at its quick size runs through its own launches
+//! and is checked against its CPU reference with the rule the GPU run uses.
+//!
+//! What this is for: the host's launch geometry and the kernels' indexing (tile edges, row
+//! tails, unaligned pitches, grid-stride loops, barriers a thread could skip) checked on every
+//! CI run, where no GPU is. What it is not: a GPU. It gives no timings, and it compiles each
+//! kernel's generic path (`__CUDA_ARCH__` undefined), so `gemm_bf16` runs its SIMT fallback
+//! and never its tensor-core paths, and bf16 rounding is the software one; the GPU tests
+//! (`tests/gpu.rs`) stay the judge of what runs on a GPU.
+//!
+//! Needs the C++ compiler the build already uses (`$CXX`, else `c++`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::mem::offset_of;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use archbench::check;
+use archbench::fill::{derive_seed, fill, Rng};
+use archbench::gpu::contract::{self, Limits};
+use archbench::suite::params::FilterParams;
+use archbench::suite::reference::image::{self, Image};
+use archbench::suite::{self, Buffer, Check, DType, Fill, Launch, Role, Rule, Size, Workload};
+
+const SHIM_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kernels_on_cpu");
+const KERNELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels");
+/// What `contract::shape` sizes persistent grids and shared memory for: an H100/H200.
+const LIMITS: Limits = Limits {
+    multiprocessors: 132,
+    smem_per_block_optin: 232_448,
+};
+
+fn compiler() -> String {
+    std::env::var("CXX").unwrap_or_else(|_| "c++".to_string())
+}
+
+/// Compiles `source` (a kernels/*.cu file's text) with `entries` and `symbols` registered;
+/// returns the runner's path or the compiler's errors.
+fn build_runner(
+    name: &str,
+    source: &str,
+    entries: &[&str],
+    symbols: &[&str],
+) -> Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut wrapper = String::from("#include \"cuda_shim.h\"\n");
+    wrapper.push_str(&format!("#line 1 \"kernels/{name}\"\n"));
+    wrapper.push_str(source);
+    wrapper.push_str("\n#include \"runner.h\"\nvoid cpux_registry(cpux::Registry& r) {\n");
+    for e in entries {
+        let _ = writeln!(wrapper, "    CPUX_ENTRY({e});");
+    }
+    for s in symbols {
+        let _ = writeln!(wrapper, "    CPUX_SYMBOL({s});");
+    }
+    wrapper.push_str("}\n");
+    let stem = name.replace(['/', '.'], "_");
+    let cpp = dir.join(format!("{stem}.cpp"));
+    let exe = dir.join(stem);
+    std::fs::write(&cpp, wrapper).map_err(|e| format!("{}: {e}", cpp.display()))?;
+    let out = Command::new(compiler())
+        .args([
+            "-std=c++17",
+            "-O1",
+            "-g",
+            "-fno-strict-aliasing",
+            "-Wno-unknown-pragmas",
+        ])
+        .args(["-fsanitize=alignment", "-fno-sanitize-recover=alignment"])
+        .arg(format!("-I{SHIM_DIR}"))
+        .arg(format!("-I{KERNELS}"))
+        .arg(&cpp)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .map_err(|e| {
+            format!(
+                "cannot run the C++ compiler `{}`: {e} (set CXX)",
+                compiler()
+            )
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "compiling kernels/{name} as host C++ failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(exe)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// Runs `w` through `runner` with inputs from `seed`; `Ok(None)` when every check passes,
+/// `Ok(Some(why))` when one fails, `Err` when the run itself failed (fault, deadlock).
+fn run_workload(
+    runner: &Path,
+    w: &Workload,
+    seed: u64,
+    job_dir: &Path,
+) -> Result<Option<String>, String> {
+    std::fs::create_dir_all(job_dir).map_err(|e| format!("{}: {e}", job_dir.display()))?;
+    let mut rng = Rng::new(seed);
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    let mut job = format!("buffers {}\n", w.buffers.len());
+    for (i, b) in w.buffers.iter().enumerate() {
+        let mut bytes = vec![0u8; b.bytes];
+        match b.role {
+            Role::Input(f) => fill(&mut bytes, b.dtype, f, &mut rng),
+            Role::Output => bytes.fill(suite::workload::POISON),
+            Role::Scratch => bytes.fill(0xA5),
+        }
+        std::fs::write(job_dir.join(format!("buf{i}.bin")), &bytes).map_err(|e| e.to_string())?;
+        let _ = writeln!(job, "{}", b.bytes);
+        inputs.push(if matches!(b.role, Role::Input(_)) {
+            bytes
+        } else {
+            Vec::new()
+        });
+    }
+    for l in &w.launches {
+        let (grid, block, smem) = match &l.from_image {
+            None => (l.grid, l.block, l.shared_mem_bytes),
+            Some(shape) => {
+                let out = Command::new(runner)
+                    .args(["symbol", shape.contract])
+                    .output()
+                    .map_err(|e| e.to_string())?;
+                let bytes = unhex(&String::from_utf8_lossy(&out.stdout))
+                    .ok_or_else(|| format!("{}: no contract `{}`", l.entry, shape.contract))?;
+                let c = contract::decode(&bytes).ok_or("a contract of the wrong size")?;
+                contract::check(l.entry, shape, &c).map_err(|e| e.to_string())?;
+                let r = contract::shape(l.entry, shape, &c, LIMITS).map_err(|e| e.to_string())?;
+                (r.grid, r.block, r.shared_mem_bytes)
+            }
+        };
+        let _ = write!(
+            job,
+            "launch {} {} {} {} {} {} {} {} {} {} {}",
+            l.entry,
+            grid[0],
+            grid[1],
+            grid[2],
+            block[0],
+            block[1],
+            block[2],
+            smem,
+            l.params.len(),
+            hex(&l.params),
+            l.pointers.len()
+        );
+        for (off, buf) in &l.pointers {
+            let _ = write!(job, " {off} {buf}");
+        }
+        job.push('\n');
+    }
+    std::fs::write(job_dir.join("job.txt"), job).map_err(|e| e.to_string())?;
+    let out = Command::new(runner)
+        .arg("job")
+        .arg(job_dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "the run failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let views: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+    let expected = (w.reference)(&views);
+    for (k, chk) in w.checks.iter().enumerate() {
+        let b = &w.buffers[chk.buffer];
+        let got = std::fs::read(job_dir.join(format!("buf{}.out", chk.buffer)))
+            .map_err(|e| e.to_string())?;
+        let o = check::compare(b.dtype, chk.rule, &got, &expected[k], chk.sample.as_deref());
+        if !o.passed() {
+            return Ok(Some(format!(
+                "{}: {} of {} elements wrong; {}",
+                b.name,
+                o.mismatches,
+                o.elements,
+                o.first_mismatch.unwrap_or_default()
+            )));
+        }
+    }
+    Ok(None)
+}
+
+fn source(file: &str) -> String {
+    std::fs::read_to_string(Path::new(KERNELS).join(file)).unwrap()
+}
+
+/// Every suite kernel, every quick case.
+#[test]
+fn every_quick_case_passes_its_check_with_the_source_run_on_the_cpu() {
+    let mut by_file: BTreeMap<&'static str, Vec<suite::KernelSpec>> = BTreeMap::new();
+    for spec in suite::all() {
+        by_file.entry(spec.file).or_default().push(spec);
+    }
+    let results: Vec<(String, Result<Option<String>, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = by_file
+            .iter()
+            .map(|(file, specs)| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    let cases: Vec<(String, Workload)> = specs
+                        .iter()
+                        .flat_map(|s| {
+                            (s.cases)(Size::Quick)
+                                .into_iter()
+                                .map(move |c| (format!("{} {}", s.name, c.label), (c.workload)()))
+                        })
+                        .collect();
+                    let mut entries: Vec<&str> = Vec::new();
+                    let mut symbols: Vec<&str> = Vec::new();
+                    for (_, w) in &cases {
+                        for l in &w.launches {
+                            if !entries.contains(&l.entry) {
+                                entries.push(l.entry);
+                            }
+                            if let Some(shape) = &l.from_image {
+                                if !symbols.contains(&shape.contract) {
+                                    symbols.push(shape.contract);
+                                }
+                            }
+                        }
+                    }
+                    let runner = match build_runner(file, &source(file), &entries, &symbols) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            out.push((file.to_string(), Err(e)));
+                            return out;
+                        }
+                    };
+                    let job_root =
+                        Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu/jobs");
+                    for (i, (label, w)) in cases.iter().enumerate() {
+                        let seed = derive_seed(0x00c0_ffee, &[label]);
+                        let dir = job_root.join(format!("{}-{i}", file.replace('.', "_")));
+                        out.push((label.clone(), run_workload(&runner, w, seed, &dir)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let mut failures = Vec::new();
+    for (label, r) in &results {
+        match r {
+            Ok(None) => {}
+            Ok(Some(why)) => failures.push(format!("{label}: wrong output: {why}")),
+            Err(why) => failures.push(format!("{label}: {why}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let kernels: usize = by_file.values().map(Vec::len).sum();
+    assert!(
+        kernels >= 12 && results.len() >= 24,
+        "the suite shrank? {kernels} kernels, {} cases",
+        results.len()
+    );
+}
+
+/// A one-channel stencil case with chosen pitches (the suite's own are 256-byte multiples,
+/// which never take the loader's unaligned path).
+fn stencil_case(
+    entry: &'static str,
+    out: DType,
+    w: usize,
+    h: usize,
+    sp: usize,
+    dp: usize,
+) -> Workload {
+    let params = FilterParams {
+        src: 0,
+        dst: 0,
+        width: w as u32,
+        height: h as u32,
+        src_pitch: sp as u32,
+        dst_pitch: dp as u32,
+    };
+    let reference: fn(Image<'_>, usize) -> Vec<u8> = if entry == "gaussian_blur_5x5" {
+        image::gaussian_blur_5x5
+    } else {
+        image::sobel_3x3_dx
+    };
+    Workload {
+        buffers: vec![
+            Buffer {
+                name: "src",
+                dtype: DType::U8,
+                bytes: h * sp,
+                role: Role::Input(Fill::Bytes),
+            },
+            Buffer {
+                name: "dst",
+                dtype: out,
+                bytes: h * dp,
+                role: Role::Output,
+            },
+        ],
+        launches: vec![Launch::new(
+            entry,
+            [w.div_ceil(128) as u32, h.div_ceil(32) as u32, 1],
+            [32, 8, 1],
+            0,
+            &params,
+            &[
+                (offset_of!(FilterParams, src), 0),
+                (offset_of!(FilterParams, dst), 1),
+            ],
+        )],
+        checks: vec![Check {
+            buffer: 1,
+            rule: Rule::Exact,
+            sample: None,
+        }],
+        reference: Box::new(move |bufs| {
+            vec![reference(
+                Image {
+                    data: bufs[0],
+                    width: w,
+                    height: h,
+                    channels: 1,
+                    pitch: sp,
+                },
+                dp,
+            )]
+        }),
+    }
+}
+
+/// Shapes at the stencil loader's edges: pitches that are multiples of 4 but not of 16 (the
+/// byte-by-byte path, which no suite case and no GPU run has taken), tiny images, widths where
+/// a tile's halo ends exactly at the image edge, heights that are not a multiple of the tile.
+#[test]
+fn stencils_are_exact_at_unaligned_pitches_and_tile_edges() {
+    // (width, height, source pitch)
+    let shapes = [
+        (1, 1, 4),
+        (2, 3, 4),
+        (5, 3, 8),
+        (37, 33, 52),
+        (130, 33, 132),
+        (300, 77, 308),
+        (257, 40, 272),
+        (400, 70, 400),
+        (144, 64, 144),
+        (160, 31, 160),
+    ];
+    let mut failures = Vec::new();
+    for (file, entry, out) in [
+        ("gaussian_blur.cu", "gaussian_blur_5x5", DType::U8),
+        ("sobel.cu", "sobel_3x3_dx", DType::I16),
+    ] {
+        let runner = build_runner(file, &source(file), &[entry], &[]).unwrap();
+        for (i, &(w, h, sp)) in shapes.iter().enumerate() {
+            let dp = (out.size() * w).div_ceil(8) * 8;
+            let wl = stencil_case(entry, out, w, h, sp, dp);
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("kernels_on_cpu/jobs/{entry}-edge{i}"));
+            match run_workload(&runner, &wl, derive_seed(7, &[entry, &i.to_string()]), &dir) {
+                Ok(None) => {}
+                Ok(Some(why)) => failures.push(format!("{entry} {w}x{h} pitch {sp}: {why}")),
+                Err(why) => failures.push(format!("{entry} {w}x{h} pitch {sp}: {why}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The model can fail: a missing barrier (a race), a warp barrier half of each warp reaches,
+/// and writes past the end of the image each make the blur case fail, each in its own way.
+#[test]
+fn broken_kernels_are_caught() {
+    let original = source("gaussian_blur.cu");
+    let wl = stencil_case("gaussian_blur_5x5", DType::U8, 300, 77, 304, 304);
+    let second_barrier = original.rfind("__syncthreads();").unwrap();
+    let mutants = [
+        (
+            "no barrier between the passes",
+            format!(
+                "{}{}",
+                &original[..second_barrier],
+                &original[second_barrier + 16..]
+            ),
+            "wrong output",
+        ),
+        (
+            "a warp barrier half of each warp reaches",
+            original.replacen(
+                "    __syncthreads();",
+                "    if (threadIdx.x < 16) __syncwarp();\n    __syncthreads();",
+                1,
+            ),
+            "deadlock",
+        ),
+        (
+            "rows past the image written",
+            original.replace("if (y >= h) continue;", "if (y >= h + 40) continue;"),
+            "SIGSEGV",
+        ),
+    ];
+    for (k, (what, src, expect)) in mutants.iter().enumerate() {
+        assert_ne!(src, &original, "{what}: the mutation did not apply");
+        let runner = build_runner(
+            &format!("mutant{k}/gaussian_blur.cu"),
+            src,
+            &["gaussian_blur_5x5"],
+            &[],
+        )
+        .unwrap();
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kernels_on_cpu/jobs/mutant{k}"));
+        let got = match run_workload(&runner, &wl, 11, &dir) {
+            Ok(None) => "passed".to_string(),
+            Ok(Some(why)) => format!("wrong output: {why}"),
+            Err(why) => why,
+        };
+        assert!(
+            got.contains(expect),
+            "{what}: expected {expect:?}, got {got}"
+        );
+    }
+}

@@ -1,0 +1,218 @@
+// cuda_shim.h: the CUDA built-ins the suite's kernels use, for compiling their source as host
+// C++ (tests/kernels_on_cpu.rs). It is a model of the CUDA execution model for checking launch
+// geometry and indexing, not a GPU: no timings, and nothing here stands in for a GPU test.
+//
+// - A block runs as one fiber (ucontext) per thread on one OS thread, blocks one after the
+//   other. A fiber runs until it reaches a barrier, so code that relies on warp lockstep
+//   without `__syncwarp`/shuffles reads stale data here (as it may on a GPU since Volta).
+// - `__syncthreads()` waits for every thread of the block that has not exited; a shuffle is a
+//   warp barrier, an exchange, and a second warp barrier. A pass in which no fiber arrives at
+//   a barrier or exits is a deadlock (divergent barrier) and ends the run with a message.
+// - `__shared__` variables are function statics: one block at a time uses them.
+// - `__CUDA_ARCH__` is undefined, so each kernel's generic path compiles (the SIMT GEMM, the
+//   software bf16 rounding); architecture-specific paths (tensor cores) are not covered.
+#ifndef ARCHBENCH_CUDA_SHIM_H
+#define ARCHBENCH_CUDA_SHIM_H
+
+#include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <type_traits>
+#include <vector>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __noinline__ __attribute__((noinline))
+#define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
+#define __launch_bounds__(...)
+
+struct alignas(8) uint2 {
+    uint32_t x, y;
+};
+struct alignas(16) uint4 {
+    uint32_t x, y, z, w;
+};
+struct alignas(8) float2 {
+    float x, y;
+};
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+inline uint2 make_uint2(uint32_t x, uint32_t y) { return {x, y}; }
+inline uint4 make_uint4(uint32_t x, uint32_t y, uint32_t z, uint32_t w) { return {x, y, z, w}; }
+inline float2 make_float2(float x, float y) { return {x, y}; }
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+
+namespace cpux {
+
+struct Dim3 {
+    uint32_t x = 1, y = 1, z = 1;
+};
+
+struct Fiber {
+    ucontext_t ctx;
+    Dim3 tid;
+    uint32_t linear = 0;
+    bool done = false;
+    const char* waiting_at = nullptr;
+};
+
+// One barrier: `expected` counts the participants that have not exited.
+struct Barrier {
+    uint32_t expected = 0, arrived = 0;
+    uint64_t generation = 0;
+};
+
+struct BlockState {
+    Dim3 idx;
+    std::vector<Fiber> fibers;
+    Barrier block;
+    std::vector<Barrier> warps;
+    // Shuffle exchange slots, 32 a warp.
+    std::vector<uint64_t> slots;
+};
+
+inline Dim3 grid_dim, block_dim;
+inline BlockState* blk = nullptr;
+inline Fiber* cur = nullptr;
+inline ucontext_t scheduler;
+// Barrier arrivals, releases and exits: a scheduler pass that changes nothing is a deadlock.
+inline uint64_t progress = 0;
+
+[[noreturn]] inline void fail(const char* what) {
+    std::fprintf(stderr, "kernel fault in block (%u,%u,%u) thread (%u,%u,%u): %s\n", blk ? blk->idx.x : 0,
+                 blk ? blk->idx.y : 0, blk ? blk->idx.z : 0, cur ? cur->tid.x : 0, cur ? cur->tid.y : 0,
+                 cur ? cur->tid.z : 0, what);
+    std::exit(3);
+}
+
+inline void yield() {
+    Fiber* me = cur;
+    if (swapcontext(&me->ctx, &scheduler) != 0) fail("swapcontext failed");
+    cur = me;
+}
+
+inline void release_if_complete(Barrier& b) {
+    if (b.arrived > 0 && b.arrived == b.expected) {
+        b.arrived = 0;
+        ++b.generation;
+        ++progress;
+    }
+}
+
+inline void arrive_and_wait(Barrier& b, const char* where) {
+    const uint64_t g = b.generation;
+    ++b.arrived;
+    ++progress;
+    release_if_complete(b);
+    cur->waiting_at = where;
+    while (b.generation == g) yield();
+    cur->waiting_at = nullptr;
+}
+
+inline Barrier& warp_barrier() { return blk->warps[cur->linear / 32]; }
+
+// Called when a fiber's kernel body returns: it no longer counts at any barrier.
+inline void exit_thread() {
+    cur->done = true;
+    ++progress;
+    --blk->block.expected;
+    release_if_complete(blk->block);
+    Barrier& w = warp_barrier();
+    --w.expected;
+    release_if_complete(w);
+}
+
+template <class T>
+T shfl_xor(uint32_t mask, T v, int lane_mask, int width) {
+    static_assert(sizeof(T) <= 8 && std::is_trivially_copyable<T>::value, "shuffle of a scalar");
+    if (mask != 0xffffffffu || width != 32) fail("only full-warp shuffles are modelled");
+    const uint32_t lane = cur->linear % 32, base = cur->linear - lane;
+    const uint32_t src = lane ^ (uint32_t)lane_mask;
+    if (src >= 32 || base + src >= blk->fibers.size()) fail("shuffle source lane outside the warp");
+    uint64_t word = 0;
+    memcpy(&word, &v, sizeof(T));
+    blk->slots[base + lane] = word;
+    arrive_and_wait(warp_barrier(), "__shfl_xor_sync (write)");
+    if (blk->fibers[base + src].done) fail("shuffle reads a lane that has exited");
+    word = blk->slots[base + src];
+    arrive_and_wait(warp_barrier(), "__shfl_xor_sync (read)");
+    T r;
+    memcpy(&r, &word, sizeof(T));
+    return r;
+}
+
+}  // namespace cpux
+
+#define threadIdx (::cpux::cur->tid)
+#define blockIdx (::cpux::blk->idx)
+#define blockDim (::cpux::block_dim)
+#define gridDim (::cpux::grid_dim)
+
+inline void __syncthreads() { cpux::arrive_and_wait(cpux::blk->block, "__syncthreads"); }
+inline void __syncwarp(uint32_t mask = 0xffffffffu) {
+    if (mask != 0xffffffffu) cpux::fail("only full-warp __syncwarp is modelled");
+    cpux::arrive_and_wait(cpux::warp_barrier(), "__syncwarp");
+}
+template <class T>
+T __shfl_xor_sync(uint32_t mask, T v, int lane_mask, int width = 32) {
+    return cpux::shfl_xor(mask, v, lane_mask, width);
+}
+
+template <class T>
+T __ldg(const T* p) {
+    return *p;
+}
+
+// Fibers never preempt each other, so a read-modify-write is atomic.
+template <class T>
+T atomicAdd(T* p, T v) {
+    const T old = *p;
+    *p = old + v;
+    return old;
+}
+
+inline float __uint_as_float(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+inline uint32_t __float_as_uint(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+// Round to nearest even (the default floating-point environment).
+inline int __float2int_rn(float x) { return (int)std::nearbyint(x); }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+
+// PTX prmt in its default mode: result byte i is byte (s >> 4i) & 7 of {y, x}.
+inline uint32_t __byte_perm(uint32_t x, uint32_t y, uint32_t s) {
+    const uint64_t v = ((uint64_t)y << 32) | x;
+    uint32_t r = 0;
+    for (int i = 0; i < 4; ++i) r |= (uint32_t)((v >> (8 * ((s >> (4 * i)) & 7u))) & 0xffu) << (8 * i);
+    return r;
+}
+// shf.r.wrap: the low 32 bits of {hi, lo} >> (shift & 31).
+inline uint32_t __funnelshift_r(uint32_t lo, uint32_t hi, uint32_t shift) {
+    return (uint32_t)((((uint64_t)hi << 32) | lo) >> (shift & 31u));
+}
+
+template <class A, class B>
+inline typename std::common_type<A, B>::type min(A a, B b) {
+    return b < a ? b : a;
+}
+template <class A, class B>
+inline typename std::common_type<A, B>::type max(A a, B b) {
+    return a < b ? b : a;
+}
+
+#endif  // ARCHBENCH_CUDA_SHIM_H
