@@ -17,8 +17,9 @@ fn gpu() -> (MutexGuard<'static, ()>, Gpu) {
     (guard, g)
 }
 
-/// Every kernel's quick cases pass the correctness gate with the native variant
-/// (`pkgsForCudaArch.sm_XX` of the GPU) and with `pkgsCuda`.
+/// Every kernel's quick and edge cases (`Size::Edges`: tile edges, row-length thresholds,
+/// vector tails, the smallest pitches each kernel accepts) pass the correctness gate with the
+/// native variant (`pkgsForCudaArch.sm_XX` of the GPU) and with `pkgsCuda`.
 #[test]
 #[ignore = "needs a CUDA GPU"]
 fn native_and_default_variants_are_correct() {
@@ -37,9 +38,13 @@ fn native_and_default_variants_are_correct() {
                 .unwrap();
             let module =
                 Module::load(img.fatbin).unwrap_or_else(|e| panic!("{} {}: {e}", v.name, k.file));
-            for case in (k.cases)(Size::Quick) {
+            for case in [Size::Quick, Size::Edges]
+                .into_iter()
+                .flat_map(|size| (k.cases)(size))
+            {
                 let w = (case.workload)();
-                let mut p = Prepared::new(&w, &module, 42).unwrap();
+                let mut p = Prepared::new(&w, &module, 42)
+                    .unwrap_or_else(|e| panic!("{} {} {}: {e}", v.name, k.name, case.label));
                 let x = p.run_checked(archbench::gpu::Stream::DEFAULT).unwrap();
                 assert!(
                     x.correctness.passed,

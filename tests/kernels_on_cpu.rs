@@ -15,16 +15,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::mem::offset_of;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use archbench::check;
 use archbench::fill::{derive_seed, fill, Rng};
 use archbench::gpu::contract::{self, Limits};
-use archbench::suite::params::FilterParams;
-use archbench::suite::reference::image::{self, Image};
-use archbench::suite::{self, Buffer, Check, DType, Fill, Launch, Role, Rule, Size, Workload};
+use archbench::suite::{self, Role, Size, Workload};
 
 const SHIM_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kernels_on_cpu");
 const KERNELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels");
@@ -208,9 +205,10 @@ fn source(file: &str) -> String {
     std::fs::read_to_string(Path::new(KERNELS).join(file)).unwrap()
 }
 
-/// Every suite kernel, every quick case.
+/// Every suite kernel, every quick and edge case (`Size::Edges`: tile edges, row-length
+/// thresholds, vector tails, the smallest pitches each kernel accepts).
 #[test]
-fn every_quick_case_passes_its_check_with_the_source_run_on_the_cpu() {
+fn every_quick_and_edge_case_passes_its_check_with_the_source_run_on_the_cpu() {
     let mut by_file: BTreeMap<&'static str, Vec<suite::KernelSpec>> = BTreeMap::new();
     for spec in suite::all() {
         by_file.entry(spec.file).or_default().push(spec);
@@ -224,9 +222,13 @@ fn every_quick_case_passes_its_check_with_the_source_run_on_the_cpu() {
                     let cases: Vec<(String, Workload)> = specs
                         .iter()
                         .flat_map(|s| {
-                            (s.cases)(Size::Quick)
+                            [Size::Quick, Size::Edges]
                                 .into_iter()
-                                .map(move |c| (format!("{} {}", s.name, c.label), (c.workload)()))
+                                .flat_map(move |size| {
+                                    (s.cases)(size).into_iter().map(move |c| {
+                                        (format!("{} {}", s.name, c.label), (c.workload)())
+                                    })
+                                })
                         })
                         .collect();
                     let mut entries: Vec<&str> = Vec::new();
@@ -274,164 +276,89 @@ fn every_quick_case_passes_its_check_with_the_source_run_on_the_cpu() {
             Err(why) => failures.push(format!("{label}: {why}")),
         }
     }
+    println!(
+        "{} cases of {} kernels run on the CPU, {} failed",
+        results.len(),
+        by_file.values().map(Vec::len).sum::<usize>(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let kernels: usize = by_file.values().map(Vec::len).sum();
     assert!(
-        kernels >= 12 && results.len() >= 24,
+        kernels >= 12 && results.len() >= 150,
         "the suite shrank? {kernels} kernels, {} cases",
         results.len()
     );
 }
 
-/// A one-channel stencil case with chosen pitches (the suite's own are 256-byte multiples,
-/// which never take the loader's unaligned path).
-fn stencil_case(
-    entry: &'static str,
-    out: DType,
-    w: usize,
-    h: usize,
-    sp: usize,
-    dp: usize,
-) -> Workload {
-    let params = FilterParams {
-        src: 0,
-        dst: 0,
-        width: w as u32,
-        height: h as u32,
-        src_pitch: sp as u32,
-        dst_pitch: dp as u32,
-    };
-    let reference: fn(Image<'_>, usize) -> Vec<u8> = if entry == "gaussian_blur_5x5" {
-        image::gaussian_blur_5x5
-    } else {
-        image::sobel_3x3_dx
-    };
-    Workload {
-        buffers: vec![
-            Buffer {
-                name: "src",
-                dtype: DType::U8,
-                bytes: h * sp,
-                role: Role::Input(Fill::Bytes),
-            },
-            Buffer {
-                name: "dst",
-                dtype: out,
-                bytes: h * dp,
-                role: Role::Output,
-            },
-        ],
-        launches: vec![Launch::new(
-            entry,
-            [w.div_ceil(128) as u32, h.div_ceil(32) as u32, 1],
-            [32, 8, 1],
-            0,
-            &params,
-            &[
-                (offset_of!(FilterParams, src), 0),
-                (offset_of!(FilterParams, dst), 1),
-            ],
-        )],
-        checks: vec![Check {
-            buffer: 1,
-            rule: Rule::Exact,
-            sample: None,
-        }],
-        reference: Box::new(move |bufs| {
-            vec![reference(
-                Image {
-                    data: bufs[0],
-                    width: w,
-                    height: h,
-                    channels: 1,
-                    pitch: sp,
-                },
-                dp,
-            )]
-        }),
-    }
-}
-
-/// Shapes at the stencil loader's edges: pitches that are multiples of 4 but not of 16 (the
-/// byte-by-byte path, which no suite case and no GPU run has taken), tiny images, widths where
-/// a tile's halo ends exactly at the image edge, heights that are not a multiple of the tile.
-#[test]
-fn stencils_are_exact_at_unaligned_pitches_and_tile_edges() {
-    // (width, height, source pitch)
-    let shapes = [
-        (1, 1, 4),
-        (2, 3, 4),
-        (5, 3, 8),
-        (37, 33, 52),
-        (130, 33, 132),
-        (300, 77, 308),
-        (257, 40, 272),
-        (400, 70, 400),
-        (144, 64, 144),
-        (160, 31, 160),
-    ];
-    let mut failures = Vec::new();
-    for (file, entry, out) in [
-        ("gaussian_blur.cu", "gaussian_blur_5x5", DType::U8),
-        ("sobel.cu", "sobel_3x3_dx", DType::I16),
-    ] {
-        let runner = build_runner(file, &source(file), &[entry], &[]).unwrap();
-        for (i, &(w, h, sp)) in shapes.iter().enumerate() {
-            let dp = (out.size() * w).div_ceil(8) * 8;
-            let wl = stencil_case(entry, out, w, h, sp, dp);
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("kernels_on_cpu/jobs/{entry}-edge{i}"));
-            match run_workload(&runner, &wl, derive_seed(7, &[entry, &i.to_string()]), &dir) {
-                Ok(None) => {}
-                Ok(Some(why)) => failures.push(format!("{entry} {w}x{h} pitch {sp}: {why}")),
-                Err(why) => failures.push(format!("{entry} {w}x{h} pitch {sp}: {why}")),
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+/// A suite case by kernel name, size and label prefix.
+fn suite_case(kernel: &str, size: Size, label: &str) -> Workload {
+    let spec = suite::all().into_iter().find(|k| k.name == kernel).unwrap();
+    let case = (spec.cases)(size)
+        .into_iter()
+        .find(|c| c.label.starts_with(label))
+        .unwrap_or_else(|| panic!("{kernel} has no {size:?} case {label}"));
+    (case.workload)()
 }
 
 /// The model can fail: a missing barrier (a race), a warp barrier half of each warp reaches,
-/// and writes past the end of the image each make the blur case fail, each in its own way.
+/// writes far past the end of an image (the guard page), and a last odd row written past the
+/// end of a softmax output by a few bytes (the canary) each fail, each in its own way.
 #[test]
 fn broken_kernels_are_caught() {
-    let original = source("gaussian_blur.cu");
-    let wl = stencil_case("gaussian_blur_5x5", DType::U8, 300, 77, 304, 304);
-    let second_barrier = original.rfind("__syncthreads();").unwrap();
+    let blur = source("gaussian_blur.cu");
+    let second_barrier = blur.rfind("__syncthreads();").unwrap();
+    let softmax = source("softmax.cu");
     let mutants = [
         (
             "no barrier between the passes",
+            "gaussian_blur.cu",
+            "gaussian_blur_5x5",
             format!(
                 "{}{}",
-                &original[..second_barrier],
-                &original[second_barrier + 16..]
+                &blur[..second_barrier],
+                &blur[second_barrier + 16..]
             ),
+            "300x77",
             "wrong output",
         ),
         (
             "a warp barrier half of each warp reaches",
-            original.replacen(
+            "gaussian_blur.cu",
+            "gaussian_blur_5x5",
+            blur.replacen(
                 "    __syncthreads();",
                 "    if (threadIdx.x < 16) __syncwarp();\n    __syncthreads();",
                 1,
             ),
+            "300x77",
             "deadlock",
         ),
         (
             "rows past the image written",
-            original.replace("if (y >= h) continue;", "if (y >= h + 40) continue;"),
+            "gaussian_blur.cu",
+            "gaussian_blur_5x5",
+            blur.replace("if (y >= h) continue;", "if (y >= h + 40) continue;"),
+            "300x77",
             "SIGSEGV",
         ),
+        (
+            "the second row of a warp's pair written when there is none",
+            "softmax.cu",
+            "softmax_f32",
+            softmax.replace(
+                "row + 1 < p.rows, threadIdx.x % 32);",
+                "row + 1 <= p.rows, threadIdx.x % 32);",
+            ),
+            "f32 17x4",
+            "past its end",
+        ),
     ];
-    for (k, (what, src, expect)) in mutants.iter().enumerate() {
-        assert_ne!(src, &original, "{what}: the mutation did not apply");
-        let runner = build_runner(
-            &format!("mutant{k}/gaussian_blur.cu"),
-            src,
-            &["gaussian_blur_5x5"],
-            &[],
-        )
-        .unwrap();
+    for (k, (what, file, entry, src, label, expect)) in mutants.iter().enumerate() {
+        assert_ne!(src, &source(file), "{what}: the mutation did not apply");
+        let runner = build_runner(&format!("mutant{k}/{file}"), src, &[entry], &[]).unwrap();
+        let kernel = entry.trim_end_matches("_f32");
+        let wl = suite_case(kernel, Size::Edges, label);
         let dir =
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kernels_on_cpu/jobs/mutant{k}"));
         let got = match run_workload(&runner, &wl, 11, &dir) {

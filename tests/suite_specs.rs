@@ -39,14 +39,14 @@ fn params_have_no_implicit_padding() {
 }
 
 #[test]
-fn every_kernel_has_both_sizes_and_consistent_launches() {
+fn every_kernel_has_every_size_and_consistent_launches() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kernels");
     let specs = suite::all();
     assert_eq!(specs.len(), 12);
     for spec in &specs {
         let source = std::fs::read_to_string(root.join(spec.file))
             .unwrap_or_else(|e| panic!("{}: {e}", spec.file));
-        for size in [Size::Default, Size::Quick] {
+        for size in [Size::Default, Size::Quick, Size::Edges] {
             let cases = (spec.cases)(size);
             assert!(!cases.is_empty(), "{} has no {size:?} cases", spec.name);
             for case in cases {

@@ -32,11 +32,15 @@ pub enum Family {
     Torch,
 }
 
-/// Default sizes fill a large GPU; quick sizes finish in milliseconds (CI, smoke runs).
+/// Default sizes fill a large GPU; quick sizes finish in milliseconds (CI, smoke runs); edge
+/// sizes are many small shapes at each kernel's path boundaries (tile edges, row-length
+/// thresholds, vector tails, the smallest pitches a kernel accepts), for correctness only:
+/// `tests/kernels_on_cpu.rs` runs them on the CPU and `tests/gpu.rs` on a GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
     Default,
     Quick,
+    Edges,
 }
 
 /// One size/dtype configuration of a kernel.

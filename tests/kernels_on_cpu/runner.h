@@ -7,9 +7,10 @@
 //
 // job.txt: `buffers N` and N byte counts, then per launch: `launch ENTRY gx gy gz bx by bz
 // smem PARAM_BYTES HEX POINTERS (offset buffer)...`; the runner writes each buffer's address
-// at its offset, as the GPU runtime does. Every buffer ends 256-byte aligned against a page
-// that faults, so reading or writing past a buffer's end (beyond its last 256-byte line) stops
-// the run with the block and thread that did it.
+// at its offset, as the GPU runtime does. Every buffer starts 256-byte aligned (as cudaMalloc's
+// do) and its last 256-byte line ends against a page that faults, so an access beyond that
+// line stops the run with the block and thread that made it; the rest of the line holds a
+// canary, checked after the run, so a write past the end inside it fails the run too.
 #ifndef ARCHBENCH_CPU_RUNNER_H
 #define ARCHBENCH_CPU_RUNNER_H
 
@@ -76,7 +77,12 @@ inline void fiber_main() {
 struct Mapping {
     uint8_t* data;
     size_t bytes;
+    // Bytes from `bytes` to the 256-byte line's end, filled with CANARY: a write there is a
+    // write past the buffer that the guard page cannot see.
+    size_t slack;
 };
+
+constexpr uint8_t CANARY = 0xCD;
 
 // `bytes` bytes ending 256-byte aligned right before a PROT_NONE page.
 inline Mapping map_buffer(size_t bytes) {
@@ -86,7 +92,9 @@ inline Mapping map_buffer(size_t bytes) {
     if (base == MAP_FAILED) fail("mmap of a buffer failed");
     uint8_t* b = static_cast<uint8_t*>(base);
     if (mprotect(b + body, PAGE, PROT_NONE) != 0) fail("mprotect of a guard page failed");
-    return {b + body - line, bytes};
+    uint8_t* data = b + body - line;
+    memset(data + bytes, CANARY, line - bytes);
+    return {data, bytes, line - bytes};
 }
 
 inline void on_signal(int sig, siginfo_t* info, void*) {
@@ -261,6 +269,15 @@ inline int run_job(const std::string& dir, const Registry& reg) {
         run_launch(*e, params, g, b);
     }
     std::fclose(job);
+    for (size_t i = 0; i < bufs.size(); ++i) {
+        for (size_t k = 0; k < bufs[i].slack; ++k) {
+            if (bufs[i].data[bufs[i].bytes + k] != CANARY) {
+                std::fprintf(stderr, "kernel fault: buffer %zu (%zu bytes) was written at byte %zu, past its end\n", i,
+                             bufs[i].bytes, bufs[i].bytes + k);
+                return 4;
+            }
+        }
+    }
     for (size_t i = 0; i < bufs.size(); ++i) {
         FILE* f = std::fopen((dir + "/buf" + std::to_string(i) + ".out").c_str(), "wb");
         if (!f || std::fwrite(bufs[i].data, 1, bufs[i].bytes, f) != bufs[i].bytes) usage("cannot write an output");

@@ -3,11 +3,10 @@
 use std::mem::offset_of;
 
 use super::super::build::{blocks, check, input, output};
-use super::super::data::pitch;
 use super::super::params::CvtColorParams;
 use super::super::reference::image::bgr2gray;
 use super::super::{Case, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
-use super::{image_size, view};
+use super::{image_label, image_sizes, row_pitch, view};
 
 pub fn spec() -> KernelSpec {
     KernelSpec {
@@ -22,10 +21,17 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    let (w, h) = image_size(size);
-    let (sp, dp) = (pitch(3 * w), pitch(w));
-    vec![Case {
-        label: format!("{w}x{h}"),
+    image_sizes(size)
+        .into_iter()
+        .map(|(w, h)| case(size, w, h))
+        .collect()
+}
+
+fn case(size: Size, w: usize, h: usize) -> Case {
+    // Both pitches a multiple of 4 (kernels/cvt_color.cu).
+    let (sp, dp) = (row_pitch(size, 3 * w, 4), row_pitch(size, w, 4));
+    Case {
+        label: image_label(w, h, size, sp),
         dtype: DType::U8,
         // Read 3 bytes and write 1 per pixel; 3 multiply-adds (6 ops) per pixel.
         bytes: (4 * w * h) as u64,
@@ -59,5 +65,5 @@ fn cases(size: Size) -> Vec<Case> {
                 reference: Box::new(move |bufs| vec![bgr2gray(view(bufs[0], w, h, 3, sp), dp)]),
             }
         }),
-    }]
+    }
 }

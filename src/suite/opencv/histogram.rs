@@ -3,11 +3,10 @@
 use std::mem::offset_of;
 
 use super::super::build::{blocks, check, input, output};
-use super::super::data::pitch;
 use super::super::params::HistogramParams;
 use super::super::reference::image::histogram_256;
 use super::super::{Case, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
-use super::{image_size, view};
+use super::{image_label, image_sizes, row_pitch, view};
 
 pub fn spec() -> KernelSpec {
     KernelSpec {
@@ -22,10 +21,17 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    let (w, h) = image_size(size);
-    let p = pitch(w);
-    vec![Case {
-        label: format!("{w}x{h}"),
+    image_sizes(size)
+        .into_iter()
+        .map(|(w, h)| case(size, w, h))
+        .collect()
+}
+
+fn case(size: Size, w: usize, h: usize) -> Case {
+    // The pitch a multiple of 16 (kernels/histogram.cu).
+    let p = row_pitch(size, w, 16);
+    Case {
+        label: image_label(w, h, size, p),
         dtype: DType::U8,
         // Read every pixel, write 256 counters; one increment per pixel.
         bytes: (w * h + 256 * 4) as u64,
@@ -75,5 +81,5 @@ fn cases(size: Size) -> Vec<Case> {
                 }),
             }
         }),
-    }]
+    }
 }

@@ -4,11 +4,10 @@
 use std::mem::offset_of;
 
 use super::super::build::{blocks, check, input, output};
-use super::super::data::pitch;
 use super::super::params::ResizeParams;
 use super::super::reference::image::resize_bilinear;
 use super::super::{Case, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
-use super::{image_size, view};
+use super::{image_sizes, row_pitch, view};
 
 const RULE: Rule = Rule::WithinLsb { max_diff: 1 };
 
@@ -25,17 +24,46 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    let (w, h) = image_size(size);
-    [(1usize, 2usize), (3, 2)]
+    if size == Size::Edges {
+        // Down and up, by 1 pixel and by odd factors; destination widths around 32 and 128
+        // pixels (a warp's and a block's columns); pitches with no alignment at all.
+        return [
+            (1, 1, 1, 1),
+            (2, 3, 1, 1),
+            (2, 3, 3, 5),
+            (5, 3, 2, 1),
+            (5, 3, 7, 4),
+            (37, 33, 18, 16),
+            (37, 33, 55, 49),
+            (130, 33, 65, 16),
+            (130, 33, 195, 49),
+            (200, 50, 129, 33),
+            (100, 20, 256, 41),
+            (400, 70, 257, 105),
+        ]
         .into_iter()
-        .map(|(num, den)| resize_case(w, h, w * num / den, h * num / den))
+        .map(|(sw, sh, dw, dh)| resize_case(size, sw, sh, dw, dh))
+        .collect();
+    }
+    image_sizes(size)
+        .into_iter()
+        .flat_map(|(w, h)| {
+            [(1usize, 2usize), (3, 2)]
+                .into_iter()
+                .map(move |(num, den)| resize_case(size, w, h, w * num / den, h * num / den))
+        })
         .collect()
 }
 
-fn resize_case(sw: usize, sh: usize, dw: usize, dh: usize) -> Case {
-    let (sp, dp) = (pitch(3 * sw), pitch(3 * dw));
+fn resize_case(size: Size, sw: usize, sh: usize, dw: usize, dh: usize) -> Case {
+    // Any pitch (kernels/resize.cu reads and writes bytes where rows are not aligned).
+    let (sp, dp) = (row_pitch(size, 3 * sw, 1), row_pitch(size, 3 * dw, 1));
+    let label = match size {
+        Size::Edges => format!("{sw}x{sh} -> {dw}x{dh} pitches {sp}, {dp}"),
+        _ => format!("{sw}x{sh} -> {dw}x{dh}"),
+    };
     Case {
-        label: format!("{sw}x{sh} -> {dw}x{dh}"),
+        label,
         dtype: DType::U8,
         // Every source pixel is read at least once (both scales) and every output written;
         // 3 lerps of 2 ops per output channel.

@@ -5,13 +5,13 @@
 use std::mem::offset_of;
 
 use super::super::build::{blocks, check, input, output};
-use super::super::data::pitch;
 use super::super::params::FilterParams;
 use super::super::reference::image::Image;
 use super::super::{Case, DType, Fill, Launch, Rule, Size, Workload};
-use super::{image_size, view};
+use super::{image_label, image_sizes, row_pitch, view};
 
 /// What differs between the stencil kernels.
+#[derive(Clone, Copy)]
 pub(super) struct Stencil {
     pub entry: &'static str,
     pub out: DType,
@@ -23,11 +23,22 @@ pub(super) struct Stencil {
 }
 
 pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
-    let (w, h) = image_size(size);
-    let (sp, dp) = (pitch(w), pitch(s.out.size() * w));
+    image_sizes(size)
+        .into_iter()
+        .map(|(w, h)| case(size, w, h, s))
+        .collect()
+}
+
+fn case(size: Size, w: usize, h: usize, s: Stencil) -> Case {
+    // The source pitch a multiple of 4, the destination's of 4 bytes a store (blur: 4 pixels
+    // of u8; Sobel: 4 pixels of i16, kernels/sobel.cu asks a multiple of 8).
+    let (sp, dp) = (
+        row_pitch(size, w, 4),
+        row_pitch(size, s.out.size() * w, 4 * s.out.size()),
+    );
     let px = (w * h) as u64;
-    vec![Case {
-        label: format!("{w}x{h}"),
+    Case {
+        label: image_label(w, h, size, sp),
         dtype: s.out,
         bytes: s.bytes_per_pixel * px,
         flops: s.ops_per_pixel * px,
@@ -61,5 +72,5 @@ pub(super) fn cases(size: Size, s: Stencil) -> Vec<Case> {
                 reference: Box::new(move |bufs| vec![reference(view(bufs[0], w, h, 1, sp), dp)]),
             }
         }),
-    }]
+    }
 }

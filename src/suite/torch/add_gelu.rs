@@ -38,13 +38,16 @@ pub fn spec() -> KernelSpec {
 
 fn cases(size: Size) -> Vec<Case> {
     // Quick has a ragged tail (n % 8 = 3) to exercise the scalar tail path.
-    let n = match size {
-        Size::Default => 1usize << 26,
-        Size::Quick => (1 << 20) + 3,
+    // Edge sizes: every tail length of both vector widths (4 and 8 elements), whole and
+    // partial blocks of 256 vectors.
+    let ns: Vec<usize> = match size {
+        Size::Default => vec![1 << 26],
+        Size::Quick => vec![(1 << 20) + 3],
+        Size::Edges => vec![1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1023, 1024, 1025, 16389],
     };
     [DType::F32, DType::Bf16]
         .into_iter()
-        .map(|dtype| case(dtype, n))
+        .flat_map(|dtype| ns.iter().map(move |&n| case(dtype, n)))
         .collect()
 }
 

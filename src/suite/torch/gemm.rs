@@ -50,11 +50,17 @@ pub fn spec_sgemm() -> KernelSpec {
 }
 
 fn cases(dtype: DType, size: Size) -> Vec<Case> {
-    let d = match size {
-        Size::Default => 4096,
-        Size::Quick => 256,
-    };
-    vec![case(dtype, d, d, d)]
+    match size {
+        Size::Default => vec![case(dtype, 4096, 4096, 4096)],
+        Size::Quick => vec![case(dtype, 256, 256, 256)],
+        // One tile and one k-tile; several k-tiles; more tiles (144 of 128 x 256) than an
+        // H100/H200 has SMs, so a persistent grid takes a second tile.
+        Size::Edges => vec![
+            case(dtype, 128, 256, 64),
+            case(dtype, 384, 512, 320),
+            case(dtype, 1152, 4096, 64),
+        ],
+    }
 }
 
 /// One GEMM case of any size (tests use it for shapes the suite does not list).

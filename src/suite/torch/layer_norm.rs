@@ -40,13 +40,16 @@ pub fn spec() -> KernelSpec {
 fn cases(size: Size) -> Vec<Case> {
     // Quick sizes reach every path of the kernel: a warp per row (1024 columns), and a block
     // per row beyond what registers hold (20000 columns: three streaming passes).
-    let shapes: &[(usize, usize)] = match size {
-        Size::Default => &[(16384, 4096)],
-        Size::Quick => &[(100, 1024), (3, 20000)],
+    let shapes = |dtype| -> Vec<(usize, usize)> {
+        match size {
+            Size::Default => vec![(16384, 4096)],
+            Size::Quick => vec![(100, 1024), (3, 20000)],
+            Size::Edges => super::row_edges(dtype),
+        }
     };
     let mut out = Vec::new();
     for dtype in [DType::F32, DType::Bf16] {
-        for &(rows, cols) in shapes {
+        for (rows, cols) in shapes(dtype) {
             out.push(case(dtype, rows, cols));
         }
     }

@@ -29,11 +29,31 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    let (n, partials) = match size {
-        Size::Default => (1usize << 28, 1024u32),
-        Size::Quick => ((1 << 20) + 3, 64),
+    let shapes: Vec<(usize, u32)> = match size {
+        Size::Default => vec![(1 << 28, 1024)],
+        Size::Quick => vec![((1 << 20) + 3, 64)],
+        // Fewer elements than threads, every n % 4 tail, more partial blocks than work, one
+        // partial block for many elements.
+        Size::Edges => vec![
+            (1, 1),
+            (3, 1),
+            (4, 2),
+            (5, 64),
+            (17, 3),
+            (1023, 64),
+            (4099, 64),
+            (65537, 1),
+            (65538, 5),
+        ],
     };
-    vec![Case {
+    shapes
+        .into_iter()
+        .map(|(n, partials)| case(n, partials))
+        .collect()
+}
+
+fn case(n: usize, partials: u32) -> Case {
+    Case {
         label: format!("f32 n={n}"),
         dtype: DType::F32,
         // Read every element once; one add per element.
@@ -79,5 +99,5 @@ fn cases(size: Size) -> Vec<Case> {
                 }),
             }
         }),
-    }]
+    }
 }

@@ -41,13 +41,16 @@ fn cases(size: Size) -> Vec<Case> {
     // 256; odd row counts leave the last warp one row), a warp per row (1024, and f32's 256
     // columns) and a block per row beyond what registers hold (20000 columns: three streaming
     // passes).
-    let shapes: &[(usize, usize)] = match size {
-        Size::Default => &[(4096, 4096), (32768, 256)],
-        Size::Quick => &[(100, 1024), (301, 256), (37, 96), (3, 20000)],
+    let shapes = |dtype| -> Vec<(usize, usize)> {
+        match size {
+            Size::Default => vec![(4096, 4096), (32768, 256)],
+            Size::Quick => vec![(100, 1024), (301, 256), (37, 96), (3, 20000)],
+            Size::Edges => super::row_edges(dtype),
+        }
     };
     let mut out = Vec::new();
     for dtype in [DType::F32, DType::Bf16] {
-        for &(rows, cols) in shapes {
+        for (rows, cols) in shapes(dtype) {
             out.push(case(dtype, rows, cols));
         }
     }

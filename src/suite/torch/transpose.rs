@@ -20,11 +20,20 @@ pub fn spec() -> KernelSpec {
 }
 
 fn cases(size: Size) -> Vec<Case> {
-    let (rows, cols) = match size {
-        Size::Default => (8192usize, 8192usize),
-        Size::Quick => (300, 200),
+    let shapes = match size {
+        Size::Default => vec![(8192usize, 8192usize)],
+        Size::Quick => vec![(300, 200)],
+        // Single rows and columns, partial 32 x 32 tiles each way.
+        Size::Edges => vec![(1, 1), (1, 33), (33, 1), (31, 33), (32, 32), (65, 97)],
     };
-    vec![Case {
+    shapes
+        .into_iter()
+        .map(|(rows, cols)| case(rows, cols))
+        .collect()
+}
+
+fn case(rows: usize, cols: usize) -> Case {
+    Case {
         label: format!("f32 {rows}x{cols}"),
         dtype: DType::F32,
         // Read and write every element once; no arithmetic.
@@ -68,5 +77,5 @@ fn cases(size: Size) -> Vec<Case> {
                 }),
             }
         }),
-    }]
+    }
 }
