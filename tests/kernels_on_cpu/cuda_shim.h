@@ -8,7 +8,8 @@
 // - `__syncthreads()` waits for every thread of the block that has not exited; a shuffle is a
 //   warp barrier, an exchange, and a second warp barrier. A pass in which no fiber arrives at
 //   a barrier or exits is a deadlock (divergent barrier) and ends the run with a message.
-// - `__shared__` variables are function statics: one block at a time uses them.
+// - `__shared__` variables are function statics: one block at a time uses them, and the
+//   runner poisons them between blocks (see `__shared__` below).
 // - `__CUDA_ARCH__` is undefined, so each kernel's generic path compiles (the SIMT GEMM, the
 //   software bf16 rounding); architecture-specific paths (tensor cores) are not covered.
 #ifndef ARCHBENCH_CUDA_SHIM_H
@@ -30,7 +31,12 @@
 #define __host__
 #define __forceinline__ inline
 #define __noinline__ __attribute__((noinline))
-#define __shared__ static
+// `__shared__` variables land in one section, which the runner fills with 0xFF bytes before
+// each block (a block that reads shared memory it did not write sees poison, not what the
+// previous block left there). GCC ignores the section for the statics of template functions
+// (the row kernels' reduction scratch, the SIMT GEMM's tiles): those keep what the previous
+// block wrote.
+#define __shared__ static __attribute__((section("cpux_shared")))
 #define __align__(n) __attribute__((aligned(n)))
 #define __launch_bounds__(...)
 

@@ -10,7 +10,8 @@
 // at its offset, as the GPU runtime does. Every buffer starts 256-byte aligned (as cudaMalloc's
 // do) and its last 256-byte line ends against a page that faults, so an access beyond that
 // line stops the run with the block and thread that made it; the rest of the line holds a
-// canary, checked after the run, so a write past the end inside it fails the run too.
+// canary, checked after the run, so a write past the end inside it fails the run too. Shared
+// memory is filled with 0xFF bytes before every block.
 #ifndef ARCHBENCH_CPU_RUNNER_H
 #define ARCHBENCH_CPU_RUNNER_H
 
@@ -60,6 +61,11 @@ struct Registry {
 #define CPUX_SYMBOL(s) r.symbols.push_back({#s, &s, sizeof s})
 
 void cpux_registry(cpux::Registry& r);
+
+// The linker's bounds of the section every `__shared__` variable is in (cuda_shim.h); weak,
+// for kernel files that declare none.
+extern "C" uint8_t __start_cpux_shared[] __attribute__((weak));
+extern "C" uint8_t __stop_cpux_shared[] __attribute__((weak));
 
 namespace cpux {
 
@@ -170,6 +176,9 @@ inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 
         for (uint32_t by = 0; by < grid.y; ++by)
             for (uint32_t bx = 0; bx < grid.x; ++bx) {
                 st.idx = {bx, by, bz};
+                if (__start_cpux_shared != nullptr && __stop_cpux_shared > __start_cpux_shared) {
+                    memset(__start_cpux_shared, 0xFF, (size_t)(__stop_cpux_shared - __start_cpux_shared));
+                }
                 st.block = Barrier{(uint32_t)n, 0, 0};
                 for (size_t w = 0; w < st.warps.size(); ++w) {
                     st.warps[w] = Barrier{(uint32_t)std::min<size_t>(32, n - 32 * w), 0, 0};
