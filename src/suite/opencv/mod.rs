@@ -27,9 +27,10 @@ pub fn specs() -> Vec<KernelSpec> {
 }
 
 /// Image widths and heights for a size. The edge images: 1 and 2 pixels (border reflection
-/// of tiny images), partial tiles in both directions, widths whose 16-column halo ends exactly
-/// at the image edge (144, 400: the stencils' interior path up to the last column), widths
-/// that are and are not multiples of 16 (with the smallest pitch, vector and byte paths).
+/// of tiny images), partial tiles in both directions, widths where the stencils' last interior
+/// tile (vector loads, columns bx - 16 .. bx + 143) ends exactly at the image edge (272, 400),
+/// widths that are and are not multiples of 16 (at the smallest pitch: the vector and the byte
+/// paths).
 pub(crate) fn image_sizes(size: Size) -> Vec<(usize, usize)> {
     match size {
         Size::Default => vec![(3840, 2160)],
@@ -40,7 +41,7 @@ pub(crate) fn image_sizes(size: Size) -> Vec<(usize, usize)> {
             (5, 3),
             (37, 33),
             (130, 33),
-            (144, 64),
+            (272, 64),
             (160, 31),
             (257, 40),
             (300, 77),
