@@ -372,3 +372,40 @@ fn broken_kernels_are_caught() {
         );
     }
 }
+
+/// The edge cases reach what the quick ones do not: a stencil loader whose byte path (taken for
+/// rows that are not 16-byte aligned) addresses rows with the pitch rounded down to 16 bytes
+/// passes the quick blur case, whose pitch is a multiple of 256, and fails an edge case.
+#[test]
+fn edge_cases_reach_the_stencils_unaligned_path() {
+    let stencil = source("stencil.cuh");
+    let broken = stencil.replace(
+        "const uint8_t* row = src + (size_t)px_reflect101(by - R + r, h) * p.src_pitch;",
+        "const uint8_t* row = src + (size_t)px_reflect101(by - R + r, h) * (p.src_pitch & ~15u);",
+    );
+    assert_ne!(broken, stencil, "the mutation did not apply");
+    let blur = source("gaussian_blur.cu").replace("#include \"stencil.cuh\"", &broken);
+    let runner = build_runner(
+        "mutant-pitch/gaussian_blur.cu",
+        &blur,
+        &["gaussian_blur_5x5"],
+        &[],
+    )
+    .unwrap();
+    let run = |size, label: &str| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("kernels_on_cpu/jobs/mutant-pitch-{size:?}"));
+        run_workload(
+            &runner,
+            &suite_case("gaussian_blur_5x5", size, label),
+            5,
+            &dir,
+        )
+    };
+    assert_eq!(run(Size::Quick, "430x146"), Ok(None));
+    let edge = run(Size::Edges, "37x33 pitch 40");
+    assert!(
+        matches!(&edge, Ok(Some(why)) if why.contains("elements wrong")),
+        "{edge:?}"
+    );
+}
