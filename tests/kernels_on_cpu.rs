@@ -1,8 +1,9 @@
 //! The kernels' CUDA source, run on the CPU: every `kernels/*.cu` file is compiled as host C++
 //! against `tests/kernels_on_cpu/cuda_shim.h` (one fiber per GPU thread, real barriers and
 //! shuffles, buffers that end against a faulting page, misaligned vector accesses trapped by
-//! `-fsanitize=alignment`), and each suite case at its quick size runs through its own launches
-//! and is checked against its CPU reference with the rule the GPU run uses.
+//! `-fsanitize=alignment`), and each suite case at its quick and edge sizes (`Size::Edges`)
+//! runs through its own launches and is checked against its CPU reference with the rule the
+//! GPU run uses.
 //!
 //! What this is for: the host's launch geometry and the kernels' indexing (tile edges, row
 //! tails, unaligned pitches, grid-stride loops, barriers a thread could skip) checked on every
