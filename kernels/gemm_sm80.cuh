@@ -11,6 +11,8 @@
 #define ARCHBENCH_GEMM_SM80_CUH
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800 && !defined(__CUDA_ARCH_FEAT_SM90_ALL)
 
+#include "sm80_ptx.cuh"
+
 namespace sm80 {
 
 constexpr int BM = 128, BN = 256, BK = 32, STAGES = 4, THREADS = 256;
@@ -23,26 +25,8 @@ constexpr uint32_t SMEM = STAGES * STAGE_BYTES;  // 96 KiB
 // Byte offset of 16-byte chunk `c` (0..3) of row `r` in a swizzled tile.
 __device__ __forceinline__ uint32_t swz(uint32_t r, uint32_t c) { return r * ROW_BYTES + ((c ^ ((r >> 1) & 3u)) << 4); }
 
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t saddr) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(saddr)
-                 : "memory");
-}
-
-__device__ __forceinline__ void mma_bf16_16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ void cp_async16(uint32_t saddr, const void* gmem) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(saddr), "l"(gmem) : "memory");
-}
-
 __device__ __forceinline__ void run(const GemmParams& p) {
-    extern __shared__ __align__(128) uint8_t smem_raw[];
-    const uint32_t base = (uint32_t)__cvta_generic_to_shared(smem_raw);
+    const uint32_t base = smem_addr(dynamic_smem());
     const uint16_t* A = reinterpret_cast<const uint16_t*>(p.a);
     const uint16_t* B = reinterpret_cast<const uint16_t*>(p.b);
     float* C = reinterpret_cast<float*>(p.c);
@@ -74,7 +58,7 @@ __device__ __forceinline__ void run(const GemmParams& p) {
 #pragma unroll
     for (int s = 0; s < STAGES - 1; ++s) {
         if ((uint32_t)s < kt_count) load_stage(s, s * BK);
-        asm volatile("cp.async.commit_group;\n" ::: "memory");
+        cp_async_commit();
     }
     // ldmatrix rows of this lane: A (row in the 16-row slab, chunk offset), B likewise.
     const uint32_t a_row = wm * 64 + (lane % 16), a_chunk = lane / 16;
@@ -103,7 +87,7 @@ __device__ __forceinline__ void run(const GemmParams& p) {
     // buffer 0: true only for an even number of steps.
     static_assert(KS % 2 == 0, "fragment double-buffering needs an even number of k16 steps");
     // Tile 0 landed (at most STAGES - 2 newer groups pending).
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
+    cp_async_wait<STAGES - 2>();
     __syncthreads();
     load_frags(0, 0, 0);
     for (uint32_t kt = 0; kt < kt_count; ++kt) {
@@ -111,14 +95,14 @@ __device__ __forceinline__ void run(const GemmParams& p) {
         // ldmatrix): refill it with tile kt + STAGES - 1. One group per k-tile, maybe empty.
         const uint32_t next = kt + STAGES - 1;
         if (next < kt_count) load_stage(next % STAGES, next * BK);
-        asm volatile("cp.async.commit_group;\n" ::: "memory");
+        cp_async_commit();
 #pragma unroll
         for (int ks = 0; ks < KS; ++ks) {
             if (ks + 1 < KS) {
                 load_frags((ks + 1) & 1, kt % STAGES, ks + 1);
             } else if (kt + 1 < kt_count) {
                 // Tile kt + 1 landed, and everyone is done reading tile kt - 1's stage.
-                asm volatile("cp.async.wait_group %0;\n" ::"n"(STAGES - 2) : "memory");
+                cp_async_wait<STAGES - 2>();
                 __syncthreads();
                 load_frags((ks + 1) & 1, (kt + 1) % STAGES, 0);
             }
@@ -128,7 +112,7 @@ __device__ __forceinline__ void run(const GemmParams& p) {
                 for (int ni = 0; ni < 8; ++ni) mma_bf16_16816(acc[mi][ni], af[ks & 1][mi], bf[ks & 1][ni][0], bf[ks & 1][ni][1]);
         }
     }
-    asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+    cp_async_wait<0>();
 #pragma unroll
     for (int mi = 0; mi < 4; ++mi) {
         const uint32_t row = m0 + wm * 64 + mi * 16 + lane / 4;

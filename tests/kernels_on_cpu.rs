@@ -8,9 +8,10 @@
 //! What this is for: the host's launch geometry and the kernels' indexing (tile edges, row
 //! tails, unaligned pitches, grid-stride loops, barriers a thread could skip) checked on every
 //! CI run, where no GPU is. What it is not: a GPU. It gives no timings, and it compiles each
-//! kernel's generic path (`__CUDA_ARCH__` undefined), so `gemm_bf16` runs its SIMT fallback
-//! and never its tensor-core paths, and bf16 rounding is the software one; the GPU tests
-//! (`tests/gpu.rs`) stay the judge of what runs on a GPU.
+//! kernel's generic path (`__CUDA_ARCH__` undefined: `gemm_bf16`'s SIMT fallback, software
+//! bf16 rounding), plus `gemm_bf16`'s `mma.sync` path (`__CUDA_ARCH__` = 800, its PTX modelled
+//! by `tests/kernels_on_cpu/sm80_model.h`); the sm_90a path (TMA, `wgmma`) is not run. The GPU
+//! tests (`tests/gpu.rs`) stay the judge of what runs on a GPU.
 //!
 //! Needs the C++ compiler the build already uses (`$CXX`, else `c++`).
 
@@ -44,6 +45,17 @@ fn build_runner(
     entries: &[&str],
     symbols: &[&str],
 ) -> Result<PathBuf, String> {
+    build_runner_with(name, source, entries, symbols, &[])
+}
+
+/// [`build_runner`] with extra compiler arguments (`-D__CUDA_ARCH__=800`).
+fn build_runner_with(
+    name: &str,
+    source: &str,
+    entries: &[&str],
+    symbols: &[&str],
+    flags: &[&str],
+) -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut wrapper = String::from("#include \"cuda_shim.h\"\n");
@@ -70,6 +82,7 @@ fn build_runner(
             "-Wno-unknown-pragmas",
         ])
         .args(["-fsanitize=alignment", "-fno-sanitize-recover=alignment"])
+        .args(flags)
         .arg(format!("-I{SHIM_DIR}"))
         .arg(format!("-I{KERNELS}"))
         .arg(&cpp)
@@ -408,5 +421,75 @@ fn edge_cases_reach_the_stencils_unaligned_path() {
     assert!(
         matches!(&edge, Ok(Some(why)) if why.contains("elements wrong")),
         "{edge:?}"
+    );
+}
+
+/// `gemm_bf16`'s `mma.sync` path (`kernels/gemm_sm80.cuh`: what every sm_80+ image but sm_90a
+/// runs, `pkgsCuda`'s sm_90 SASS on Hopper among them), built with `__CUDA_ARCH__` = 800 over
+/// `tests/kernels_on_cpu/sm80_model.h` (ldmatrix and mma.sync as warp collectives, cp.async
+/// copies made when a wait retires their group, dynamic shared memory poisoned before each
+/// block): every quick and edge GEMM case, with the launch its contract asks for.
+fn sm80_gemm_runner(name: &str, gemm_cu: &str) -> PathBuf {
+    build_runner_with(
+        name,
+        gemm_cu,
+        &["gemm_bf16"],
+        &["gemm_bf16_contract"],
+        &["-D__CUDA_ARCH__=800"],
+    )
+    .unwrap()
+}
+
+#[test]
+fn gemm_bf16_mma_sync_path_passes_its_check_on_the_cpu() {
+    let runner = sm80_gemm_runner("sm80/gemm.cu", &source("gemm.cu"));
+    let out = Command::new(&runner)
+        .args(["symbol", "gemm_bf16_contract"])
+        .output()
+        .unwrap();
+    let c = contract::decode(&unhex(&String::from_utf8_lossy(&out.stdout)).unwrap()).unwrap();
+    assert!(
+        c.threads == 256 && c.dynamic_smem > 0 && c.tensor_maps == 0,
+        "not the mma.sync path's contract: {c:?}"
+    );
+    let spec = suite::all().into_iter().find(|k| k.name == "gemm").unwrap();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for size in [Size::Quick, Size::Edges] {
+        for case in (spec.cases)(size) {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("kernels_on_cpu/jobs/sm80-{ran}"));
+            match run_workload(&runner, &(case.workload)(), 3, &dir) {
+                Ok(None) => {}
+                Ok(Some(why)) => failures.push(format!("{}: wrong output: {why}", case.label)),
+                Err(why) => failures.push(format!("{}: {why}", case.label)),
+            }
+            ran += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(ran >= 4, "{ran} cases");
+}
+
+/// The mma.sync model can fail: without the cp.async wait before the barrier that hands the
+/// next k-tile to every warp, threads read a stage whose copies are still in flight (in the
+/// model: the poison the block started with).
+#[test]
+fn a_gemm_pipeline_without_its_wait_is_caught() {
+    let header = source("gemm_sm80.cuh");
+    let broken = header.replacen("                cp_async_wait<STAGES - 2>();\n", "", 1);
+    assert_ne!(broken, header, "the mutation did not apply");
+    let gemm = source("gemm.cu").replace("#include \"gemm_sm80.cuh\"", &broken);
+    let runner = sm80_gemm_runner("sm80-mutant/gemm.cu", &gemm);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu/jobs/sm80-mutant");
+    let got = run_workload(
+        &runner,
+        &suite_case("gemm", Size::Edges, "bf16 384x512x320"),
+        3,
+        &dir,
+    );
+    assert!(
+        matches!(&got, Ok(Some(why)) if why.contains("elements wrong")),
+        "{got:?}"
     );
 }

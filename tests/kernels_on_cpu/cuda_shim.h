@@ -11,7 +11,9 @@
 // - `__shared__` variables are function statics: one block at a time uses them, and the
 //   runner poisons them between blocks (see `__shared__` below).
 // - `__CUDA_ARCH__` is undefined, so each kernel's generic path compiles (the SIMT GEMM, the
-//   software bf16 rounding); architecture-specific paths (tensor cores) are not covered.
+//   software bf16 rounding). gemm.cu is also built with `__CUDA_ARCH__` = 800 for its
+//   mma.sync path, whose PTX sm80_model.h provides; the sm_90a path (TMA, wgmma) is not
+//   covered.
 #ifndef ARCHBENCH_CUDA_SHIM_H
 #define ARCHBENCH_CUDA_SHIM_H
 
@@ -63,12 +65,23 @@ struct Dim3 {
     uint32_t x = 1, y = 1, z = 1;
 };
 
+// One 16-byte cp.async copy (sm80_model.h), made when a wait retires its group.
+struct AsyncCopy {
+    uint8_t* dst;
+    const uint8_t* src;
+};
+
 struct Fiber {
     ucontext_t ctx;
     Dim3 tid;
     uint32_t linear = 0;
     bool done = false;
     const char* waiting_at = nullptr;
+    // Warp collectives this thread has entered (their exchange buffers alternate).
+    uint64_t collectives = 0;
+    // cp.async copies issued and not committed, and committed groups, oldest first.
+    std::vector<AsyncCopy> cp_open;
+    std::vector<std::vector<AsyncCopy>> cp_groups;
 };
 
 // One barrier: `expected` counts the participants that have not exited.
@@ -84,9 +97,14 @@ struct BlockState {
     std::vector<Barrier> warps;
     // Shuffle exchange slots, 32 a warp.
     std::vector<uint64_t> slots;
+    // Warp-collective exchange buffers: 2 (alternating) x 32 lanes x 8 words a warp.
+    std::vector<uint32_t> exchange;
 };
 
 inline Dim3 grid_dim, block_dim;
+// The launch's dynamic shared memory (extern __shared__), poisoned before every block.
+inline uint8_t* dynamic_smem_base = nullptr;
+inline uint32_t dynamic_smem_bytes = 0;
 inline BlockState* blk = nullptr;
 inline Fiber* cur = nullptr;
 inline ucontext_t scheduler;
@@ -137,6 +155,20 @@ inline void exit_thread() {
     release_if_complete(w);
 }
 
+// A warp collective: every lane of the warp publishes W words and gets all 32 lanes' words
+// (lane l's at [l * 8 .. l * 8 + W)). One barrier suffices: the buffers alternate, and no lane
+// can enter the collective after next before every lane has left this one.
+template <int W>
+const uint32_t* warp_exchange(const uint32_t (&mine)[W], const char* what) {
+    static_assert(W <= 8, "at most 8 words a lane");
+    const uint32_t lane = cur->linear % 32, warp = cur->linear / 32;
+    if (blk->warps[warp].expected != 32) fail("a warp collective with exited or missing lanes");
+    uint32_t* set = blk->exchange.data() + ((size_t)warp * 2 + (cur->collectives++ & 1)) * 32 * 8;
+    memcpy(set + lane * 8, mine, sizeof(mine));
+    arrive_and_wait(warp_barrier(), what);
+    return set;
+}
+
 template <class T>
 T shfl_xor(uint32_t mask, T v, int lane_mask, int width) {
     static_assert(sizeof(T) <= 8 && std::is_trivially_copyable<T>::value, "shuffle of a scalar");
@@ -159,6 +191,7 @@ T shfl_xor(uint32_t mask, T v, int lane_mask, int width) {
 }  // namespace cpux
 
 #define threadIdx (::cpux::cur->tid)
+#define __grid_constant__
 #define blockIdx (::cpux::blk->idx)
 #define blockDim (::cpux::block_dim)
 #define gridDim (::cpux::grid_dim)
@@ -220,5 +253,10 @@ template <class A, class B>
 inline typename std::common_type<A, B>::type max(A a, B b) {
     return a < b ? b : a;
 }
+
+// Built with __CUDA_ARCH__ >= 800 (gemm.cu's mma.sync path): the PTX of kernels/sm80_ptx.cuh.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#include "sm80_model.h"
+#endif
 
 #endif  // ARCHBENCH_CUDA_SHIM_H

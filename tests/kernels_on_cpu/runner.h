@@ -152,7 +152,8 @@ inline void report_deadlock(size_t remaining) {
     std::exit(3);
 }
 
-inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 grid, Dim3 block) {
+inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 grid, Dim3 block,
+                       uint32_t smem) {
     const size_t n = (size_t)block.x * block.y * block.z;
     if (n == 0 || n > 1024) fail("a block has 1 to 1024 threads");
     if (params.size() != e.param_bytes) fail("parameter bytes do not match the entry's parameter struct");
@@ -171,6 +172,10 @@ inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 
     st.fibers.resize(n);
     st.warps.resize((n + 31) / 32);
     st.slots.assign(st.warps.size() * 32, 0);
+    st.exchange.assign(st.warps.size() * 2 * 32 * 8, 0);
+    // Dynamic shared memory, ending against a faulting page like the buffers.
+    dynamic_smem_bytes = smem;
+    dynamic_smem_base = smem > 0 ? map_buffer(smem).data : nullptr;
     blk = &st;
     for (uint32_t bz = 0; bz < grid.z; ++bz)
         for (uint32_t by = 0; by < grid.y; ++by)
@@ -179,6 +184,7 @@ inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 
                 if (__start_cpux_shared != nullptr && __stop_cpux_shared > __start_cpux_shared) {
                     memset(__start_cpux_shared, 0xFF, (size_t)(__stop_cpux_shared - __start_cpux_shared));
                 }
+                if (dynamic_smem_base != nullptr) memset(dynamic_smem_base, 0xFF, dynamic_smem_bytes);
                 st.block = Barrier{(uint32_t)n, 0, 0};
                 for (size_t w = 0; w < st.warps.size(); ++w) {
                     st.warps[w] = Barrier{(uint32_t)std::min<size_t>(32, n - 32 * w), 0, 0};
@@ -190,6 +196,9 @@ inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 
                              (uint32_t)(i / ((size_t)block.x * block.y))};
                     f.done = false;
                     f.waiting_at = nullptr;
+                    f.collectives = 0;
+                    f.cp_open.clear();
+                    f.cp_groups.clear();
                     if (getcontext(&f.ctx) != 0) fail("getcontext failed");
                     f.ctx.uc_stack.ss_sp = stacks[i];
                     f.ctx.uc_stack.ss_size = STACK_BYTES;
@@ -269,13 +278,12 @@ inline int run_job(const std::string& dir, const Registry& reg) {
             const uint64_t addr = (uint64_t)(uintptr_t)bufs[idx].data;
             memcpy(params.data() + off, &addr, 8);
         }
-        if (smem != 0) usage("dynamic shared memory is not modelled");
         const Entry* e = nullptr;
         for (const Entry& c : reg.entries) {
             if (c.name == name) e = &c;
         }
         if (!e) usage((std::string("no entry ") + name + " in this file").c_str());
-        run_launch(*e, params, g, b);
+        run_launch(*e, params, g, b, smem);
     }
     std::fclose(job);
     for (size_t i = 0; i < bufs.size(); ++i) {
