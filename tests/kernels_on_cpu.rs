@@ -33,6 +33,13 @@ const LIMITS: Limits = Limits {
     smem_per_block_optin: 232_448,
 };
 
+/// `rel` under this test's scratch directory (`target/tmp/kernels_on_cpu`).
+fn work_dir(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("kernels_on_cpu")
+        .join(rel)
+}
+
 fn compiler() -> String {
     std::env::var("CXX").unwrap_or_else(|_| "c++".to_string())
 }
@@ -56,7 +63,7 @@ fn build_runner_with(
     symbols: &[&str],
     flags: &[&str],
 ) -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu");
+    let dir = work_dir("");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut wrapper = String::from("#include \"cuda_shim.h\"\n");
     wrapper.push_str(&format!("#line 1 \"kernels/{name}\"\n"));
@@ -266,8 +273,7 @@ fn every_quick_and_edge_case_passes_its_check_with_the_source_run_on_the_cpu() {
                             return out;
                         }
                     };
-                    let job_root =
-                        Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu/jobs");
+                    let job_root = work_dir("jobs");
                     for (i, (label, w)) in cases.iter().enumerate() {
                         let seed = derive_seed(0x00c0_ffee, &[label]);
                         let dir = job_root.join(format!("{}-{i}", file.replace('.', "_")));
@@ -373,8 +379,7 @@ fn broken_kernels_are_caught() {
         let runner = build_runner(&format!("mutant{k}/{file}"), src, &[entry], &[]).unwrap();
         let kernel = entry.trim_end_matches("_f32");
         let wl = suite_case(kernel, Size::Edges, label);
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kernels_on_cpu/jobs/mutant{k}"));
+        let dir = work_dir(&format!("jobs/mutant{k}"));
         let got = match run_workload(&runner, &wl, 11, &dir) {
             Ok(None) => "passed".to_string(),
             Ok(Some(why)) => format!("wrong output: {why}"),
@@ -407,8 +412,7 @@ fn edge_cases_reach_the_stencils_unaligned_path() {
     )
     .unwrap();
     let run = |size, label: &str| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("kernels_on_cpu/jobs/mutant-pitch-{size:?}"));
+        let dir = work_dir(&format!("jobs/mutant-pitch-{size:?}"));
         run_workload(
             &runner,
             &suite_case("gaussian_blur_5x5", size, label),
@@ -457,8 +461,7 @@ fn gemm_bf16_mma_sync_path_passes_its_check_on_the_cpu() {
     let mut ran = 0;
     for size in [Size::Quick, Size::Edges] {
         for case in (spec.cases)(size) {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("kernels_on_cpu/jobs/sm80-{ran}"));
+            let dir = work_dir(&format!("jobs/sm80-{ran}"));
             match run_workload(&runner, &(case.workload)(), 3, &dir) {
                 Ok(None) => {}
                 Ok(Some(why)) => failures.push(format!("{}: wrong output: {why}", case.label)),
@@ -481,7 +484,7 @@ fn a_gemm_pipeline_without_its_wait_is_caught() {
     assert_ne!(broken, header, "the mutation did not apply");
     let gemm = source("gemm.cu").replace("#include \"gemm_sm80.cuh\"", &broken);
     let runner = sm80_gemm_runner("sm80-mutant/gemm.cu", &gemm);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels_on_cpu/jobs/sm80-mutant");
+    let dir = work_dir("jobs/sm80-mutant");
     let got = run_workload(
         &runner,
         &suite_case("gemm", Size::Edges, "bf16 384x512x320"),

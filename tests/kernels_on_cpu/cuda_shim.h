@@ -6,8 +6,9 @@
 //   other. A fiber runs until it reaches a barrier, so code that relies on warp lockstep
 //   without `__syncwarp`/shuffles reads stale data here (as it may on a GPU since Volta).
 // - `__syncthreads()` waits for every thread of the block that has not exited; a shuffle is a
-//   warp barrier, an exchange, and a second warp barrier. A pass in which no fiber arrives at
-//   a barrier or exits is a deadlock (divergent barrier) and ends the run with a message.
+//   warp collective (`warp_exchange`): an exchange behind one warp barrier. A pass in which no
+//   fiber arrives at a barrier or exits is a deadlock (divergent barrier) and ends the run with
+//   a message.
 // - `__shared__` variables are function statics: one block at a time uses them, and the
 //   runner poisons them between blocks (see `__shared__` below).
 // - `__CUDA_ARCH__` is undefined, so each kernel's generic path compiles (the SIMT GEMM, the
@@ -95,8 +96,6 @@ struct BlockState {
     std::vector<Fiber> fibers;
     Barrier block;
     std::vector<Barrier> warps;
-    // Shuffle exchange slots, 32 a warp.
-    std::vector<uint64_t> slots;
     // Warp-collective exchange buffers: 2 (alternating) x 32 lanes x 8 words a warp.
     std::vector<uint32_t> exchange;
 };
@@ -169,22 +168,18 @@ const uint32_t* warp_exchange(const uint32_t (&mine)[W], const char* what) {
     return set;
 }
 
+// A shuffle is a warp collective (`warp_exchange`): every lane must be there, none exited.
 template <class T>
 T shfl_xor(uint32_t mask, T v, int lane_mask, int width) {
     static_assert(sizeof(T) <= 8 && std::is_trivially_copyable<T>::value, "shuffle of a scalar");
     if (mask != 0xffffffffu || width != 32) fail("only full-warp shuffles are modelled");
-    const uint32_t lane = cur->linear % 32, base = cur->linear - lane;
-    const uint32_t src = lane ^ (uint32_t)lane_mask;
-    if (src >= 32 || base + src >= blk->fibers.size()) fail("shuffle source lane outside the warp");
-    uint64_t word = 0;
-    memcpy(&word, &v, sizeof(T));
-    blk->slots[base + lane] = word;
-    arrive_and_wait(warp_barrier(), "__shfl_xor_sync (write)");
-    if (blk->fibers[base + src].done) fail("shuffle reads a lane that has exited");
-    word = blk->slots[base + src];
-    arrive_and_wait(warp_barrier(), "__shfl_xor_sync (read)");
+    const uint32_t src = (cur->linear % 32) ^ (uint32_t)lane_mask;
+    if (src >= 32) fail("shuffle source lane outside the warp");
+    uint32_t mine[2] = {0, 0};
+    memcpy(mine, &v, sizeof(T));
+    const uint32_t* all = warp_exchange(mine, "__shfl_xor_sync");
     T r;
-    memcpy(&r, &word, sizeof(T));
+    memcpy(&r, all + src * 8, sizeof(T));
     return r;
 }
 

@@ -171,7 +171,6 @@ inline void run_launch(const Entry& e, const std::vector<uint8_t>& params, Dim3 
     BlockState st;
     st.fibers.resize(n);
     st.warps.resize((n + 31) / 32);
-    st.slots.assign(st.warps.size() * 32, 0);
     st.exchange.assign(st.warps.size() * 2 * 32 * 8, 0);
     // Dynamic shared memory, ending against a faulting page like the buffers.
     dynamic_smem_bytes = smem;
