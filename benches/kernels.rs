@@ -12,10 +12,13 @@
 
 use std::time::Duration;
 
-use archbench::embedded;
-use archbench::gpu::{BlockingKernel, EventPair, Gpu, Module, Prepared};
+use archbench::gpu::{BlockingKernel, EventPair, Gpu, Module};
+use archbench::run::exec::Prepared;
 use archbench::run::worker::HOT_QUEUE_CAP;
-use archbench::suite::{self, Size};
+use archbench::run::RunError;
+use archbench::workload::{CaseSource, Set};
+use archbench_cli::embedded;
+use archbench_cli::suite;
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 fn main() {
@@ -40,11 +43,12 @@ fn main() {
             return;
         }
     };
-    let size = if std::env::var("ARCHBENCH_BENCH_SIZE").is_ok_and(|s| s == "default") {
-        Size::Default
+    let set = if std::env::var("ARCHBENCH_BENCH_SIZE").is_ok_and(|s| s == "default") {
+        Set::Default
     } else {
-        Size::Quick
+        Set::Quick
     };
+    let suite = suite::suite();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(2))
@@ -63,13 +67,19 @@ fn main() {
          `archbench run` gives cold numbers",
         gpu.info.name
     );
-    for k in suite::all() {
-        let mut group = c.benchmark_group(k.name);
-        for case in (k.cases)(size) {
-            let w = (case.workload)();
+    for k in CaseSource::benches(&suite) {
+        let mut group = c.benchmark_group(&k.name);
+        for (i, case) in suite.cases(&k.name, set).into_iter().enumerate() {
+            let w = match suite.workload(&k.name, set, i) {
+                Ok(w) => w,
+                Err(e) => {
+                    println!("{}/{}: {e}", k.name, case.label);
+                    continue;
+                }
+            };
             group.throughput(Throughput::Bytes(case.bytes));
             for v in &manifest.variants {
-                let Some(img) = embedded::images_of(&v.name).find(|i| i.file == k.file) else {
+                let Some(img) = embedded::images_of(&v.name).find(|i| i.file == k.source) else {
                     continue;
                 };
                 let module = match Module::load(img.fatbin) {
@@ -91,15 +101,15 @@ fn main() {
                         continue;
                     }
                 };
-                match p.run_checked(stream) {
-                    Ok(x) if x.correctness.passed => {}
+                match p.run_checked(stream).map(|x| x.correctness) {
+                    Ok(Some(x)) if x.passed => {}
                     Ok(x) => {
                         println!(
                             "{}/{} {}: FAILED correctness, not timed: {}",
                             k.name,
                             case.label,
                             v.name,
-                            x.correctness.detail.unwrap_or_default()
+                            x.and_then(|x| x.detail).unwrap_or_default()
                         );
                         continue;
                     }
@@ -110,7 +120,7 @@ fn main() {
                 }
                 group.bench_function(BenchmarkId::new(&v.name, &case.label), |b| {
                     b.iter_custom(|iters| {
-                        let mut run = || -> Result<f64, archbench::gpu::GpuError> {
+                        let mut run = || -> Result<f64, RunError> {
                             let mut total = 0.0;
                             let mut left = iters;
                             while left > 0 {
@@ -118,7 +128,7 @@ fn main() {
                                 left -= n;
                                 blocker.block(stream)?;
                                 events.record_start(stream)?;
-                                let queued: Result<(), archbench::gpu::GpuError> = (|| {
+                                let queued: Result<(), RunError> = (|| {
                                     for _ in 0..n {
                                         p.launch(stream)?;
                                     }
@@ -131,7 +141,7 @@ fn main() {
                                 queued?;
                                 total += events.elapsed_s()?;
                                 if blocker.timed_out() {
-                                    return Err(archbench::gpu::GpuError::Invalid(
+                                    return Err(RunError::Case(
                                         "the blocking kernel timed out: the launch queue is shorter than the chunk".into(),
                                     ));
                                 }

@@ -19,7 +19,9 @@
 # step (both binaries, interleaved, `archbench compare`); `archbench run --quick`; the default
 # run restricted to the variants that load on that GPU plus `cmake:75-virtual`; PyTorch
 # side by side (same sizes and dtypes, CUDA events, cold L2); ncu on two kernels to
-# cross-check archbench's timing; a filtered `cargo bench` (hot numbers); a hot quick run.
+# cross-check archbench's timing; the example user crate's `cargo bench` (quick, then
+# default) and the hostile suite's GPU test; a filtered `cargo bench` (hot numbers); a hot
+# quick run.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +32,9 @@ PACKED=(
   "archbench|the archbench binary, kernel images embedded (stripped)"
   "gpu-tests|tests/gpu.rs: the tests marked #[ignore = \"needs a CUDA GPU\"] (stripped)"
   "kernels-bench|benches/kernels.rs: cargo bench's criterion binary (stripped)"
+  "example-bench|examples/saxpy-rmsnorm: the example user crate's cargo bench binary, its images embedded (stripped)"
+  "hostile|examples/hostile: a user suite whose cases go wrong on purpose (stripped)"
+  "hostile-tests|examples/hostile/tests/hostile.rs: its GPU test, which runs the hostile binary (stripped)"
   "device.sh|the runner: bash device.sh OUTDIR"
   "torch_side.py|PyTorch/torchvision counterparts timed like archbench (cold L2, CUDA events)"
   "mma_sync_peak.cu|the mma.sync bf16 rate with register operands (the sm_80 GEMM path's ceiling), built there with nvcc"
@@ -73,20 +78,28 @@ pack() {
       die "--base $base: not a commit of this repository (try a hash from git log)"
   fi
   echo "gpu-check: building release binaries (kernels included) ..."
-  cargo build --release -q
-  local gpu_tests bench
+  cargo build --release -q --workspace
+  local gpu_tests bench example hostile_tests
   gpu_tests=$(cargo test --release -q --test gpu --no-run --message-format=json 2>/dev/null | executable_of gpu)
   bench=$(cargo bench -q --bench kernels --no-run --message-format=json 2>/dev/null | executable_of kernels)
+  example=$(cargo bench -q -p archbench-example --bench gpu --no-run --message-format=json 2>/dev/null | executable_of gpu)
+  hostile_tests=$(cargo test --release -q -p archbench-hostile --test hostile --no-run --message-format=json 2>/dev/null | executable_of hostile)
   [ -x "$gpu_tests" ] || die "could not find the GPU test binary (cargo test --test gpu --no-run)"
   [ -x "$bench" ] || die "could not find the bench binary (cargo bench --no-run)"
+  [ -x "$example" ] || die "could not find the example crate's bench binary (cargo bench -p archbench-example --no-run)"
+  [ -x "$hostile_tests" ] || die "could not find the hostile suite's test binary (cargo test -p archbench-hostile --no-run)"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
   strip -o "$dir.tmp/archbench" target/release/archbench
   strip -o "$dir.tmp/gpu-tests" "$gpu_tests"
   strip -o "$dir.tmp/kernels-bench" "$bench"
+  strip -o "$dir.tmp/example-bench" "$example"
+  strip -o "$dir.tmp/hostile" target/release/archbench-hostile
+  strip -o "$dir.tmp/hostile-tests" "$hostile_tests"
   cp scripts/gpu-check/device.sh scripts/gpu-check/torch_side.py scripts/gpu-check/mma_sync_peak.cu scripts/gpu-check/vendor_side.cu "$dir.tmp/"
   target/release/archbench kernels --json > "$dir.tmp/kernels.json"
   target/release/archbench build-info > "$dir.tmp/build-info.txt"
-  chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh"
+  chmod +x "$dir.tmp/archbench" "$dir.tmp/gpu-tests" "$dir.tmp/kernels-bench" "$dir.tmp/device.sh" \
+    "$dir.tmp/example-bench" "$dir.tmp/hostile" "$dir.tmp/hostile-tests"
   local entries=("${PACKED[@]}")
   if [ -n "$base_rev" ]; then
     # The base revision, checked out alone and built in a target folder of its own (kept, so
@@ -166,7 +179,7 @@ import() {
   local stamp gpu
   stamp=$(header "$main" '["started"]' | tr -cd '0-9TZ')
   gpu=$(header "$main" '["device"]["name"]')
-  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl"; do
+  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl" "$dir/example.jsonl" "$dir/example-quick.jsonl"; do
     [ -f "$f" ] || continue
     echo "gpu-check: $("$ab" baseline save "$f" --dir "$results" --name "$stamp-gpu-check-$(basename "$f" .jsonl)" --force | tail -1)"
   done
@@ -182,7 +195,7 @@ import() {
   [ -f "$dir/vendor.jsonl" ] && args+=(--vendor "$dir/vendor.jsonl")
   [ -f "$dir/device.txt" ] && args+=(--device-info "$dir/device.txt")
   python3 scripts/gpu-check/report.py "${args[@]}"
-  for f in torch.json ncu.csv vendor.jsonl summary.txt; do
+  for f in torch.json ncu.csv vendor.jsonl summary.txt hostile.jsonl example.log hostile.log; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
   done
   # The A/B step's runs and comparisons, as they are (the base run is not this commit's).

@@ -1,14 +1,13 @@
 //! The kernel images and build manifest `build.rs` embedded into this binary, so the binary
 //! can be copied alone to a GPU machine.
 //!
-//! They travel in one container (`archbench_core::embed`), linked in by the build script as
-//! the symbol `archbench_embedded_v1` (`build_support/embed_asm.rs`), not through
-//! `include_bytes!`: no Rust item here changes when a kernel does, so a one-kernel rebuild
-//! recompiles none of the library.
+//! They travel in one container (`archbench_core::embed`), which `archbench-build` links in
+//! under a per-package symbol (an assembled `.incbin`, not `include_bytes!`: no Rust item
+//! here changes when a kernel does, so a one-kernel rebuild recompiles none of the library).
 
 use std::sync::OnceLock;
 
-use archbench_core::embed::{self, Container, EmbedError};
+use archbench::{Images, ImagesError};
 use archbench_core::manifest::BuildManifest;
 
 /// One compiled (kernel file × variant) fatbin.
@@ -24,72 +23,46 @@ pub struct EmbeddedImage {
 /// Errors of this layer.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
-    #[error("the embedded build manifest is unreadable ({0}); rebuild archbench")]
-    Manifest(serde_json::Error),
     #[error("{0}; rebuild archbench")]
-    Container(&'static EmbedError),
+    Images(ImagesError),
 }
 
-/// `{ pointer, length }` of the container, as the assembler laid it out.
-#[repr(C)]
-struct RawContainer {
-    ptr: *const u8,
-    len: usize,
-}
-
-extern "C" {
-    static archbench_embedded_v1: RawContainer;
-}
-
-/// The container's bytes.
+/// The container's bytes, linked in by `archbench-build`.
 fn container_bytes() -> &'static [u8] {
-    // SAFETY: `archbench_embedded_v1` is defined by the build script's assembly as the address
-    // and length of the `.incbin`'d container, in read-only data that lives as long as the
-    // program and is never written.
-    unsafe {
-        let raw = &*std::ptr::addr_of!(archbench_embedded_v1);
-        std::slice::from_raw_parts(raw.ptr, raw.len)
-    }
+    include!(concat!(env!("OUT_DIR"), "/archbench_images.rs"))
 }
 
-struct Parsed {
-    manifest: &'static str,
-    images: Vec<EmbeddedImage>,
+fn parsed() -> &'static Images {
+    static IMAGES: OnceLock<Images> = OnceLock::new();
+    IMAGES.get_or_init(|| Images::from_container(container_bytes()))
 }
 
-fn parsed() -> Result<&'static Parsed, EmbeddedError> {
-    static PARSED: OnceLock<Result<Parsed, EmbedError>> = OnceLock::new();
-    PARSED
-        .get_or_init(|| {
-            let Container { manifest, images } = embed::parse(container_bytes())?;
-            let images = images
-                .into_iter()
-                .map(|i| EmbeddedImage {
-                    variant: i.variant,
-                    file: i.file,
-                    fatbin: i.bytes,
-                })
-                .collect();
-            Ok(Parsed { manifest, images })
-        })
-        .as_ref()
-        .map_err(EmbeddedError::Container)
+/// The images of this binary, for the engine.
+pub fn images() -> Images {
+    parsed().clone()
 }
 
 /// The build manifest of this binary.
 pub fn manifest() -> Result<BuildManifest, EmbeddedError> {
-    serde_json::from_str(parsed()?.manifest).map_err(EmbeddedError::Manifest)
+    parsed()
+        .manifest()
+        .cloned()
+        .map_err(|e| EmbeddedError::Images(e.clone()))
 }
 
 /// Every embedded image, in build order; an unreadable container (which [`manifest`] reports)
 /// has none.
-pub fn images() -> &'static [EmbeddedImage] {
-    parsed().map(|p| p.images.as_slice()).unwrap_or(&[])
+pub fn all_images() -> impl Iterator<Item = EmbeddedImage> {
+    parsed().all().iter().map(|i| EmbeddedImage {
+        variant: &i.variant,
+        file: &i.key,
+        fatbin: i.bytes(),
+    })
 }
 
 /// The images of one variant.
-pub fn images_of(variant: &str) -> impl Iterator<Item = &'static EmbeddedImage> + '_ {
-    images().iter().filter(move |i| i.variant == variant)
+pub fn images_of(variant: &str) -> impl Iterator<Item = EmbeddedImage> + '_ {
+    all_images().filter(move |i| i.variant == variant)
 }
 
 #[cfg(test)]
@@ -99,7 +72,7 @@ mod tests {
     #[test]
     fn container_matches_the_manifest() {
         let m = manifest().expect("the embedded container parses");
-        let imgs = images();
+        let imgs: Vec<EmbeddedImage> = all_images().collect();
         if m.skipped.is_some() {
             assert!(imgs.is_empty());
             return;

@@ -9,7 +9,7 @@
 //! kernel cache was cold for them (as in CI's fresh clone; the cache key is the same for both
 //! routes).
 
-use archbench::embedded;
+use archbench_cli::embedded;
 
 fn nvcc_fatbin(file: &str, gencode: &[String]) -> Vec<u8> {
     let tc = archbench_core::toolchain::install(archbench_core::toolchain::PINNED_NVCC)

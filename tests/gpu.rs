@@ -5,9 +5,50 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use archbench::embedded;
-use archbench::gpu::{image_kind, Gpu, GpuError, Module, Prepared, Stream};
-use archbench::suite::{self, Size};
+use archbench::gpu::{image_kind, Gpu, GpuError, Module, Stream};
+use archbench::run::exec::Prepared;
+use archbench::workload::{CaseSource, Set, Workload};
+use archbench_cli::embedded;
+use archbench_cli::suite::{self, Size};
+
+/// Case `label` of kernel `kernel` in `size`, as the engine runs it: declared through the
+/// bench API by the built-in suite.
+fn workload(kernel: &str, size: Size, label: &str) -> Workload {
+    let s = suite::suite();
+    let set = match size {
+        Size::Default => Set::Default,
+        Size::Quick => Set::Quick,
+        Size::Edges => Set::Edges,
+    };
+    let i = s
+        .cases(kernel, set)
+        .iter()
+        .position(|c| c.label == label)
+        .unwrap_or_else(|| panic!("{kernel}: no case {label}"));
+    s.workload(kernel, set, i)
+        .unwrap_or_else(|e| panic!("{kernel} {label}: {e}"))
+}
+
+/// A case outside the suite's sets (`make` builds its table entry), declared through the bench
+/// API as the suite declares its own.
+fn adhoc(make: impl Fn() -> suite::Case + Send + Sync + 'static) -> Workload {
+    let s = archbench::bench::Suite::new(archbench::Images::unavailable(
+        archbench::ImagesError::Binary("none needed".into()),
+    ))
+    .with_bench(
+        archbench::bench::Bench::new("adhoc", move |c| suite::declare(c, make())).source("gemm.cu"),
+    );
+    s.workload("adhoc", Set::Default, 0).unwrap()
+}
+
+/// Whether a checked run passed, and its detail.
+fn passed(x: &archbench::run::exec::Execution) -> (bool, Option<String>) {
+    let c = x
+        .correctness
+        .as_ref()
+        .expect("every built-in case is checked");
+    (c.passed, c.detail.clone())
+}
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -38,19 +79,16 @@ fn native_and_default_variants_are_correct() {
                 .unwrap();
             let module =
                 Module::load(img.fatbin).unwrap_or_else(|e| panic!("{} {}: {e}", v.name, k.file));
-            for case in [Size::Quick, Size::Edges]
+            for (size, case) in [Size::Quick, Size::Edges]
                 .into_iter()
-                .flat_map(|size| (k.cases)(size))
+                .flat_map(|size| (k.cases)(size).into_iter().map(move |c| (size, c)))
             {
-                let w = (case.workload)();
+                let w = workload(k.name, size, &case.label);
                 let mut p = Prepared::new(&w, &module, 42)
                     .unwrap_or_else(|e| panic!("{} {} {}: {e}", v.name, k.name, case.label));
                 let x = p.run_checked(archbench::gpu::Stream::DEFAULT).unwrap();
-                assert!(
-                    x.correctness.passed,
-                    "{} {} {}: {:?}",
-                    v.name, k.name, case.label, x.correctness.detail
-                );
+                let (ok, detail) = passed(&x);
+                assert!(ok, "{} {} {}: {detail:?}", v.name, k.name, case.label);
                 checked += 1;
             }
         }
@@ -92,7 +130,8 @@ fn loaded_images_match_predictions() {
                     v.name,
                     verdict.summary()
                 );
-                let w = ((k.cases)(Size::Quick).remove(0).workload)();
+                let first = (k.cases)(Size::Quick).remove(0);
+                let w = workload(k.name, Size::Quick, &first.label);
                 let p = Prepared::new(&w, &module, 1).unwrap();
                 let (bin, _ptx) = p.first_function().unwrap().versions().unwrap();
                 let kind = image_kind(bin, &variant.capabilities);
@@ -176,7 +215,8 @@ fn hot_batches_fit_behind_the_blocker() {
         .find(|i| i.file == k.file)
         .unwrap();
     let module = Module::load(img.fatbin).unwrap();
-    let w = ((k.cases)(Size::Quick).remove(0).workload)();
+    let first = (k.cases)(Size::Quick).remove(0);
+    let w = workload(k.name, Size::Quick, &first.label);
     let mut p = Prepared::new(&w, &module, 1).unwrap();
     let b = archbench::gpu::BlockingKernel::new().unwrap();
     let ev = archbench::gpu::EventPair::new().unwrap();
@@ -234,21 +274,25 @@ fn sm_90a_is_correct_on_hopper_and_refused_elsewhere() {
             "{v} loaded on a {}.{} GPU",
             g.info.major, g.info.minor
         );
-        let mut cases = (k.cases)(Size::Quick);
+        let mut cases: Vec<(Size, suite::Case)> = (k.cases)(Size::Quick)
+            .into_iter()
+            .map(|c| (Size::Quick, c))
+            .collect();
         if k.name == "gemm" {
-            cases.extend((k.cases)(Size::Default));
+            cases.extend(
+                (k.cases)(Size::Default)
+                    .into_iter()
+                    .map(|c| (Size::Default, c)),
+            );
         }
-        for case in cases {
-            let w = (case.workload)();
+        for (size, case) in cases {
+            let w = workload(k.name, size, &case.label);
             let mut p = Prepared::new(&w, &module, 7).unwrap();
             let (bin, _) = p.first_function().unwrap().versions().unwrap();
             assert_eq!(bin, 90, "{} ran binary version {bin}", k.name);
             let x = p.run_checked(Stream::DEFAULT).unwrap();
-            assert!(
-                x.correctness.passed,
-                "{v} {} {}: {:?}",
-                k.name, case.label, x.correctness.detail
-            );
+            let (ok, detail) = passed(&x);
+            assert!(ok, "{v} {} {}: {detail:?}", k.name, case.label);
             checked += 1;
         }
     }
@@ -300,15 +344,11 @@ fn gemm_paths_follow_their_contracts() {
         // More tiles than SMs and more k-tiles than stages; then one k-tile (K = 64), fewer
         // tiles than SMs and a partial group of tile rows (M = 2560 is 20 of 128).
         for (m, n, k) in [(2048, 4096, 320), (2560, 512, 64)] {
-            let case = suite::torch::gemm::case(suite::DType::Bf16, m, n, k);
-            let w = (case.workload)();
+            let w = adhoc(move || suite::torch::gemm::case(suite::DType::Bf16, m, n, k));
             let mut p = Prepared::new(&w, &module, 11).unwrap();
             let x = p.run_checked(Stream::DEFAULT).unwrap();
-            assert!(
-                x.correctness.passed,
-                "{v} {}: {:?}",
-                case.label, x.correctness.detail
-            );
+            let (ok, detail) = passed(&x);
+            assert!(ok, "{v} {m}x{n}x{k}: {detail:?}");
             checked += 1;
         }
     }

@@ -131,6 +131,9 @@ fn verify_pack_checks_every_file_against_the_manifest() {
         "archbench",
         "gpu-tests",
         "kernels-bench",
+        "example-bench",
+        "hostile",
+        "hostile-tests",
         "device.sh",
         "torch_side.py",
         "mma_sync_peak.cu",
@@ -155,7 +158,7 @@ fn verify_pack_checks_every_file_against_the_manifest() {
     let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("matches its MANIFEST (9 files)"),
+        text(&o).contains("matches its MANIFEST (12 files)"),
         "{}",
         text(&o)
     );
@@ -166,7 +169,7 @@ fn verify_pack_checks_every_file_against_the_manifest() {
     let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
     assert!(!o.status.success());
     assert!(
-        text(&o).contains("MANIFEST lists 9 files, a pack has 10"),
+        text(&o).contains("MANIFEST lists 12 files, a pack has 13"),
         "{}",
         text(&o)
     );
@@ -183,7 +186,7 @@ fn verify_pack_checks_every_file_against_the_manifest() {
     let o = gpu_check(&["verify-pack", pack.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("matches its MANIFEST (10 files)"),
+        text(&o).contains("matches its MANIFEST (13 files)"),
         "{}",
         text(&o)
     );

@@ -23,7 +23,7 @@ use std::process::Command;
 use archbench::check;
 use archbench::fill::{derive_seed, fill, Rng};
 use archbench::gpu::contract::{self, Limits};
-use archbench::suite::{self, Role, Size, Workload};
+use archbench_cli::suite::{self, Role, Size, Workload};
 
 const SHIM_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kernels_on_cpu");
 const KERNELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels");
@@ -164,8 +164,15 @@ fn run_workload(
                 let bytes = unhex(&String::from_utf8_lossy(&out.stdout))
                     .ok_or_else(|| format!("{}: no contract `{}`", l.entry, shape.contract))?;
                 let c = contract::decode(&bytes).ok_or("a contract of the wrong size")?;
-                contract::check(l.entry, shape, &c).map_err(|e| e.to_string())?;
-                let r = contract::shape(l.entry, shape, &c, LIMITS).map_err(|e| e.to_string())?;
+                let problem = contract::Problem {
+                    contract: shape.contract,
+                    m: shape.m,
+                    n: shape.n,
+                    k: shape.k,
+                };
+                contract::check(l.entry, &problem, &c).map_err(|e| e.to_string())?;
+                let r =
+                    contract::shape(l.entry, &problem, &c, LIMITS).map_err(|e| e.to_string())?;
                 (r.grid, r.block, r.shared_mem_bytes)
             }
         };

@@ -249,7 +249,7 @@ fn newer_schema_is_rejected_by_version() {
         err,
         ReadError::UnsupportedVersion {
             found: 99,
-            supported: 2,
+            supported: 3,
             ..
         }
     ));
@@ -259,7 +259,7 @@ fn newer_schema_is_rejected_by_version() {
         "{msg}"
     );
     assert!(
-        msg.contains("reads only versions 1 to 2") && msg.contains("newer archbench"),
+        msg.contains("reads only versions 1 to 3") && msg.contains("newer archbench"),
         "{msg}"
     );
 }

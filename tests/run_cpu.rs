@@ -10,6 +10,7 @@ fn run_file() -> RunFile {
     RunFile {
         schema_version: SCHEMA_VERSION,
         archbench_version: "0.1.0".into(),
+        suite: None,
         started: "2026-11-25T12:00:00Z".into(),
         host: Host {
             hostname: "h".into(),
@@ -81,6 +82,7 @@ fn case(kernel: &str) -> CaseResult {
         load_ms: Some(1.0),
         error: None,
         status: Some(Status::Ok),
+        ..CaseResult::default()
     }
 }
 

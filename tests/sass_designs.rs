@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use archbench::embedded;
+use archbench_cli::embedded;
 
 /// `(arch, function) → SASS text` of one fatbin.
 fn sass(cuobjdump: &Path, nvdisasm: &Path, fatbin: &[u8]) -> BTreeMap<(String, String), String> {

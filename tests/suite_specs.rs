@@ -1,7 +1,7 @@
 //! Structural checks of the kernel suite: every kernel has both sizes, launches match their
 //! parameter structs and entry points, and quick references run on random inputs.
 
-use archbench::suite::{self, bf16, params, DType, Fill, Role, Size};
+use archbench_cli::suite::{self, bf16, params, DType, Fill, Role, Size};
 
 fn param_size(entry: &str) -> usize {
     use std::mem::size_of;
@@ -137,8 +137,9 @@ impl Rng {
 fn random_bytes(len: usize, dtype: DType, fill: Fill, rng: &mut Rng) -> Vec<u8> {
     match fill {
         Fill::Zero => vec![0; len],
+        Fill::Value(_) | Fill::Iota => unreachable!("the built-in suite fills no buffer so"),
         Fill::Bytes => (0..len).map(|_| rng.next() as u8).collect(),
-        Fill::Uniform { lo, hi } => {
+        Fill::Uniform(lo, hi) => {
             let n = len / dtype.size();
             let vals =
                 (0..n).map(|_| lo + (hi - lo) * ((rng.next() >> 40) as f32 / (1u64 << 24) as f32));

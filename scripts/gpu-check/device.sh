@@ -128,6 +128,15 @@ fi
 step quick 180 "$ab" run --quick --seed 1 --out "$out/quick.jsonl"
 grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/quick.log" | tee -a "$log"
 
+# 3b. A user's crate through the bench API: the example crate's `cargo bench` binary (its
+# three variants: sm_80 SASS, sm_90 SASS, sm_80 SASS + PTX), quick then default sizes, and the
+# hostile suite's GPU test (a faulting, a hanging, a wrongly called kernel, a panicking
+# reference: each recorded, the run going on).
+step example-quick 90 env ARCHBENCH_RESULTS_DIR="$out/example-results" "$pack/example-bench" --bench --quick --seed 1 --out "$out/example-quick.jsonl"
+step example 120 env ARCHBENCH_RESULTS_DIR="$out/example-results" "$pack/example-bench" --bench --seed 1 --max-time 60 --out "$out/example.jsonl"
+tail -25 "$out/example.log" >> "$log" 2>/dev/null
+step hostile 120 env ARCHBENCH_HOSTILE="$pack/hostile" ARCHBENCH_HOSTILE_OUT="$out/hostile.jsonl" "$pack/hostile-tests" --ignored --test-threads=1
+
 # 4. The default run: the variants that load on this GPU, plus cmake:75-virtual (PTX JIT).
 loading=()
 if [ -n "$cap" ]; then

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use archbench::embedded;
+use archbench_cli::embedded;
 
 pub fn run(json: bool) -> anyhow::Result<ExitCode> {
     let m = embedded::manifest()?;

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archbench::report::compare::{compare, Comparison};
+use archbench::report::baseline;
+use archbench::report::compare::{self, compare, Comparison};
 use archbench::report::verdict::Rule;
-use archbench::report::{baseline, format, markdown};
 use archbench::results::read::read_run;
 use serde::Serialize;
 
@@ -99,58 +99,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn print_text(cmp: &Comparison, failures: &[String]) -> anyhow::Result<()> {
-    let width = cmp
-        .cases
-        .iter()
-        .map(|c| format::printable(&c.label()).chars().count())
-        .max()
-        .unwrap_or(0);
-    for c in &cmp.cases {
-        let label = format::printable(&c.label());
-        let pad = " ".repeat(width.saturating_sub(label.chars().count()));
-        match &c.timing {
-            Some(j) => {
-                let ci = j.ci.map_or(String::new(), |(lo, hi)| {
-                    format!(
-                        " [{:+.1} … {:+.1} %]",
-                        (lo - 1.0) * 100.0,
-                        (hi - 1.0) * 100.0
-                    )
-                });
-                let p = j
-                    .p_value
-                    .map_or(String::new(), |p| format!(" p={}", markdown::p_value(p)));
-                outln!(
-                    "{label}{pad}  {:>6}  {} → {}  {:+.1} %{ci}{p}",
-                    j.verdict.to_string(),
-                    c.base_median_s.map_or("—".into(), format::time),
-                    c.new_median_s.map_or("—".into(), format::time),
-                    j.delta_pct()
-                );
-            }
-            None => outln!("{label}{pad}  {:>6}  no timing on one side", "—"),
-        }
-        if c.image_changed {
-            outln!(
-                "    image changed: {} → {}",
-                format::printable(&c.base_image),
-                format::printable(&c.new_image)
-            );
-        }
-        if let Some(n) = c.correctness_note() {
-            outln!("    correctness: {}", format::printable(&n));
-        }
-    }
-    for l in &cmp.only_in_base {
-        outln!("only in baseline: {}", format::printable(l));
-    }
-    for l in &cmp.only_in_new {
-        outln!("only in new run: {}", format::printable(l));
-    }
-    let [f, s, same, u] = cmp.counts();
-    outln!("{f} faster, {s} slower, {same} same, {u} unsure");
-    for fail in failures {
-        outln!("FAIL: {}", format::printable(fail));
-    }
+    out!("{}", compare::text(cmp, failures));
     Ok(())
 }

@@ -7,17 +7,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use archbench::core::Capability;
-use archbench::fleet::collect::{self, CollectOptions, Collection, TaskStatus};
-use archbench::fleet::layout::TaskMode;
-use archbench::fleet::spec::{self, Engine, Fleet};
-use archbench::fleet::task::{self, Sink, TaskOptions};
-use archbench::fleet::{ci, k8s, plan, slurm};
 use archbench::report::compare::compare;
 use archbench::report::merge::merge;
 use archbench::report::output::{write, Formats};
 use archbench::report::verdict::Rule;
 use archbench::report::{baseline, format};
 use archbench::results::read::read_run;
+use archbench_cli::fleet::collect::{self, CollectOptions, Collection, TaskStatus};
+use archbench_cli::fleet::layout::TaskMode;
+use archbench_cli::fleet::spec::{self, Engine, Fleet};
+use archbench_cli::fleet::task::{self, Sink, TaskOptions};
+use archbench_cli::fleet::{ci, k8s, plan, slurm};
 use serde::Serialize;
 
 const FLEET_HELP: &str =
@@ -374,7 +374,7 @@ fn ci_cmd(
     let yaml = ci::workflow(&fleet, &paths)?;
     match out {
         Some(p) => {
-            archbench::fleet::fsutil::write_atomic(p, yaml.as_bytes())?;
+            archbench_cli::fleet::fsutil::write_atomic(p, yaml.as_bytes())?;
             outln!("wrote {}", p.display());
         }
         None => out!("{yaml}"),
@@ -432,9 +432,9 @@ fn collect_cmd(a: CollectArgs) -> anyhow::Result<ExitCode> {
     merged.absent = c.absent();
     let written = write(&merged, &[], &out, formats)?;
     let fleet_md = out.join("fleet.md");
-    archbench::fleet::fsutil::write_atomic(&fleet_md, collect::markdown(&c).as_bytes())?;
+    archbench_cli::fleet::fsutil::write_atomic(&fleet_md, collect::markdown(&c).as_bytes())?;
     let fleet_json = out.join("fleet.json");
-    archbench::fleet::fsutil::write_atomic(
+    archbench_cli::fleet::fsutil::write_atomic(
         &fleet_json,
         format!("{}\n", serde_json::to_string_pretty(&c)?).as_bytes(),
     )?;
@@ -727,7 +727,7 @@ fn task_cmd(a: TaskArgs) -> anyhow::Result<ExitCode> {
     let where_ = match &a.dir {
         Some(d) => format!(
             " → {}",
-            archbench::fleet::layout::task_dir(d, &opts.target).display()
+            archbench_cli::fleet::layout::task_dir(d, &opts.target).display()
         ),
         None => String::new(),
     };

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use archbench::suite::{self, Size};
+use archbench_cli::suite::{self, Size};
 
 pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
     let size = if quick { Size::Quick } else { Size::Default };

@@ -12,6 +12,7 @@ use archbench::run::orchestrate::{self, Outcome, RunOptions};
 use archbench::run::protocol::WorkerTask;
 use archbench::run::supervise::Limits;
 use archbench::run::{summary, Plan, PlanOptions};
+use archbench_cli::suite;
 
 /// Exit codes of `archbench run`.
 const EXIT_CODES: &str = "Exit status:
@@ -101,14 +102,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let popts = PlanOptions {
         variants: a.variants,
         kernels: a.kernels,
+        cases: Vec::new(),
         quick: a.quick,
         seed,
         gpu: a.gpu,
         driver: a.driver,
     };
     if a.plan {
-        let m = archbench::embedded::manifest()?;
-        out!("{}", Plan::new(&m, &popts)?.render());
+        let m = archbench_cli::embedded::manifest()?;
+        out!("{}", Plan::new(&m, &suite::suite(), &popts)?.render());
         return Ok(ExitCode::SUCCESS);
     }
     let base = if a.quick {
@@ -140,16 +142,23 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         case_slack: Duration::from_secs_f64(watchdog),
         ..Limits::default()
     };
-    match orchestrate::run(RunOptions {
-        plan: popts,
-        device: a.device,
-        mode,
-        rule,
-        out: a.out,
-        max_time_s: max_time,
-        profile: a.profile,
-        limits,
-    })? {
+    let suite = suite::suite();
+    match orchestrate::run(
+        RunOptions {
+            plan: popts,
+            device: a.device,
+            mode,
+            rule,
+            out: a.out,
+            results_dir: PathBuf::from("results"),
+            max_time_s: max_time,
+            profile: a.profile,
+            check_only: false,
+            limits,
+        },
+        &suite,
+        suite.images(),
+    )? {
         Outcome::NoGpu { reason, plan } => {
             match plan {
                 Ok(p) => {
@@ -182,7 +191,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 
 pub fn worker(task_json: &str) -> anyhow::Result<ExitCode> {
     let task: WorkerTask = serde_json::from_str(task_json)?;
-    Ok(ExitCode::from(
-        archbench::run::worker::run(&task).clamp(0, 255) as u8,
-    ))
+    Ok(ExitCode::from({
+        let suite = suite::suite();
+        archbench::run::worker::run(&task, &suite, suite.images()).clamp(0, 255) as u8
+    }))
 }

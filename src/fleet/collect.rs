@@ -15,9 +15,9 @@ use super::layout::{self, ExpectedTask, FleetDir, TaskMode};
 use super::spec::{Engine, Fleet};
 use super::task::{self, TaskRecord};
 use super::{gpus, logs, slurm, FleetError};
-use crate::report::merge::Absent;
-use crate::results::read::{parse_run, read_run};
-use crate::results::schema::{RunFile, Status as CaseStatus};
+use archbench::report::merge::Absent;
+use archbench::results::read::{parse_run, read_run};
+use archbench::results::schema::{RunFile, Status as CaseStatus};
 
 /// What became of one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -398,7 +398,7 @@ fn from_task_dir(task_dir: &Path, partial: bool) -> Found {
 }
 
 fn from_log(log: &Path, runs_dir: Option<&Path>, target: &str) -> Result<Found, String> {
-    let text = archbench_core::fsio::read_text(log, crate::results::read::RESULTS_FILE_LIMIT)
+    let text = archbench_core::fsio::read_text(log, archbench::results::read::RESULTS_FILE_LIMIT)
         .map_err(|e| e.to_string())?;
     let c = logs::parse(&text);
     let mut results = Vec::new();
@@ -606,7 +606,7 @@ fn one(
                 let base: Vec<&PredictedVariant> = r
                     .plan
                     .iter()
-                    .filter(|v| !v.name.contains(crate::run::plan::FORCED_SEP))
+                    .filter(|v| !v.name.contains(archbench::run::plan::FORCED_SEP))
                     .collect();
                 let loads = base.iter().filter(|v| v.loads == Some(true)).count();
                 r.detail = format!(
@@ -680,7 +680,7 @@ pub fn prediction_matrix(c: &Collection) -> (Vec<String>, Vec<String>, Vec<Vec<S
     let mut variants: Vec<String> = Vec::new();
     for t in &planned {
         for v in &t.plan {
-            if !v.name.contains(crate::run::plan::FORCED_SEP) && !variants.contains(&v.name) {
+            if !v.name.contains(archbench::run::plan::FORCED_SEP) && !variants.contains(&v.name) {
                 variants.push(v.name.clone());
             }
         }
@@ -709,7 +709,7 @@ pub fn prediction_matrix(c: &Collection) -> (Vec<String>, Vec<String>, Vec<Vec<S
 
 /// `fleet.md`: the task table and, for plan-only targets, their predictions.
 pub fn markdown(c: &Collection) -> String {
-    use crate::report::format::md_cell;
+    use archbench::report::format::md_cell;
     let mut s = String::new();
     s.push_str(&format!(
         "# archbench fleet{}\n\n",

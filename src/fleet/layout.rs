@@ -174,5 +174,5 @@ pub fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    crate::run::summary::rfc3339_utc(s)
+    archbench::run::summary::rfc3339_utc(s)
 }

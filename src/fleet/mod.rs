@@ -56,7 +56,7 @@ pub enum FleetError {
     #[error("cannot read the build manifest of {}: {message}", binary.display())]
     Binary { binary: PathBuf, message: String },
     #[error(transparent)]
-    Plan(#[from] crate::run::RunError),
+    Plan(#[from] archbench::run::RunError),
     #[error(transparent)]
     Embedded(#[from] crate::embedded::EmbeddedError),
     /// A scheduler command (sbatch, squeue, …) that could not be run or failed.

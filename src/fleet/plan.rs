@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::layout::TaskMode;
 use super::spec::{Engine, Fleet, Target};
 use super::{k8s, slurm, FleetError};
-use crate::run::plan::FORCED_SEP;
-use crate::run::{Plan, PlanOptions};
+use archbench::run::plan::FORCED_SEP;
+use archbench::run::{Plan, PlanOptions};
 
 /// `sm_89 [best guess] (sass-exact)` → `sm_89 (guess)`; `error 209 CUDA_ERROR_… (…)` →
 /// `error 209`; `compute_75 (ptx-jit)` → `compute_75 JIT`.
@@ -204,9 +204,11 @@ fn target_plan(fleet: &Fleet, manifest: &BuildManifest, t: &Target) -> Result<Pl
     };
     Ok(Plan::new(
         manifest,
+        &crate::suite::suite(),
         &PlanOptions {
             variants: fleet.run.variants.clone(),
             kernels: fleet.run.kernels.clone(),
+            cases: Vec::new(),
             quick: fleet.run.quick,
             seed: fleet.run.seed.unwrap_or(0),
             gpu: Some(t.capability),

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::layout::{self, TaskMode};
 use super::spec::{Fleet, Target};
 use super::{fsutil, FleetError};
-use crate::run::{Plan, PlanOptions};
+use archbench::run::{Plan, PlanOptions};
 
 /// Exit code of a task whose wrapper failed (could not create its directory, start the
 /// child, …); the child's own codes are 0, 1, 2 and 3.
@@ -159,9 +159,11 @@ impl TaskOptions {
         };
         Ok(Plan::new(
             &m,
+            &crate::suite::suite(),
             &PlanOptions {
                 variants: self.variants.clone(),
                 kernels: self.kernels.clone(),
+                cases: Vec::new(),
                 quick: self.quick,
                 seed: self.seed.unwrap_or(0),
                 gpu: Some(gpu),

@@ -1,7 +1,12 @@
-//! The kernel suite: OpenCV-style and torch-style hot kernels (`kernels/*.cu`), each with its
-//! sizes, the bytes it must move and FLOPs it must do, its launches, a CPU reference and the
-//! rule its output is compared with. The runtime executes [`Workload`]s without knowing which
-//! kernel they are.
+//! The built-in kernel suite: OpenCV-style and torch-style hot kernels (`kernels/*.cu`), each
+//! with its sizes, the bytes it must move and FLOPs it must do, its launches, a CPU reference
+//! and the rule its output is compared with.
+//!
+//! It is one user of the public bench API, as a user's crate is: [`suite`] declares each
+//! kernel as an `archbench::bench::Bench` whose `case` axis names its cases (different lists
+//! for the default, `--quick` and edge sets), and [`declare`] declares a case's table entry
+//! ([`Workload`]) through `archbench::bench::Case`. The engine receives the suite as an
+//! argument, like any other.
 
 pub mod bf16;
 mod build;
@@ -19,11 +24,17 @@ pub mod workload;
 #[rustfmt::skip]
 pub mod params;
 
+use archbench::bench::{self as api, AnyBuf, Bench, Grid, Struct};
+use archbench::workload::{Role as ApiRole, Set};
+use archbench::Images;
 use serde::Serialize;
 
 pub use workload::{
     Buffer, Check, DType, Fill, FromImage, Launch, Role, Rule, TensorMapSlot, TileSide, Workload,
 };
+
+/// The name the built-in suite's results carry.
+pub const SUITE_NAME: &str = "archbench";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,4 +85,124 @@ pub fn all() -> Vec<KernelSpec> {
     let mut specs = opencv::specs();
     specs.extend(torch::specs());
     specs
+}
+
+impl Size {
+    /// The bench API's set of the same name.
+    pub fn of(set: Set) -> Size {
+        match set {
+            Set::Default => Size::Default,
+            Set::Quick => Size::Quick,
+            Set::Edges => Size::Edges,
+        }
+    }
+}
+
+/// The built-in suite over the images embedded in this binary.
+pub fn suite() -> api::Suite {
+    suite_over(crate::embedded::images())
+}
+
+/// The built-in suite over `images` (e.g. `Images::unavailable(…)` to list its cases
+/// without any).
+pub fn suite_over(images: Images) -> api::Suite {
+    all()
+        .into_iter()
+        .map(bench)
+        .fold(api::Suite::new(images).named(SUITE_NAME), |s, b| {
+            s.with_bench(b)
+        })
+}
+
+/// One kernel as a bench: the axis `case` ranges over its case labels.
+pub fn bench(spec: KernelSpec) -> Bench {
+    let labels =
+        |size: Size| -> Vec<String> { (spec.cases)(size).into_iter().map(|c| c.label).collect() };
+    let cases = spec.cases;
+    let family = match spec.family {
+        Family::Opencv => "opencv",
+        Family::Torch => "torch",
+    };
+    Bench::new(spec.name, move |c| {
+        let label = c.str("case");
+        let size = Size::of(c.set());
+        match cases(size).into_iter().find(|k| k.label == label) {
+            Some(k) => declare(c, k),
+            None => {
+                c.fail(format!("no case `{label}`"));
+            }
+        }
+    })
+    .source(spec.file)
+    .description(spec.description)
+    .tag(family)
+    .axis("case", labels(Size::Default))
+    .quick("case", labels(Size::Quick))
+    .edges("case", labels(Size::Edges))
+}
+
+/// Declares one table entry through the bench API: its label, bytes and FLOPs, buffers,
+/// launches (the parameter struct with device pointers patched in, or the image's launch
+/// contract) and checks against its CPU reference.
+pub fn declare(c: &mut api::Case, case: Case) {
+    c.label(case.label.clone())
+        .bytes(case.bytes)
+        .flops(case.flops);
+    let w = (case.workload)();
+    let bufs: Vec<AnyBuf> = w
+        .buffers
+        .iter()
+        .map(|b| {
+            let role = match b.role {
+                Role::Input(f) => ApiRole::Input(f),
+                Role::Output => ApiRole::Output,
+                Role::Scratch => ApiRole::Scratch,
+            };
+            c.raw(b.name, b.dtype, b.bytes, role)
+        })
+        .collect();
+    let buf = |i: usize| bufs.get(i).copied();
+    for l in &w.launches {
+        let mut args = Struct::from_bytes(l.params.clone(), 64);
+        for &(offset, b) in &l.pointers {
+            match buf(b) {
+                Some(b) => args = args.ptr(offset, b),
+                None => {
+                    c.fail(format!(
+                        "launch `{}` names buffer {b}, which does not exist",
+                        l.entry
+                    ));
+                }
+            }
+        }
+        match &l.from_image {
+            None => {
+                let g = Grid::new(l.grid, l.block).shared(l.shared_mem_bytes);
+                c.launch(l.entry, g, (args,));
+            }
+            Some(f) => {
+                c.launch_contract(
+                    l.entry,
+                    f.contract,
+                    (f.m, f.n, f.k),
+                    f.tensor_maps.clone(),
+                    (args,),
+                );
+            }
+        }
+    }
+    let mut outputs = Vec::new();
+    for k in &w.checks {
+        match buf(k.buffer) {
+            Some(b) => outputs.push((b, k.rule, k.sample.clone())),
+            None => {
+                c.fail(format!(
+                    "a check names buffer {}, which does not exist",
+                    k.buffer
+                ));
+            }
+        }
+    }
+    let reference = w.reference;
+    c.check_many(&outputs, move |h| reference(h.all()));
 }

@@ -1,42 +1,13 @@
-//! A kernel case as data: the buffers it needs (with seeded random inputs), the launches
-//! (entry point, grid, block, shared memory, one by-value parameter struct whose device
-//! pointers are patched in by the runtime), and the output checks against the CPU reference.
-//!
-//! The GPU runtime executes a [`Workload`] generically; nothing in it is kernel-specific.
+//! The built-in suite's case tables, as data: the buffers a case needs (with seeded random
+//! inputs), its launches (entry point, grid, block, shared memory, one by-value parameter
+//! struct whose device pointers are patched in), and the output checks against the CPU
+//! reference. [`super::declare`] declares each through the public bench API
+//! (`archbench::bench::Case`); the CPU run of the kernels' source
+//! (`tests/kernels_on_cpu.rs`) reads the same tables.
 
 use serde::{Deserialize, Serialize};
 
-/// Element types of buffers (for fills and comparisons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DType {
-    U8,
-    I16,
-    U32,
-    F32,
-    Bf16,
-}
-
-impl DType {
-    pub fn size(self) -> usize {
-        match self {
-            DType::U8 => 1,
-            DType::I16 | DType::Bf16 => 2,
-            DType::U32 | DType::F32 => 4,
-        }
-    }
-}
-
-/// How an input buffer is filled (from the run's seed, so every check gets fresh data).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Fill {
-    /// Uniform random bytes 0..=255 (images).
-    Bytes,
-    /// Uniform floats in `[lo, hi)`, stored as the buffer's dtype.
-    Uniform { lo: f32, hi: f32 },
-    /// Zeroes.
-    Zero,
-}
+pub use archbench::workload::{DType, Fill, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Role {
@@ -86,25 +57,7 @@ pub struct FromImage {
     pub tensor_maps: Vec<TensorMapSlot>,
 }
 
-/// A 2-D row-major tensor (`rows` x `cols` of `dtype`) in buffer `buffer`, described by a
-/// CUDA tensor map written at byte `offset` of the parameters; its box is the contract's
-/// `tile_k` columns by `box_rows` (the contract's `tile_m` or `tile_n`) rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TensorMapSlot {
-    pub offset: usize,
-    pub buffer: usize,
-    pub dtype: DType,
-    pub rows: u64,
-    pub cols: u64,
-    pub box_rows: TileSide,
-}
-
-/// Which side of the contract's output tile a tensor map's box spans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TileSide {
-    M,
-    N,
-}
+pub use archbench::workload::{TensorMapSlot, TileSide};
 
 impl Launch {
     /// A launch whose parameter bytes are `params` (a bindgen struct from `kernels/params.h`)
@@ -145,18 +98,6 @@ impl Launch {
             from_image: Some(shape),
         }
     }
-}
-
-/// How an output is compared with the reference.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
-pub enum Rule {
-    /// Every element equal.
-    Exact,
-    /// Integer elements within `max_diff` (e.g. 1 LSB for resize).
-    WithinLsb { max_diff: u32 },
-    /// Floats: |got − want| ≤ atol + rtol·|want| for every element.
-    Close { rtol: f64, atol: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]

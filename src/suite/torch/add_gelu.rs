@@ -73,7 +73,7 @@ fn case(dtype: DType, n: usize) -> Case {
             } else {
                 "add_gelu_f32"
             };
-            let fill = Fill::Uniform { lo: -4.0, hi: 4.0 };
+            let fill = Fill::Uniform(-4.0, 4.0);
             Workload {
                 buffers: vec![
                     input("a", dtype, n * es, fill),

@@ -97,7 +97,7 @@ pub fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
             ];
             let sample = (m * n > FULL_CHECK_MAX).then(|| sample_indices(m, n, SAMPLES));
             let ref_sample = sample.clone();
-            let fill = Fill::Uniform { lo: -1.0, hi: 1.0 };
+            let fill = Fill::Uniform(-1.0, 1.0);
             Workload {
                 buffers: vec![
                     input("a", dtype, m * k * es, fill),

@@ -82,24 +82,9 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
             };
             Workload {
                 buffers: vec![
-                    input(
-                        "x",
-                        dtype,
-                        rows * cols * es,
-                        Fill::Uniform { lo: -2.0, hi: 2.0 },
-                    ),
-                    input(
-                        "gamma",
-                        dtype,
-                        cols * es,
-                        Fill::Uniform { lo: 0.5, hi: 1.5 },
-                    ),
-                    input(
-                        "beta",
-                        dtype,
-                        cols * es,
-                        Fill::Uniform { lo: -0.5, hi: 0.5 },
-                    ),
+                    input("x", dtype, rows * cols * es, Fill::Uniform(-2.0, 2.0)),
+                    input("gamma", dtype, cols * es, Fill::Uniform(0.5, 1.5)),
+                    input("beta", dtype, cols * es, Fill::Uniform(-0.5, 0.5)),
                     output("y", dtype, rows * cols * es),
                 ],
                 launches: vec![Launch::new(

@@ -42,11 +42,5 @@ pub(crate) fn row_edges(dtype: DType) -> Vec<(usize, usize)> {
 
 /// Short dtype name for labels and entry names.
 pub(crate) fn dname(dtype: DType) -> &'static str {
-    match dtype {
-        DType::Bf16 => "bf16",
-        DType::F32 => "f32",
-        DType::U8 => "u8",
-        DType::I16 => "i16",
-        DType::U32 => "u32",
-    }
+    dtype.name()
 }

@@ -75,7 +75,7 @@ fn case(n: usize, partials: u32) -> Case {
             ];
             Workload {
                 buffers: vec![
-                    input("x", DType::F32, 4 * n, Fill::Uniform { lo: 0.0, hi: 1.0 }),
+                    input("x", DType::F32, 4 * n, Fill::Uniform(0.0, 1.0)),
                     scratch("partial", DType::F32, 4 * partials as usize),
                     output("out", DType::F32, 4),
                 ],

@@ -79,12 +79,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
             };
             Workload {
                 buffers: vec![
-                    input(
-                        "x",
-                        dtype,
-                        rows * cols * es,
-                        Fill::Uniform { lo: -5.0, hi: 5.0 },
-                    ),
+                    input("x", dtype, rows * cols * es, Fill::Uniform(-5.0, 5.0)),
                     output("y", dtype, rows * cols * es),
                 ],
                 launches: vec![Launch::new(

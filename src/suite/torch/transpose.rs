@@ -48,12 +48,7 @@ fn case(rows: usize, cols: usize) -> Case {
             };
             Workload {
                 buffers: vec![
-                    input(
-                        "src",
-                        DType::F32,
-                        4 * rows * cols,
-                        Fill::Uniform { lo: -1.0, hi: 1.0 },
-                    ),
+                    input("src", DType::F32, 4 * rows * cols, Fill::Uniform(-1.0, 1.0)),
                     output("dst", DType::F32, 4 * rows * cols),
                 ],
                 launches: vec![Launch::new(

@@ -1,0 +1,656 @@
+//! [`Case`]: what a bench's body declares for one point of its axes — buffers, launches,
+//! the bytes and FLOPs the roofline columns use, and the correctness check (a CPU
+//! reference closure, a reference kernel, or a recorded reason for none).
+//!
+//! The body runs on the host without a GPU (to list cases, and in each worker to build the
+//! case): it only declares. A mistake in it (an unknown axis, a zero-sized buffer, a
+//! missing check) is recorded and reported as that case's error; the other cases still run.
+
+use std::sync::Arc;
+
+use super::args::{Args, Grid};
+use super::axis::Value;
+use crate::workload::Fill;
+use crate::workload::{
+    element_bytes, typed, AnyBuf, Buf, Buffer, Check, DType, Element, Expected, FromImage, Launch,
+    Role, Rule, Set, TensorMapSlot, Workload,
+};
+
+/// A reference closure: every buffer's initial contents in, some outputs' bytes out.
+type RefFn = Arc<dyn Fn(&Host<'_>) -> Vec<Vec<u8>> + Send + Sync>;
+
+/// The declarations of one case (see the module docs).
+pub struct Case {
+    bench: String,
+    point: Vec<(String, Value)>,
+    set: Set,
+    label: Option<String>,
+    buffers: Vec<Buffer>,
+    launches: Vec<Launch>,
+    reference_launches: Vec<Launch>,
+    checks: Vec<Check>,
+    /// Each reference closure and the checks (by index) its outputs go to, in order.
+    refs: Vec<(Vec<usize>, RefFn)>,
+    unchecked: Option<String>,
+    bytes: u64,
+    flops: u64,
+    errors: Vec<String>,
+}
+
+/// The initial contents of a case's buffers, for its CPU reference: inputs and in-outs as
+/// filled (an in-out as it was before the kernels ran), outputs and scratch empty.
+///
+/// ```ignore
+/// c.check(&y, Rule::close(1e-6, 1e-7), move |h| {
+///     h[&x].iter().zip(&h[&y]).map(|(x, y)| 2.0 * x + y).collect()
+/// });
+/// ```
+pub struct Host<'a> {
+    bytes: &'a [&'a [u8]],
+}
+
+impl<'a> Host<'a> {
+    /// A view of buffers' bytes (indexed like the workload's buffers).
+    pub fn new(bytes: &'a [&'a [u8]]) -> Self {
+        Host { bytes }
+    }
+
+    /// Every buffer's initial bytes, indexed like the case's buffers in declaration order.
+    pub fn all(&self) -> &'a [&'a [u8]] {
+        self.bytes
+    }
+
+    /// Buffer `b`'s initial bytes.
+    pub fn bytes(&self, b: impl Into<super::args::AnyBufRef>) -> &'a [u8] {
+        self.bytes.get(b.into().0).copied().unwrap_or(&[])
+    }
+
+    /// Buffer `b`'s initial elements.
+    pub fn get<T: Element>(&self, b: &Buf<T>) -> &'a [T] {
+        let bytes = self.bytes.get(b.index()).copied().unwrap_or(&[]);
+        match typed::<T>(bytes) {
+            Some(v) => v,
+            // Host buffers are 16-byte aligned by the engine; anything else is a bug there.
+            None => panic!(
+                "buffer {} is not aligned for {:?} elements",
+                b.index(),
+                T::DTYPE
+            ),
+        }
+    }
+}
+
+impl<'a, T: Element> std::ops::Index<&Buf<T>> for Host<'a> {
+    type Output = [T];
+    fn index(&self, b: &Buf<T>) -> &[T] {
+        self.get(b)
+    }
+}
+impl<'a, T: Element> std::ops::Index<Buf<T>> for Host<'a> {
+    type Output = [T];
+    fn index(&self, b: Buf<T>) -> &[T] {
+        self.get(&b)
+    }
+}
+
+impl Case {
+    pub(crate) fn new(bench: &str, point: Vec<(String, Value)>, set: Set) -> Self {
+        Case {
+            bench: bench.to_string(),
+            point,
+            set,
+            label: None,
+            buffers: Vec::new(),
+            launches: Vec::new(),
+            reference_launches: Vec::new(),
+            checks: Vec::new(),
+            refs: Vec::new(),
+            unchecked: None,
+            bytes: 0,
+            flops: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, msg: String) {
+        if !self.errors.contains(&msg) {
+            self.errors.push(msg);
+        }
+    }
+
+    fn axis_names(&self) -> String {
+        self.point
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    // --- axis values ------------------------------------------------------------------------
+
+    /// The value of axis `name`, if the bench has that axis.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.point.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Integer axis `name` (an unknown axis or a string value is this case's error; 0).
+    pub fn int(&mut self, name: &str) -> i64 {
+        match self.value(name).cloned() {
+            Some(Value::Int(i)) => i,
+            Some(Value::Str(s)) => match s.parse() {
+                Ok(i) => i,
+                Err(_) => {
+                    self.error(format!("axis `{name}` is `{s}`, not an integer"));
+                    0
+                }
+            },
+            None => {
+                let names = self.axis_names();
+                self.error(format!(
+                    "bench `{}` has no axis `{name}` (its axes: {})",
+                    self.bench,
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names
+                    }
+                ));
+                0
+            }
+        }
+    }
+
+    /// Integer axis `name` as a size (a negative value is this case's error; 0).
+    pub fn usize(&mut self, name: &str) -> usize {
+        let v = self.int(name);
+        usize::try_from(v).unwrap_or_else(|_| {
+            self.error(format!("axis `{name}` is {v}, not a size"));
+            0
+        })
+    }
+
+    /// String axis `name` (an unknown axis is this case's error; empty).
+    pub fn str(&mut self, name: &str) -> String {
+        match self.value(name) {
+            Some(v) => v.to_string(),
+            None => {
+                let names = self.axis_names();
+                self.error(format!(
+                    "bench `{}` has no axis `{name}` (its axes: {})",
+                    self.bench,
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names
+                    }
+                ));
+                String::new()
+            }
+        }
+    }
+
+    /// Axis `name` naming an element type (`f32`, `bf16`, `u8`, …).
+    pub fn dtype(&mut self, name: &str) -> DType {
+        let s = self.str(name);
+        match parse_dtype(&s) {
+            Some(d) => d,
+            None => {
+                if !s.is_empty() {
+                    self.error(format!(
+                        "axis `{name}` is `{s}`, not an element type (u8, i8, i16, u16, i32, u32, i64, u64, f16, bf16, f32, f64)"
+                    ));
+                }
+                DType::F32
+            }
+        }
+    }
+
+    /// The value of the `impl` axis, when the bench has one.
+    pub fn implementation(&self) -> Option<String> {
+        self.value("impl").map(Value::to_string)
+    }
+
+    /// Which set of cases this is (`--quick`, the edge set, or the default).
+    pub fn set(&self) -> Set {
+        self.set
+    }
+
+    /// Marks the case as not runnable, and why (an axis combination the kernel does not
+    /// support, …); it is reported as an error and the other cases run.
+    pub fn fail(&mut self, reason: impl Into<String>) -> &mut Self {
+        self.error(reason.into());
+        self
+    }
+
+    /// Names the case (default: its axis values, `n=1048576 impl=warp`).
+    pub fn label(&mut self, label: impl Into<String>) -> &mut Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    // --- buffers ----------------------------------------------------------------------------
+
+    fn buffer<T: Element>(&mut self, name: &str, len: usize, role: Role) -> Buf<T> {
+        let b = self.raw(name, T::DTYPE, len.saturating_mul(T::DTYPE.size()), role);
+        Buf::new(b.index, len)
+    }
+
+    /// An input of `len` elements, filled from the case's seed before the case runs.
+    pub fn input<T: Element>(&mut self, name: &str, len: usize, fill: Fill) -> Buf<T> {
+        self.buffer(name, len, Role::Input(fill))
+    }
+
+    /// An output of `len` elements (poisoned with 0xFF bytes before each checked run).
+    pub fn output<T: Element>(&mut self, name: &str, len: usize) -> Buf<T> {
+        self.buffer(name, len, Role::Output)
+    }
+
+    /// A buffer the kernels read and write: filled, and restored to the same contents
+    /// before the checked run and before every timed sample.
+    pub fn inout<T: Element>(&mut self, name: &str, len: usize, fill: Fill) -> Buf<T> {
+        self.buffer(name, len, Role::InOut(fill))
+    }
+
+    /// Device scratch of `len` elements (contents undefined).
+    pub fn scratch<T: Element>(&mut self, name: &str, len: usize) -> Buf<T> {
+        self.buffer(name, len, Role::Scratch)
+    }
+
+    /// A buffer of `bytes` bytes whose element type is known at run time (pitched images,
+    /// dtype axes).
+    pub fn raw(&mut self, name: &str, dtype: DType, bytes: usize, role: Role) -> AnyBuf {
+        if bytes == 0 {
+            self.error(format!(
+                "buffer `{name}` is empty (0 bytes): these axis values make no work; leave them out of the axis"
+            ));
+        } else if !bytes.is_multiple_of(dtype.size()) {
+            self.error(format!(
+                "buffer `{name}` is {bytes} bytes, not a whole number of {} elements",
+                dtype.name()
+            ));
+        }
+        if self.buffers.iter().any(|b| b.name == name) {
+            self.error(format!("two buffers are named `{name}`"));
+        }
+        self.buffers.push(Buffer {
+            name: name.to_string(),
+            dtype,
+            bytes,
+            role,
+        });
+        AnyBuf {
+            index: self.buffers.len() - 1,
+            dtype,
+            bytes,
+        }
+    }
+
+    // --- launches ---------------------------------------------------------------------------
+
+    fn make_launch(&mut self, entry: &str, grid: Grid, args: &dyn Args) -> Launch {
+        if let Some(e) = grid.error {
+            self.error(format!("launch `{entry}`: {e}"));
+        }
+        if grid.grid.contains(&0) || grid.block.contains(&0) {
+            self.error(format!(
+                "launch `{entry}` has grid {:?} and block {:?}: a zero dimension launches no work (these axis values make no work; leave them out of the axis)",
+                grid.grid, grid.block
+            ));
+        }
+        let threads: u64 = grid.block.iter().map(|&d| u64::from(d)).product();
+        if threads > 1024 {
+            self.error(format!(
+                "launch `{entry}` has {threads} threads per block; CUDA allows at most 1024"
+            ));
+        }
+        let p = args.pack();
+        self.check_pointers(entry, &p.pointers);
+        Launch {
+            entry: entry.to_string(),
+            grid: grid.grid,
+            block: grid.block,
+            shared_mem_bytes: grid.shared_mem_bytes,
+            params: p.params,
+            args: p.args,
+            pointers: p.pointers,
+            from_image: None,
+        }
+    }
+
+    fn check_pointers(&mut self, entry: &str, pointers: &[(usize, usize)]) {
+        for &(_, b) in pointers {
+            if b >= self.buffers.len() {
+                self.error(format!(
+                    "launch `{entry}` passes buffer #{b}, which this case did not declare (a handle from another case?)"
+                ));
+            }
+        }
+    }
+
+    /// Launches `entry` (an `extern "C" __global__` function of the bench's image) with
+    /// `args`, a tuple in the kernel's parameter order. Launches are timed together, in
+    /// the order declared.
+    pub fn launch(&mut self, entry: &str, grid: Grid, args: impl Args) -> &mut Self {
+        let l = self.make_launch(entry, grid, &args);
+        self.launches.push(l);
+        self
+    }
+
+    /// Launches `entry` shaped by the loaded image's launch contract `contract` (a
+    /// `LaunchContract` global; see [`crate::gpu::contract`]) for an `m` x `n` output `k`
+    /// deep; `tensor_maps` are encoded into the parameters when the contract asks for them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn launch_contract(
+        &mut self,
+        entry: &str,
+        contract: &str,
+        (m, n, k): (u64, u64, u64),
+        tensor_maps: Vec<TensorMapSlot>,
+        args: impl Args,
+    ) -> &mut Self {
+        let p = args.pack();
+        self.check_pointers(entry, &p.pointers);
+        if m == 0 || n == 0 || k == 0 {
+            self.error(format!(
+                "launch `{entry}` covers a {m}x{n}x{k} problem: a zero dimension makes no work"
+            ));
+        }
+        self.launches.push(Launch {
+            entry: entry.to_string(),
+            grid: [0; 3],
+            block: [0; 3],
+            shared_mem_bytes: 0,
+            params: p.params,
+            args: p.args,
+            pointers: p.pointers,
+            from_image: Some(FromImage {
+                contract: contract.to_string(),
+                m,
+                n,
+                k,
+                tensor_maps,
+            }),
+        });
+        self
+    }
+
+    // --- work -------------------------------------------------------------------------------
+
+    /// Adds `n` elements of `T` to the bytes the case must read.
+    pub fn reads<T: Element>(&mut self, n: usize) -> &mut Self {
+        self.bytes = self.bytes.saturating_add((n * T::DTYPE.size()) as u64);
+        self
+    }
+
+    /// Adds `n` elements of `T` to the bytes the case must write.
+    pub fn writes<T: Element>(&mut self, n: usize) -> &mut Self {
+        self.reads::<T>(n)
+    }
+
+    /// Adds `n` bytes the case must move.
+    pub fn bytes(&mut self, n: u64) -> &mut Self {
+        self.bytes = self.bytes.saturating_add(n);
+        self
+    }
+
+    /// Adds `n` arithmetic operations the case must do.
+    pub fn flops(&mut self, n: u64) -> &mut Self {
+        self.flops = self.flops.saturating_add(n);
+        self
+    }
+
+    // --- checks -----------------------------------------------------------------------------
+
+    fn checkable(&mut self, index: usize, what: &str) -> bool {
+        match self.buffers.get(index).map(|b| b.role) {
+            Some(Role::Output | Role::InOut(_)) => true,
+            Some(_) => {
+                let name = self.buffers[index].name.clone();
+                self.error(format!(
+                    "{what} checks `{name}`, which is not an output or in-out buffer"
+                ));
+                false
+            }
+            None => {
+                self.error(format!(
+                    "{what} names buffer #{index}, which this case did not declare"
+                ));
+                false
+            }
+        }
+    }
+
+    /// Checks output `out` under `rule` against `reference`, which computes the expected
+    /// elements on the CPU from the buffers' initial contents.
+    pub fn check<T: Element>(
+        &mut self,
+        out: &Buf<T>,
+        rule: Rule,
+        reference: impl Fn(&Host<'_>) -> Vec<T> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.add_check(out.index(), rule, None, move |h| {
+            vec![element_bytes(&reference(h))]
+        })
+    }
+
+    /// Checks the elements of `out` at `indices` (a sample of a huge output) against
+    /// `reference`, which computes those elements, in that order.
+    pub fn check_sampled<T: Element>(
+        &mut self,
+        out: &Buf<T>,
+        rule: Rule,
+        indices: Vec<usize>,
+        reference: impl Fn(&Host<'_>) -> Vec<T> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.add_check(out.index(), rule, Some(indices), move |h| {
+            vec![element_bytes(&reference(h))]
+        })
+    }
+
+    fn add_check(
+        &mut self,
+        index: usize,
+        rule: Rule,
+        sample: Option<Vec<usize>>,
+        f: impl Fn(&Host<'_>) -> Vec<Vec<u8>> + Send + Sync + 'static,
+    ) -> &mut Self {
+        if self.checkable(index, "a check") {
+            let k = self.host_outputs();
+            self.checks.push(Check {
+                buffer: index,
+                rule,
+                sample,
+                expected: Expected::Host(k),
+            });
+            let at = self.checks.len() - 1;
+            self.refs.push((vec![at], Arc::new(f)));
+        }
+        self
+    }
+
+    fn host_outputs(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.expected, Expected::Host(_)))
+            .count()
+    }
+
+    /// Checks several outputs against one reference that computes all of them as bytes, in
+    /// the order given: `(buffer, rule, sampled indices)`.
+    pub fn check_many(
+        &mut self,
+        outputs: &[(AnyBuf, Rule, Option<Vec<usize>>)],
+        reference: impl Fn(&Host<'_>) -> Vec<Vec<u8>> + Send + Sync + 'static,
+    ) -> &mut Self {
+        let mut at = Vec::new();
+        for (b, rule, sample) in outputs {
+            if self.checkable(b.index, "a check") {
+                let k = self.host_outputs();
+                self.checks.push(Check {
+                    buffer: b.index,
+                    rule: *rule,
+                    sample: sample.clone(),
+                    expected: Expected::Host(k),
+                });
+                at.push(self.checks.len() - 1);
+            }
+        }
+        if at.len() == outputs.len() {
+            self.refs.push((at, Arc::new(reference)));
+        }
+        self
+    }
+
+    /// Launches a reference kernel (untimed, on the same inputs, before the case runs) that
+    /// writes the expected values for [`check_against`](Self::check_against).
+    pub fn reference_kernel(&mut self, entry: &str, grid: Grid, args: impl Args) -> &mut Self {
+        let l = self.make_launch(entry, grid, &args);
+        self.reference_launches.push(l);
+        self
+    }
+
+    /// Checks output `out` under `rule` against `expected`, a buffer the reference kernels
+    /// wrote.
+    pub fn check_against<T: Element>(
+        &mut self,
+        out: &Buf<T>,
+        expected: &Buf<T>,
+        rule: Rule,
+    ) -> &mut Self {
+        if self.checkable(out.index(), "a check") && self.checkable(expected.index(), "a reference")
+        {
+            self.checks.push(Check {
+                buffer: out.index(),
+                rule,
+                sample: None,
+                expected: Expected::Buffer(expected.index()),
+            });
+        }
+        self
+    }
+
+    /// Declares that this case has no correctness check, and why (recorded with its
+    /// results). A case that writes outputs needs a check or this.
+    pub fn no_check(&mut self, reason: impl Into<String>) -> &mut Self {
+        let reason = reason.into();
+        if reason.trim().is_empty() {
+            self.error("no_check needs a reason (it is recorded with the results)".into());
+        }
+        self.unchecked = Some(reason);
+        self
+    }
+
+    // --- results ----------------------------------------------------------------------------
+
+    /// The case's label: the one set, else its axis values.
+    pub(crate) fn label_text(&self) -> String {
+        match &self.label {
+            Some(l) => l.clone(),
+            None if self.point.is_empty() => "default".into(),
+            None => self
+                .point
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    pub(crate) fn point(&self) -> &[(String, Value)] {
+        &self.point
+    }
+
+    pub(crate) fn work(&self) -> (u64, u64) {
+        (self.bytes, self.flops)
+    }
+
+    /// Whole-case rules: something to launch, and a check (or a reason for none).
+    fn validate(&mut self) {
+        if self.launches.is_empty() {
+            self.error("the case declares no launch".into());
+        }
+        let writes = self
+            .buffers
+            .iter()
+            .any(|b| matches!(b.role, Role::Output | Role::InOut(_)));
+        if self.checks.is_empty() && self.unchecked.is_none() {
+            self.error(if writes {
+                "the case has no correctness check: add `c.check(&out, rule, |h| …)` (a CPU reference), `c.check_against(&out, &expected, rule)` (a reference kernel), or `c.no_check(\"why\")`".into()
+            } else {
+                "the case has no correctness check and no output: declare the output it writes and check it, or `c.no_check(\"why\")`".into()
+            });
+        }
+        if !self.checks.is_empty() && self.unchecked.is_some() {
+            self.unchecked = None;
+        }
+    }
+
+    /// The errors of the declaration, after the whole-case rules.
+    pub(crate) fn errors(&mut self) -> Vec<String> {
+        self.validate();
+        self.errors.clone()
+    }
+
+    /// The workload, or what is wrong with the declaration.
+    pub(crate) fn into_workload(mut self) -> Result<Workload, String> {
+        let errors = self.errors();
+        if !errors.is_empty() {
+            return Err(errors.join("; "));
+        }
+        let refs = std::mem::take(&mut self.refs);
+        let n_host = self.host_outputs();
+        // Output k of the combined reference goes to check `checks[...]` with Host(k).
+        let slots: Vec<Vec<usize>> = refs
+            .iter()
+            .map(|(checks, _)| {
+                checks
+                    .iter()
+                    .filter_map(|&c| match self.checks.get(c).map(|c| &c.expected) {
+                        Some(Expected::Host(k)) => Some(*k),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let fns: Vec<RefFn> = refs.into_iter().map(|(_, f)| f).collect();
+        let reference = move |bufs: &[&[u8]]| -> Vec<Vec<u8>> {
+            let host = Host::new(bufs);
+            let mut out = vec![Vec::new(); n_host];
+            for (f, slots) in fns.iter().zip(&slots) {
+                for (k, bytes) in slots.iter().zip(f(&host)) {
+                    if let Some(o) = out.get_mut(*k) {
+                        *o = bytes;
+                    }
+                }
+            }
+            out
+        };
+        Ok(Workload {
+            buffers: self.buffers,
+            launches: self.launches,
+            checks: self.checks,
+            reference: Box::new(reference),
+            reference_launches: self.reference_launches,
+            unchecked: self.unchecked,
+        })
+    }
+}
+
+/// `f32` → [`DType::F32`], …
+pub fn parse_dtype(s: &str) -> Option<DType> {
+    Some(match s {
+        "u8" => DType::U8,
+        "i8" => DType::I8,
+        "i16" => DType::I16,
+        "u16" => DType::U16,
+        "i32" => DType::I32,
+        "u32" => DType::U32,
+        "i64" => DType::I64,
+        "u64" => DType::U64,
+        "f16" => DType::F16,
+        "bf16" => DType::Bf16,
+        "f32" => DType::F32,
+        "f64" => DType::F64,
+        _ => return None,
+    })
+}

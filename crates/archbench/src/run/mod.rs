@@ -1,0 +1,101 @@
+//! The engine: plans which variant × bench tasks run (interleaved so drift hits every
+//! variant alike), runs them in supervised worker processes (a hang or a fault loses only
+//! the case it happened in), checks each case before timing it, shares a whole-run budget
+//! among the cases, and appends each finished case to a JSON Lines results file.
+//!
+//! It runs any suite handed to it (a [`CaseSource`] and its [`Images`](crate::Images)), never
+//! the built-in one by name: `archbench run` and a user's `cargo bench` both come here.
+
+pub mod budget;
+pub mod ceilings;
+pub mod exec;
+pub mod orchestrate;
+pub mod plan;
+pub mod protocol;
+pub mod sampler;
+pub mod summary;
+pub mod supervise;
+pub mod worker;
+pub mod writer;
+
+pub use plan::{Plan, PlanOptions};
+
+use crate::results::schema::{CaseResult, Device};
+use crate::workload::CaseInfo;
+
+/// Errors of the run layer.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Gpu(#[from] crate::gpu::GpuError),
+    #[error("{0}")]
+    Plan(String),
+    /// A case that cannot run as declared (bad arguments, a panicking reference, …).
+    #[error("{0}")]
+    Case(String),
+    #[error("I/O error at `{path}`: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("worker protocol: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Images(#[from] crate::images::ImagesError),
+}
+
+/// The record of a case before anything ran: which case, where, and its sizes.
+pub fn case_record(
+    variant: &str,
+    variant_flags: &[String],
+    kernel: &str,
+    info: &CaseInfo,
+    predicted: Option<String>,
+) -> CaseResult {
+    CaseResult {
+        variant: variant.to_string(),
+        variant_flags: variant_flags.to_vec(),
+        kernel: kernel.to_string(),
+        case: info.label.clone(),
+        bytes: info.bytes,
+        flops: info.flops,
+        predicted,
+        implementation: info.implementation.clone(),
+        axes: info.axes.iter().cloned().collect(),
+        source: Some(info.image.clone()),
+        ..CaseResult::default()
+    }
+}
+
+/// What a results file records of a device.
+pub fn device_record(info: &crate::gpu::DeviceInfo) -> Device {
+    Device {
+        name: info.name.clone(),
+        capability: format!("{}.{}", info.major, info.minor),
+        sm_count: info.sm_count,
+        sm_clock_mhz: info.sm_clock_khz / 1000,
+        mem_clock_mhz: info.mem_clock_khz / 1000,
+        mem_bus_bits: info.mem_bus_bits,
+        l2_bytes: info.l2_bytes,
+        memory_bytes: info.memory_bytes,
+        driver_cuda_version: info.driver_version,
+        driver_release: crate::gpu::linux_driver_release(),
+    }
+}
+
+/// Makes writes to a closed pipe (a worker that died) return an error instead of killing
+/// the process with SIGPIPE (which `main` restores for `archbench … | head`).
+pub fn ignore_sigpipe() {
+    #[cfg(unix)]
+    {
+        extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_IGN: usize = 1;
+        // SAFETY: sets the disposition of one signal; no handler code runs.
+        unsafe {
+            signal(SIGPIPE, SIG_IGN);
+        }
+    }
+}

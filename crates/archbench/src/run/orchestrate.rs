@@ -1,0 +1,527 @@
+//! The parent side of `archbench run`: checks for a GPU (exit 3 with the plan when there is
+//! none), measures ceilings in a worker, runs the plan's tasks on supervised workers (see
+//! [`super::supervise`]) in a clean CUDA environment, shares the whole-run budget among the
+//! cases (see [`super::budget`]), shows progress, and appends each finished case to the
+//! results file.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::budget::Budget;
+use super::plan::{Plan, PlanOptions};
+use super::protocol::{decode, KernelJob, KernelSettings, Line, Message, WorkerTask};
+use super::summary::rfc3339_utc;
+use super::supervise::{JobPlan, Limits, Pool};
+use super::writer::ResultsWriter;
+use super::RunError;
+use crate::gpu::{Gpu, GpuError};
+use crate::images::Images;
+use crate::measure::StopRule;
+use crate::results::schema::{
+    Ceilings, Device, Environment, Host, Mode, RunEnd, RunFile, Settings, Status, ToolchainInfo,
+    SCHEMA_VERSION,
+};
+use crate::workload::{CaseSource, Set};
+
+/// Everything `archbench run` was asked.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub plan: PlanOptions,
+    pub device: usize,
+    pub mode: Mode,
+    pub rule: StopRule,
+    pub out: Option<PathBuf>,
+    /// Where results go when `out` is not given: `<results_dir>/<gpu>/<date>-<mode>.jsonl`.
+    pub results_dir: PathBuf,
+    /// Whole-run budget, seconds.
+    pub max_time_s: Option<f64>,
+    /// No blocker and no clock stamps (for profilers).
+    pub profile: bool,
+    /// Check every case once and time nothing (`cargo test --benches`).
+    pub check_only: bool,
+    pub limits: Limits,
+}
+
+/// How a run ended.
+pub enum Outcome {
+    /// No GPU: the plan was printed; exit 3.
+    NoGpu {
+        reason: String,
+        plan: Result<Plan, String>,
+    },
+    Done {
+        path: PathBuf,
+        run: Box<RunFile>,
+        failures: usize,
+    },
+}
+
+/// Variables a worker gets whatever the user's environment says: modules load eagerly (so
+/// the load time is the whole load, JIT included; CUDA ≥ 12.2 loads lazily by default) and
+/// the JIT cache is off (so a PTX variant pays its real JIT cost every time).
+pub const WORKER_ENV: &[(&str, &str)] = &[
+    ("CUDA_MODULE_LOADING", "EAGER"),
+    ("CUDA_CACHE_DISABLE", "1"),
+];
+
+/// Inherited variables removed from workers because they would change which image runs or
+/// how launches are timed.
+pub const SCRUBBED_ENV: &[&str] = &[
+    "CUDA_FORCE_PTX_JIT",
+    "CUDA_DISABLE_PTX_JIT",
+    "CUDA_FORCE_JIT",
+    "CUDA_LAUNCH_BLOCKING",
+    "CUDA_CACHE_PATH",
+    "CUDA_CACHE_MAXSIZE",
+    "CUDA_MODULE_DATA_LOADING",
+];
+
+/// Inherited variables kept (they choose the GPU the parent already opened) and recorded.
+pub const RECORDED_ENV: &[&str] = &[
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_MPS_PIPE_DIRECTORY",
+];
+
+/// The environment workers run with, read from `get` (the process environment in a run).
+pub fn worker_environment(get: impl Fn(&str) -> Option<String>) -> Environment {
+    let mut env = Environment {
+        set: WORKER_ENV.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        ..Environment::default()
+    };
+    for k in SCRUBBED_ENV {
+        if let Some(v) = get(k) {
+            env.removed.push(format!("{k}={v}"));
+        }
+    }
+    for (k, _) in WORKER_ENV {
+        if let Some(v) = get(k) {
+            env.removed.push(format!("{k}={v} (replaced)"));
+        }
+    }
+    for k in RECORDED_ENV {
+        if let Some(v) = get(k) {
+            env.kept.push(format!("{k}={v}"));
+        }
+    }
+    env
+}
+
+/// A worker command with the clean environment.
+fn worker_command(task: &WorkerTask) -> Result<Command, RunError> {
+    let exe = std::env::current_exe().map_err(|e| RunError::Io {
+        path: "current_exe".into(),
+        source: e,
+    })?;
+    let json = serde_json::to_string(task).map_err(|e| RunError::Protocol(e.to_string()))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("__worker").arg(json);
+    for k in SCRUBBED_ENV {
+        cmd.env_remove(k);
+    }
+    cmd.envs(WORKER_ENV.iter().copied());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    Ok(cmd)
+}
+
+/// Runs `suite` (its images `images`) as `opts` says: the parent side. Workers are this same
+/// executable started as `<exe> __worker TASK_JSON`, which must call [`super::worker::run`]
+/// with the same suite and images.
+pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<Outcome, RunError> {
+    let started_at = Instant::now();
+    let manifest = images.manifest().map_err(|e| RunError::Images(e.clone()))?;
+    // Open the GPU only to read what it is; the parent holds no context while workers run.
+    let info = match Gpu::open(opts.device) {
+        Ok(g) => g.info.clone(),
+        Err(e @ (GpuError::NoDriver | GpuError::NoDevice { .. } | GpuError::DriverUnusable(_))) => {
+            let plan = Plan::new(manifest, suite, &opts.plan).map_err(|e| e.to_string());
+            return Ok(Outcome::NoGpu {
+                reason: e.to_string(),
+                plan,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut popts = opts.plan.clone();
+    popts.gpu = Some(info.capability());
+    popts.driver = archbench_core::db::RELEASES
+        .iter()
+        .rev()
+        .find(|r| {
+            u32::from(r.version.major) * 1000 + u32::from(r.version.minor) * 10
+                <= info.driver_version
+        })
+        .map(|r| archbench_core::DriverVersion::Cuda(r.version));
+    let plan = Plan::new(manifest, suite, &popts)?;
+    eprint!("{}", plan.render());
+
+    let environment = worker_environment(|k| std::env::var(k).ok());
+    if !environment.removed.is_empty() {
+        eprintln!(
+            "note: removed from the workers' environment: {}",
+            environment.removed.join(", ")
+        );
+    }
+    let device = super::device_record(&info);
+    let ceilings = if opts.check_only {
+        Ceilings {
+            copy_gbps: None,
+            gemm_bf16_tflops: None,
+            note: Some("not measured: a check-only run".into()),
+        }
+    } else {
+        measure_ceilings(opts.device, opts.limits.load)
+    };
+    let nvcc = manifest.nvcc.clone();
+    let now = unix_now();
+    let run = RunFile {
+        schema_version: SCHEMA_VERSION,
+        archbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: Some(suite.suite_name().to_string()),
+        started: rfc3339_utc(now),
+        host: host(),
+        device: device.clone(),
+        toolchain: ToolchainInfo {
+            nvcc_release: nvcc.as_ref().map(|n| n.release.clone()).unwrap_or_default(),
+            cuda: nvcc.as_ref().map(|n| n.cuda.clone()).unwrap_or_default(),
+        },
+        settings: Settings {
+            mode: opts.mode,
+            quick: plan.quick,
+            seed: plan.seed,
+            max_noise: opts.rule.max_noise,
+            min_samples: opts.rule.min_samples,
+            min_time_s: opts.rule.min_time_s,
+            timeout_s: opts.rule.timeout_s,
+            max_time_s: opts.max_time_s,
+            fixed_samples: opts.rule.fixed_samples,
+            environment,
+        },
+        ceilings: ceilings.clone(),
+        cases: Vec::new(),
+        end: None,
+    };
+    let path = opts.out.clone().unwrap_or_else(|| {
+        default_path(
+            &opts.results_dir,
+            &device,
+            &run.started,
+            opts.mode,
+            plan.quick,
+        )
+    });
+    let mut writer = ResultsWriter::create(&path, run)?;
+
+    // Each task's cases, and which tasks the predictor expects to load (only those are
+    // timed, so only those share the budget).
+    let set = if plan.quick { Set::Quick } else { Set::Default };
+    let mut case_lists: Vec<(String, Vec<crate::workload::CaseInfo>)> = Vec::new();
+    for k in &plan.kernels {
+        case_lists.push((k.name.clone(), suite.cases(&k.name, set)));
+    }
+    let jobs: Vec<JobPlan> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pv = plan.variants.iter().find(|v| v.name == t.variant);
+            let all = case_lists
+                .iter()
+                .find(|(k, _)| *k == t.kernel)
+                .map(|(_, c)| c.as_slice())
+                .unwrap_or(&[]);
+            JobPlan {
+                job: KernelJob {
+                    task: i,
+                    variant: t.variant.clone(),
+                    kernel: t.kernel.clone(),
+                    image: t.image.clone(),
+                    cases: t.cases.clone(),
+                    first_case: 0,
+                    rule: opts.rule,
+                    predicted: pv.and_then(|v| v.predicted.clone()),
+                    prediction_loads: pv.and_then(|v| v.loads),
+                },
+                cases: t
+                    .cases
+                    .iter()
+                    .filter_map(|&c| all.get(c).cloned())
+                    .collect(),
+                variant_flags: pv.map(|v| v.gencode.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let timed = |j: &JobPlan| {
+        if j.job.prediction_loads == Some(false) {
+            0
+        } else {
+            j.cases.len() as u32
+        }
+    };
+    let mut remaining: u32 = jobs.iter().map(timed).sum();
+
+    let settings = KernelSettings {
+        quick: plan.quick,
+        mode: opts.mode,
+        seed: plan.seed,
+        ceilings,
+        profile: opts.profile,
+        check_only: opts.check_only,
+    };
+    let task = WorkerTask::Kernels {
+        device: opts.device,
+        settings,
+    };
+    let mut cmd_err = None;
+    let mut pool = Pool::new(
+        || match worker_command(&task) {
+            Ok(mut c) => c.spawn(),
+            Err(e) => {
+                cmd_err = Some(e.to_string());
+                Err(std::io::Error::other("no worker command"))
+            }
+        },
+        opts.limits,
+    );
+    let mut budget = Budget::new(opts.max_time_s, if plan.quick { 0.05 } else { 0.5 });
+    let bar = ProgressBar::new(jobs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    for j in &jobs {
+        bar.set_message(format!("{} × {}", j.job.kernel, j.job.variant));
+        let n_timed = timed(j);
+        let grant = if n_timed == 0 {
+            Some(j.job.rule)
+        } else {
+            budget.grant(
+                j.job.rule,
+                n_timed,
+                remaining,
+                started_at.elapsed().as_secs_f64(),
+            )
+        };
+        remaining = remaining.saturating_sub(n_timed);
+        let Some(rule) = grant else {
+            for c in 0..j.cases.len() {
+                writer.push(j.unreported(
+                    c,
+                    Status::Skipped,
+                    "not run: the whole-run budget (--max-time) was spent".into(),
+                ))?;
+            }
+            bar.inc(1);
+            continue;
+        };
+        let mut jp = j.clone();
+        jp.job.rule = rule;
+        let mut case_start = Instant::now();
+        pool.run_job(&jp, &mut |r| {
+            let wall = case_start.elapsed().as_secs_f64();
+            if let Some(t) = &r.timing {
+                budget.observe(wall, t.wall_s.unwrap_or(0.0));
+            }
+            case_start = Instant::now();
+            writer.push(r)
+        })?;
+        bar.inc(1);
+    }
+    pool.finish(Duration::from_secs(5));
+    drop(pool);
+    bar.finish_and_clear();
+    let failures = writer.run.cases.iter().filter(|c| c.is_failure()).count();
+    let exit_code = u8::from(failures > 0);
+    let mut cut = budget.cuts(opts.rule.timeout_s);
+    if let Some(e) = cmd_err {
+        cut.push(format!("workers could not be started: {e}"));
+    }
+    writer.finish(RunEnd {
+        finished: rfc3339_utc(unix_now()),
+        wall_s: started_at.elapsed().as_secs_f64(),
+        cut,
+        exit_code,
+    })?;
+    let run = Box::new(writer.run.clone());
+    Ok(Outcome::Done {
+        path: writer.path().to_path_buf(),
+        run,
+        failures,
+    })
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Runs the ceilings worker (with a deadline); a failure becomes a note, not an error.
+fn measure_ceilings(device: usize, limit: Duration) -> Ceilings {
+    let failed = |note: String| Ceilings {
+        copy_gbps: None,
+        gemm_bf16_tflops: None,
+        note: Some(note),
+    };
+    let mut child = match worker_command(&WorkerTask::Ceilings { device }).and_then(|mut c| {
+        c.stdin(Stdio::null()).spawn().map_err(|e| RunError::Io {
+            path: "archbench __worker".into(),
+            source: e,
+        })
+    }) {
+        Ok(c) => c,
+        Err(e) => return failed(format!("ceilings worker failed to start: {e}")),
+    };
+    let Some(out) = child.stdout.take() else {
+        return failed("ceilings worker has no stdout".into());
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + limit;
+    let mut result = failed("the ceilings worker reported nothing".into());
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match decode(&line) {
+                Ok(Line::Message(Message::Ceilings(c))) => {
+                    result = c;
+                    break;
+                }
+                Ok(Line::Message(Message::Fatal { error })) => {
+                    result = failed(format!("ceilings worker failed: {error}"));
+                }
+                Ok(_) => {}
+                Err(e) => result = failed(format!("ceilings worker: {e}")),
+            },
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                result = failed(format!(
+                    "the ceilings worker did not finish within {:.0} s",
+                    limit.as_secs_f64()
+                ));
+                break;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn default_path(
+    dir: &std::path::Path,
+    device: &Device,
+    started: &str,
+    mode: Mode,
+    quick: bool,
+) -> PathBuf {
+    let date = started.get(..10).unwrap_or("undated");
+    let mode = match mode {
+        Mode::Cold => "cold",
+        Mode::Hot => "hot",
+    };
+    dir.join(crate::report::baseline::slug(&device.name))
+        .join(format!(
+            "{date}-{mode}{}.jsonl",
+            if quick { "-quick" } else { "" }
+        ))
+}
+
+fn host() -> Host {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let hostname = read("/proc/sys/kernel/hostname").trim().to_string();
+    let os = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|s| s.trim_matches('"').to_string())
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    Host { hostname, os, cpu }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_paths_are_named_by_gpu_and_date() {
+        let d = Device {
+            name: "NVIDIA H100 80GB HBM3".into(),
+            capability: "9.0".into(),
+            sm_count: 132,
+            sm_clock_mhz: 1980,
+            mem_clock_mhz: 2619,
+            mem_bus_bits: 5120,
+            l2_bytes: 52_428_800,
+            memory_bytes: 85_000_000_000,
+            driver_cuda_version: 13000,
+            driver_release: None,
+        };
+        let p = default_path(
+            std::path::Path::new("results"),
+            &d,
+            "2026-11-25T12:00:00Z",
+            Mode::Cold,
+            true,
+        );
+        assert_eq!(
+            p,
+            PathBuf::from("results/nvidia-h100-80gb-hbm3/2026-11-25-cold-quick.jsonl")
+        );
+    }
+
+    #[test]
+    fn worker_environment_is_recorded_and_scrubbed() {
+        let env = worker_environment(|k| match k {
+            "CUDA_FORCE_PTX_JIT" => Some("1".into()),
+            "CUDA_VISIBLE_DEVICES" => Some("GPU-1234".into()),
+            "CUDA_MODULE_LOADING" => Some("LAZY".into()),
+            _ => None,
+        });
+        assert_eq!(
+            env.set,
+            ["CUDA_MODULE_LOADING=EAGER", "CUDA_CACHE_DISABLE=1"]
+        );
+        assert_eq!(
+            env.removed,
+            [
+                "CUDA_FORCE_PTX_JIT=1",
+                "CUDA_MODULE_LOADING=LAZY (replaced)"
+            ]
+        );
+        assert_eq!(env.kept, ["CUDA_VISIBLE_DEVICES=GPU-1234"]);
+        // The worker command really carries it.
+        let cmd = worker_command(&WorkerTask::Ceilings { device: 0 }).unwrap();
+        let envs: Vec<(String, Option<String>)> = cmd
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        assert!(envs.contains(&("CUDA_FORCE_PTX_JIT".into(), None)));
+        assert!(envs.contains(&("CUDA_MODULE_LOADING".into(), Some("EAGER".into()))));
+        assert!(envs.contains(&("CUDA_CACHE_DISABLE".into(), Some("1".into()))));
+    }
+}

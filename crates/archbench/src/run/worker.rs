@@ -1,0 +1,506 @@
+//! The worker process (`archbench __worker TASK_JSON`): opens the GPU, runs the jobs that
+//! arrive on stdin in order and prints protocol lines (see [`super::protocol`]). Before each case it says which
+//! case it starts, so the parent can name a case that hangs or crashes the worker. An error
+//! in one case does not end the job: the worker checks whether the context survived and goes
+//! on with the next case; when the context is unusable (a sticky error such as an illegal
+//! address) it exits with [`EXIT_STICKY`] and the parent starts a new worker for the rest.
+
+use std::io::Write;
+use std::time::Instant;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::exec::{panic_message, Prepared};
+use super::protocol::{encode, KernelJob, KernelSettings, Message, WorkerTask, EXIT_STICKY};
+use super::sampler::{self, Sample, THROTTLE_PAUSE};
+use super::RunError;
+use crate::fill::derive_seed;
+use crate::gpu::{
+    image_kind, BlockingKernel, ClockStamps, EventPair, Gpu, GpuError, L2Flusher, Module, Stream,
+};
+use crate::images::Images;
+use crate::results::schema::{CaseResult, LoadedImage, Mode, Status, Throughput};
+use crate::workload::{CaseInfo, CaseSource, Set, Workload};
+
+/// At most this many kernel launches are queued behind the blocking kernel in one hot
+/// sample: far below the driver's launch queue, so queueing never blocks the host while
+/// the GPU waits for it (which would deadlock until the blocker's 2 s timeout).
+pub const HOT_QUEUE_CAP: u32 = 256;
+
+/// A hot sample aims at this much GPU time, so events and the blocker are negligible.
+const HOT_SAMPLE_S: f64 = 1e-3;
+
+/// Runs a task for `suite` (whose images are `images`), printing messages; returns the
+/// process exit code.
+pub fn run(task: &WorkerTask, suite: &dyn CaseSource, images: &Images) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let mut emit = |m: Message| {
+        let _ = writeln!(out, "{}", encode(&m));
+        let _ = out.flush();
+    };
+    let device = match task {
+        WorkerTask::Ceilings { device } | WorkerTask::Kernels { device, .. } => *device,
+    };
+    let gpu = match Gpu::open(device) {
+        Ok(g) => g,
+        Err(e) => {
+            emit(Message::Fatal {
+                error: e.to_string(),
+            });
+            return 1;
+        }
+    };
+    emit(Message::Device(super::device_record(&gpu.info)));
+    match task {
+        WorkerTask::Ceilings { .. } => match super::ceilings::measure(&gpu) {
+            Ok(c) => {
+                emit(Message::Ceilings(c));
+                0
+            }
+            Err(e) => {
+                emit(Message::Fatal {
+                    error: format!("measuring ceilings: {e}"),
+                });
+                1
+            }
+        },
+        WorkerTask::Kernels { settings, .. } => {
+            let mut tools = None;
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { return 1 };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let job: KernelJob = match serde_json::from_str(&line) {
+                    Ok(j) => j,
+                    Err(e) => {
+                        emit(Message::Fatal {
+                            error: format!("bad job line from the parent: {e}"),
+                        });
+                        return 1;
+                    }
+                };
+                emit(Message::TaskStart { task: job.task });
+                let ctx = JobCtx {
+                    gpu: &gpu,
+                    settings,
+                    suite,
+                    images,
+                };
+                match run_job(&ctx, &job, &mut tools, &mut emit) {
+                    Ok(()) => emit(Message::TaskEnd { task: job.task }),
+                    Err(JobEnd::Sticky) => return EXIT_STICKY,
+                    Err(JobEnd::Fatal(error)) => {
+                        emit(Message::Fatal { error });
+                        return 1;
+                    }
+                }
+            }
+            0
+        }
+    }
+}
+
+/// Why a job ended early.
+enum JobEnd {
+    /// The context is unusable: this worker must exit.
+    Sticky,
+    /// The job cannot run at all (unknown kernel or variant: a parent bug).
+    Fatal(String),
+}
+
+/// Timing tools, made once per worker (after the first module loaded, so a worker whose
+/// every variant is refused never allocates them).
+struct Tools {
+    blocker: BlockingKernel,
+    stamps: ClockStamps,
+    flusher: Option<L2Flusher>,
+    events: EventPair,
+}
+
+impl Tools {
+    fn new(gpu: &Gpu, mode: Mode) -> Result<Self, GpuError> {
+        Ok(Self {
+            blocker: BlockingKernel::new()?,
+            stamps: ClockStamps::new(gpu.info.sm_count)?,
+            flusher: match mode {
+                Mode::Cold => Some(L2Flusher::new(gpu.info.l2_bytes, gpu.info.sm_count)?),
+                Mode::Hot => None,
+            },
+            events: EventPair::new()?,
+        })
+    }
+}
+
+/// What every job of a worker shares.
+struct JobCtx<'a> {
+    gpu: &'a Gpu,
+    settings: &'a KernelSettings,
+    suite: &'a dyn CaseSource,
+    images: &'a Images,
+}
+
+fn run_job(
+    c: &JobCtx<'_>,
+    job: &KernelJob,
+    tools: &mut Option<Tools>,
+    emit: &mut impl FnMut(Message),
+) -> Result<(), JobEnd> {
+    let s = c.settings;
+    let set = if s.quick { Set::Quick } else { Set::Default };
+    let all = c.suite.cases(&job.kernel, set);
+    if all.is_empty() {
+        return Err(JobEnd::Fatal(format!(
+            "no bench `{}` in the suite",
+            job.kernel
+        )));
+    }
+    let manifest = c
+        .images
+        .manifest()
+        .map_err(|e| JobEnd::Fatal(e.to_string()))?;
+    // `pkgsCuda@sm_86`: one image of the variant, loaded on its own.
+    let (base_name, forced) = match job.variant.split_once(super::plan::FORCED_SEP) {
+        Some((b, i)) => (b, Some(i)),
+        None => (job.variant.as_str(), None),
+    };
+    let vb = manifest
+        .variants
+        .iter()
+        .find(|v| v.name == base_name)
+        .ok_or_else(|| JobEnd::Fatal(format!("variant `{base_name}` is not built")))?;
+    let image = c.images.get(base_name, &job.image).ok_or_else(|| {
+        JobEnd::Fatal(format!(
+            "no image `{}` of variant `{base_name}` in the build",
+            job.image
+        ))
+    })?;
+    let cases: Vec<(usize, usize, &CaseInfo)> = job
+        .cases
+        .iter()
+        .enumerate()
+        .skip(job.first_case)
+        .filter_map(|(pos, &i)| all.get(i).map(|info| (pos, i, info)))
+        .collect();
+    let base = |info: &CaseInfo| {
+        super::case_record(
+            &job.variant,
+            &vb.gencode,
+            &job.kernel,
+            info,
+            job.predicted.clone(),
+        )
+    };
+    let mut fail_all =
+        |error: &str, load_ms: Option<f64>, status: Status, matches: Option<bool>| {
+            for (pos, _, info) in &cases {
+                emit(Message::CaseStart {
+                    task: job.task,
+                    case: *pos,
+                });
+                let mut r = base(info);
+                r.load_ms = load_ms;
+                r.prediction_matches = matches;
+                r.error = Some(error.to_string());
+                r.status = Some(status);
+                emit(Message::Case(Box::new(r)));
+            }
+        };
+    let bytes: std::borrow::Cow<'_, [u8]> = match forced {
+        None => std::borrow::Cow::Borrowed(image.bytes()),
+        Some(arch) => match extract_image(image.bytes(), arch) {
+            Ok(b) => std::borrow::Cow::Owned(b),
+            Err(e) => {
+                fail_all(&e, None, Status::Error, None);
+                return Ok(());
+            }
+        },
+    };
+    let sass: Vec<archbench_core::Capability> = vb
+        .capabilities
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+
+    // With CUDA_MODULE_LOADING=EAGER (set by the parent) this is the whole load, JIT
+    // included, not a lazy stub.
+    let t0 = Instant::now();
+    let module = Module::load(&bytes);
+    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let module = match module {
+        Ok(m) => m,
+        Err(e) => {
+            // The load failed: an answer if the predictor said so, else an error.
+            let foreseen = job.prediction_loads == Some(false);
+            let status = if foreseen {
+                Status::Refused
+            } else {
+                Status::Error
+            };
+            fail_all(
+                &e.to_string(),
+                Some(load_ms),
+                status,
+                job.prediction_loads.map(|l| !l),
+            );
+            return Ok(());
+        }
+    };
+    if tools.is_none() {
+        match Tools::new(c.gpu, s.mode) {
+            Ok(t) => *tools = Some(t),
+            Err(e) => return Err(JobEnd::Fatal(format!("preparing the timers: {e}"))),
+        }
+    }
+    let Some(tools) = tools.as_mut() else {
+        return Err(JobEnd::Fatal("timers missing".into()));
+    };
+    let default_mhz = f64::from(c.gpu.info.sm_clock_khz) / 1e3;
+    for (pos, index, info) in cases {
+        emit(Message::CaseStart {
+            task: job.task,
+            case: pos,
+        });
+        let mut r = base(info);
+        r.load_ms = Some(load_ms);
+        if let Some(e) = &info.error {
+            r.error = Some(e.clone());
+            r.status = Some(Status::Error);
+            emit(Message::Case(Box::new(r)));
+            continue;
+        }
+        // The same inputs for every variant of a case: variant comparisons are not data noise.
+        let seed = derive_seed(s.seed, &[&job.kernel, &info.label]);
+        let ctx = CaseCtx {
+            settings: s,
+            job,
+            forced,
+            sass: &sass,
+            default_mhz,
+        };
+        let outcome = build(c.suite, &job.kernel, set, index)
+            .and_then(|w| run_case(&ctx, tools, &module, &w, info, seed, &mut r));
+        r.status = Some(match (&outcome, &r.correctness) {
+            (Err(_), _) => Status::Error,
+            (Ok(()), Some(k)) if !k.passed => Status::Failed,
+            (Ok(()), _) => Status::Ok,
+        });
+        let sticky = match outcome {
+            Ok(()) => false,
+            Err(e) => {
+                r.error = Some(e.to_string());
+                // A sticky error (illegal address, launch failure) poisons the context: it
+                // shows on the next synchronisation.
+                c.gpu.synchronize().is_err()
+            }
+        };
+        emit(Message::Case(Box::new(r)));
+        if sticky {
+            return Err(JobEnd::Sticky);
+        }
+    }
+    Ok(())
+}
+
+/// The workload of one case; a bench body that panics is this case's error.
+fn build(
+    suite: &dyn CaseSource,
+    bench: &str,
+    set: Set,
+    index: usize,
+) -> Result<Workload, RunError> {
+    match catch_unwind(AssertUnwindSafe(|| suite.workload(bench, set, index))) {
+        Ok(Ok(w)) => Ok(w),
+        Ok(Err(e)) => Err(RunError::Case(e)),
+        Err(p) => Err(RunError::Case(format!(
+            "the bench's case declaration panicked: {}",
+            panic_message(p.as_ref())
+        ))),
+    }
+}
+
+struct CaseCtx<'a> {
+    settings: &'a KernelSettings,
+    job: &'a KernelJob,
+    forced: Option<&'a str>,
+    sass: &'a [archbench_core::Capability],
+    default_mhz: f64,
+}
+
+/// Checks and times one case into `r`.
+fn run_case(
+    c: &CaseCtx,
+    t: &mut Tools,
+    module: &Module,
+    w: &Workload,
+    info: &CaseInfo,
+    seed: u64,
+    r: &mut CaseResult,
+) -> Result<(), RunError> {
+    let stream = Stream::DEFAULT;
+    let mut p = Prepared::new(w, module, seed)?;
+    if let Some(f) = p.first_function() {
+        let (bin, ptx) = f.versions()?;
+        let kind = match c.forced {
+            Some(a) if a.starts_with("compute_") => "ptx-jit",
+            Some(_) => "sass",
+            None => image_kind(bin, c.sass),
+        };
+        r.image = Some(LoadedImage {
+            binary_version: bin,
+            ptx_version: ptx,
+            kind: kind.to_string(),
+        });
+        r.prediction_matches = c
+            .job
+            .predicted
+            .as_ref()
+            .map(|pred| prediction_agrees(pred, bin, kind));
+    }
+    let exec = p.run_checked(stream)?;
+    r.unchecked = w.unchecked.clone();
+    if let Some(k) = exec.correctness {
+        let passed = k.passed;
+        r.correctness = Some(k);
+        if !passed {
+            return Ok(());
+        }
+    }
+    if c.settings.check_only {
+        return Ok(());
+    }
+    let restore = p.has_inouts();
+    // Warm-up (the checked run already absorbed any JIT), then a launch-time estimate.
+    if restore {
+        p.restore(stream)?;
+    }
+    p.launch(stream)?;
+    if restore {
+        p.restore(stream)?;
+    }
+    t.events.record_start(stream)?;
+    p.launch(stream)?;
+    t.events.record_end(stream)?;
+    let estimate = t.events.elapsed_s()?.max(1e-7);
+    let mode = c.settings.mode;
+    let profile = c.settings.profile;
+    let batch = match mode {
+        Mode::Cold => 1,
+        Mode::Hot => {
+            let per_sample = (HOT_QUEUE_CAP / (w.launches.len().max(1) as u32)).max(1);
+            ((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, per_sample)
+        }
+    };
+    let timing = sampler::sample(
+        &c.job.rule,
+        c.default_mhz,
+        batch,
+        || -> Result<Sample, RunError> {
+            // In-outs back to their filled contents, outside the timed region (and before
+            // the flush, so the copy leaves nothing warm in L2).
+            if restore {
+                p.restore(stream)?;
+            }
+            if let Some(f) = t.flusher.as_mut() {
+                f.flush(stream)?;
+            }
+            // Every launch of the sample waits behind the blocking kernel, so the events
+            // measure the GPU, not the host's submission rate; the clock stamps bracket the
+            // timed region on every SM. (Profilers serialise launches: no blocker there.)
+            if !profile {
+                t.blocker.block(stream)?;
+                t.stamps.before(stream)?;
+            }
+            t.events.record_start(stream)?;
+            let queued: Result<(), RunError> = (|| {
+                for _ in 0..batch {
+                    p.launch(stream)?;
+                }
+                Ok(())
+            })();
+            if !profile {
+                // Release even when a launch failed, so nothing waits for the timeout.
+                if queued.is_ok() {
+                    t.events.record_end(stream)?;
+                    t.stamps.after(stream)?;
+                }
+                t.blocker.release();
+            } else if queued.is_ok() {
+                t.events.record_end(stream)?;
+            }
+            queued?;
+            let secs = t.events.elapsed_s()? / f64::from(batch);
+            stream
+                .synchronize()
+                .map_err(|e| RunError::Gpu(GpuError::driver("synchronising")(e)))?;
+            let (span, blocker_timed_out) = if profile {
+                (None, false)
+            } else {
+                (t.stamps.span(), t.blocker.timed_out())
+            };
+            Ok(Sample {
+                seconds: secs,
+                span,
+                blocker_timed_out,
+            })
+        },
+        || std::thread::sleep(THROTTLE_PAUSE),
+    )?;
+    let med = timing.median_s;
+    let gbps = info.bytes as f64 / med / 1e9;
+    let tflops = info.flops as f64 / med / 1e12;
+    let ceil = &c.settings.ceilings;
+    r.throughput = Some(Throughput {
+        gbps,
+        tflops,
+        pct_copy_bw: ceil.copy_gbps.map(|x| 100.0 * gbps / x),
+        pct_gemm: ceil
+            .gemm_bf16_tflops
+            .filter(|_| info.flops > 0)
+            .map(|x| 100.0 * tflops / x),
+    });
+    r.timing = Some(timing);
+    Ok(())
+}
+
+/// The decompressed bytes of one image (`sm_86`, `compute_80`) of an embedded fatbin.
+fn extract_image(fatbin: &[u8], arch: &str) -> Result<Vec<u8>, String> {
+    let opts = archbench_inspect::Options {
+        decode: true,
+        keep_data: true,
+        ..Default::default()
+    };
+    let bin = archbench_inspect::read(fatbin, opts)
+        .map_err(|e| format!("reading the embedded fatbin: {e}"))?;
+    let img = bin
+        .images
+        .into_iter()
+        .find(|i| i.arch_name() == arch)
+        .ok_or_else(|| format!("the embedded fatbin has no `{arch}` image"))?;
+    img.data
+        .map(|d| d.into_owned())
+        .ok_or_else(|| format!("`{arch}` image has no data"))
+}
+
+/// Whether the predictor's summary names the image that ran: `sm_XX` for SASS, `compute_`
+/// for JIT.
+pub fn prediction_agrees(predicted: &str, binary_version: u32, kind: &str) -> bool {
+    let p = predicted.to_ascii_lowercase();
+    match kind {
+        "sass" => p.contains(&format!("sm_{binary_version}")),
+        _ => p.contains("compute_") || p.contains("ptx"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prediction_agrees;
+
+    #[test]
+    fn agreement() {
+        assert!(prediction_agrees("SASS sm_90 (exact match)", 90, "sass"));
+        assert!(!prediction_agrees("SASS sm_80 (lower minor)", 90, "sass"));
+        assert!(prediction_agrees("PTX compute_80 via JIT", 90, "ptx-jit"));
+        assert!(!prediction_agrees("SASS sm_90", 90, "ptx-jit"));
+    }
+}
