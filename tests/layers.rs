@@ -90,7 +90,10 @@ fn the_library_knows_no_built_in_kernel_and_core_crates_no_gpu() {
     );
     assert!(o.is_empty(), "{o:#?}");
     let lib = std::fs::read_to_string(root().join("crates/archbench/src/lib.rs")).unwrap();
-    assert!(!lib.contains("mod suite"), "the library declares a suite module");
+    assert!(
+        !lib.contains("mod suite"),
+        "the library declares a suite module"
+    );
     let o = offenders(
         &[
             "crates/archbench-core/src",

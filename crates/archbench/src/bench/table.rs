@@ -100,3 +100,98 @@ fn cell(c: &CaseResult, fastest: f64) -> String {
         s => s.as_str().to_uppercase(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::schema::{Correctness, LoadedImage, Timing};
+
+    fn case(
+        variant: &str,
+        label: &str,
+        median: Option<f64>,
+        kind: &str,
+        status: Status,
+    ) -> CaseResult {
+        CaseResult {
+            variant: variant.into(),
+            kernel: "rmsnorm".into(),
+            case: label.into(),
+            image: Some(LoadedImage {
+                binary_version: 90,
+                ptx_version: 80,
+                kind: kind.into(),
+            }),
+            correctness: Some(Correctness {
+                passed: status != Status::Failed,
+                seed: 1,
+                mismatches: 0,
+                max_abs_err: 0.0,
+                detail: None,
+            }),
+            timing: median.map(|m| Timing {
+                samples_s: vec![m],
+                samples: 1,
+                median_s: m,
+                mean_s: m,
+                min_s: m,
+                max_s: m,
+                q1_s: m,
+                q3_s: m,
+                cv: 0.0,
+                median_ci_rel: 0.0,
+                discarded_throttled: 0,
+                clock_min_mhz: None,
+                clock_median_mhz: None,
+                stop_reason: "noise".into(),
+                launches_per_sample: 1,
+                discarded_blocker_timeout: 0,
+                budget_s: None,
+                wall_s: None,
+            }),
+            status: Some(status),
+            ..CaseResult::default()
+        }
+    }
+
+    #[test]
+    fn variants_are_columns_and_the_fastest_is_marked() {
+        let run: RunFile = serde_json::from_str(
+            r#"{"schema_version": 3, "archbench_version": "0", "started": "2026-12-07T00:00:00Z",
+                "host": {"hostname": "h", "os": "o", "cpu": "c"},
+                "device": {"name": "GPU", "capability": "9.0", "sm_count": 1, "sm_clock_mhz": 1,
+                  "mem_clock_mhz": 1, "mem_bus_bits": 1, "l2_bytes": 1, "memory_bytes": 1,
+                  "driver_cuda_version": 13000, "driver_release": null},
+                "toolchain": {"nvcc_release": "13.0.88", "cuda": "13.0"},
+                "settings": {"mode": "cold", "quick": true, "seed": 1, "max_noise": 0.01,
+                  "min_samples": 10, "min_time_s": 0.02, "timeout_s": 0.3},
+                "ceilings": {"copy_gbps": null, "gemm_bf16_tflops": null, "note": null},
+                "cases": []}"#,
+        )
+        .unwrap();
+        let mut run = run;
+        run.cases = vec![
+            case("sm_90", "impl=warp n=1", Some(10e-6), "sass", Status::Ok),
+            case(
+                "torch:8.0+PTX",
+                "impl=warp n=1",
+                Some(12e-6),
+                "ptx-jit",
+                Status::Ok,
+            ),
+            case("sm_80", "impl=warp n=1", None, "sass", Status::Refused),
+            case("sm_90", "impl=block n=1", None, "sass", Status::Failed),
+        ];
+        let t = table(&run);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(
+            lines[0].starts_with("bench") && lines[0].contains("sm_80"),
+            "{t}"
+        );
+        // Columns sorted by variant name: sm_80, sm_90, torch:8.0+PTX.
+        assert!(lines[1].contains("refused (as predicted)"), "{t}");
+        assert!(lines[1].contains("10.00 µs *"), "{t}");
+        assert!(lines[1].contains("12.00 µs jit"), "{t}");
+        assert!(lines[2].contains("FAILED"), "{t}");
+    }
+}
