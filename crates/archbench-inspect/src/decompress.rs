@@ -2,10 +2,12 @@
 //! output may never exceed the size the entry header declares, nor a global limit, and a
 //! payload that expands to anything but its declared size is an error.
 //!
-//! zstd goes through the reference libzstd (the `zstd` crate): on cuBLASLt's payloads it
-//! decodes several times faster than the pure-Rust `ruzstd` this crate used before (numbers
-//! in `benches/inspect_vendor.rs` and docs/inspect.md). Output goes into a buffer of exactly
-//! the declared size, so a frame cannot make it allocate more.
+//! zstd goes through the reference libzstd (the `zstd` crate, feature `libzstd`, on by
+//! default): on cuBLASLt's payloads it decodes several times faster than the pure-Rust
+//! `ruzstd` (numbers in `benches/inspect_vendor.rs` and docs/inspect.md). Without it (feature
+//! `pure-rust-zstd`: what archbench's bench library uses, sparing a user's crate the C build)
+//! `ruzstd` decodes, reading at most one byte past the declared size. Either way the output
+//! cannot grow past the declared size.
 
 use crate::error::{Codec, InspectError, Result};
 
@@ -50,6 +52,7 @@ pub fn decompress(
 }
 
 /// Decodes a zstd frame into at most `want` bytes, with one decoder context per thread.
+#[cfg(feature = "libzstd")]
 fn zstd_exact(input: &[u8], want: usize) -> std::io::Result<Vec<u8>> {
     thread_local! {
         static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
@@ -68,9 +71,47 @@ fn zstd_exact(input: &[u8], want: usize) -> std::io::Result<Vec<u8>> {
     })
 }
 
+/// Decodes a zstd frame into at most `want` + 1 bytes (one more tells an oversized frame).
+#[cfg(all(not(feature = "libzstd"), feature = "pure-rust-zstd"))]
+fn zstd_exact(input: &[u8], want: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut src = input;
+    let dec = ruzstd::decoding::StreamingDecoder::new(&mut src)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut out = Vec::with_capacity(want);
+    dec.take(want as u64 + 1).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(not(any(feature = "libzstd", feature = "pure-rust-zstd")))]
+fn zstd_exact(_input: &[u8], _want: usize) -> std::io::Result<Vec<u8>> {
+    Err(std::io::Error::other(
+        "archbench-inspect was built without a zstd decoder (features `libzstd` or `pure-rust-zstd`)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `b"archbench " * 40` as a zstd frame (Python's zstandard, level 3).
+    const FRAME: [u8; 27] = [
+        0x28, 0xb5, 0x2f, 0xfd, 0x60, 0x90, 0x00, 0x8d, 0x00, 0x00, 0x50, 0x61, 0x72, 0x63, 0x68,
+        0x62, 0x65, 0x6e, 0x63, 0x68, 0x20, 0x01, 0x00, 0x83, 0x55, 0x0b, 0x12,
+    ];
+
+    /// Whichever decoder this build has (`libzstd`, or `pure-rust-zstd`: CI tests both)
+    /// decodes a frame to its declared size and refuses a wrong declaration.
+    #[test]
+    fn a_zstd_frame_decodes_to_exactly_its_declared_size() {
+        let out = decompress(Codec::Zstd, &FRAME, 400, DEFAULT_LIMIT, 0).unwrap();
+        assert_eq!(out, b"archbench ".repeat(40));
+        let e = decompress(Codec::Zstd, &FRAME, 399, DEFAULT_LIMIT, 0).unwrap_err();
+        assert!(matches!(e, InspectError::Decompress { .. }), "{e:?}");
+        let e = decompress(Codec::Zstd, &FRAME, 401, DEFAULT_LIMIT, 0).unwrap_err();
+        assert!(e.to_string().contains("declares 401"), "{e}");
+        assert!(decompress(Codec::Zstd, &FRAME[..20], 400, DEFAULT_LIMIT, 0).is_err());
+    }
 
     #[test]
     fn declared_size_over_limit_is_refused_before_work() {
