@@ -75,7 +75,8 @@ if [ ! -d "$CARGO_TARGET_DIR/debug" ]; then
     export ARCHBENCH_KERNEL_CACHE=$work/cache-cold-all
     timed cold-all cargo build --offline
 fi
-export ARCHBENCH_KERNEL_CACHE=$work/cache-$(date +%s%N)
+ARCHBENCH_KERNEL_CACHE=$work/cache-$(date +%s%N)
+export ARCHBENCH_KERNEL_CACHE
 timed cold-kernels cargo build --offline
 timed no-op cargo build --offline
 touch kernels/transpose.cu
@@ -92,7 +93,7 @@ grep -h "archbench-build: .* units" "$CARGO_TARGET_DIR"/debug/build/abb_bench-*/
 nvcc=$(grep -ho 'rerun-if-changed=.*/bin/nvcc$' "$CARGO_TARGET_DIR"/debug/build/abb_bench-*/output | head -1 | cut -d= -f2)
 median() { sort -n | sed -n 3p; }
 run5() { for _ in 1 2 3 4 5; do local t0; t0=$(now); "$@" >/dev/null 2>&1; echo "$(now) - $t0" | bc; done | median; }
-flags=(-O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -I kernels)
+flags=(-O3 -std=c++17 "-gencode=arch=compute_90a,code=sm_90a" -I kernels)
 printf '%-28s %6.3f s\n' "nvcc -cubin softmax.cu" "$(run5 "$nvcc" -cubin "${flags[@]}" kernels/softmax.cu -o "$work/a.cubin")"
 printf '%-28s %6.3f s\n' "nvcc -cubin -MD -MF" "$(run5 "$nvcc" -cubin "${flags[@]}" kernels/softmax.cu -o "$work/a.cubin" -MD -MF "$work/a.d")"
 printf '%-28s %6.3f s\n' "nvcc -M (separate pass)" "$(run5 "$nvcc" -M "${flags[@]}" kernels/softmax.cu -o "$work/b.d")"
