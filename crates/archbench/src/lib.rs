@@ -10,11 +10,11 @@
 //! CMake `CUDA_ARCHITECTURES`), and [`bench::Suite::main`] checks every case against its
 //! reference before timing it, on every variant, in crash- and hang-isolated workers, with
 //! a stopping rule, and writes JSON Lines results that `archbench compare` and `archbench
-//! report` read. See [`bench`] for the API and an example.
+//! report` read. See [`bench`](mod@bench) for the API and an example.
 //!
 //! Layers (arrows point down only; each rule is a `grep` in the design notes):
 //!
-//! - [`bench`]: the public API a suite is declared with (the built-in suite uses nothing
+//! - [`bench`](mod@bench): the public API a suite is declared with (the built-in suite uses nothing
 //!   else);
 //! - the engine, [`run`] and [`measure`], with [`check`] and [`fill`]: runs any
 //!   [`workload::CaseSource`] over any [`Images`], never a suite by name;

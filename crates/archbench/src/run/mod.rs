@@ -3,7 +3,7 @@
 //! the case it happened in), checks each case before timing it, shares a whole-run budget
 //! among the cases, and appends each finished case to a JSON Lines results file.
 //!
-//! It runs any suite handed to it (a [`CaseSource`] and its [`Images`](crate::Images)), never
+//! It runs any suite handed to it (a [`CaseSource`](crate::workload::CaseSource) and its [`Images`](crate::Images)), never
 //! the built-in one by name: `archbench run` and a user's `cargo bench` both come here.
 
 pub mod budget;
