@@ -104,6 +104,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         kernels: a.kernels,
         cases: Vec::new(),
         quick: a.quick,
+        edges: false,
         seed,
         gpu: a.gpu,
         driver: a.driver,

@@ -210,6 +210,7 @@ fn target_plan(fleet: &Fleet, manifest: &BuildManifest, t: &Target) -> Result<Pl
             kernels: fleet.run.kernels.clone(),
             cases: Vec::new(),
             quick: fleet.run.quick,
+            edges: false,
             seed: fleet.run.seed.unwrap_or(0),
             gpu: Some(t.capability),
             driver,

@@ -165,6 +165,7 @@ impl TaskOptions {
                 kernels: self.kernels.clone(),
                 cases: Vec::new(),
                 quick: self.quick,
+                edges: false,
                 seed: self.seed.unwrap_or(0),
                 gpu: Some(gpu),
                 driver,

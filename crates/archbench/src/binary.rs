@@ -14,6 +14,9 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
     pub sass: Vec<String>,
     pub ptx: Vec<String>,
+    /// The newest PTX ISA of its PTX images (`(9, 0)`), which decides the drivers that can
+    /// JIT it.
+    pub ptx_isa: Option<(u16, u16)>,
 }
 
 /// The module of `path` that holds `entry` (or its only loadable module when `entry` is
@@ -33,7 +36,8 @@ pub fn load(path: &Path, entry: Option<&str>) -> Result<Loaded, String> {
     }
     let d = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let opts = Options {
-        decode: entry.is_some(),
+        // Decoded: kernel names (to find `entry`) and the PTX ISA (for the prediction).
+        decode: true,
         keep_data: false,
         ..Options::default()
     };
@@ -94,7 +98,11 @@ pub fn load(path: &Path, entry: Option<&str>) -> Result<Loaded, String> {
         .to_vec();
     let mut caps = Vec::new();
     let mut ptx = Vec::new();
+    let mut ptx_isa: Option<(u16, u16)> = None;
     for i in bin.images.iter().filter(|i| i.module == chosen) {
+        if i.kind == ImageKind::Ptx {
+            ptx_isa = ptx_isa.max(i.ptx_isa);
+        }
         let Some(a) = i.arch else { continue };
         let list = match i.kind {
             ImageKind::Sass => &mut caps,
@@ -110,5 +118,6 @@ pub fn load(path: &Path, entry: Option<&str>) -> Result<Loaded, String> {
         bytes,
         sass: caps,
         ptx,
+        ptx_isa,
     })
 }

@@ -38,6 +38,17 @@ pub fn compare(
         max_abs_err: 0.0,
         first_mismatch: None,
     };
+    if let Some(ix) = indices {
+        if ix.len() != n_want {
+            o.elements = ix.len() as u64;
+            o.mismatches = o.elements.max(1);
+            o.first_mismatch = Some(format!(
+                "the reference returned {n_want} values for {} sampled indices",
+                ix.len()
+            ));
+            return o;
+        }
+    }
     if indices.is_none() && got.len() != want.len() {
         o.mismatches = o.elements.max(1);
         o.first_mismatch = Some(format!(
@@ -155,5 +166,25 @@ mod tests {
         .passed());
         let o = compare(DType::F32, Rule::Exact, &got, &f32s(&[30.0]), Some(&[9]));
         assert_eq!(o.mismatches, 1);
+    }
+}
+
+#[cfg(test)]
+mod sampled_count_tests {
+    use super::*;
+
+    #[test]
+    fn a_sampled_reference_of_the_wrong_length_fails() {
+        let got: Vec<u8> = [1.0f32, 2.0, 3.0]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let want: Vec<u8> = 1.0f32.to_le_bytes().to_vec();
+        let o = compare(DType::F32, Rule::Exact, &got, &want, Some(&[0, 1, 2]));
+        assert!(!o.passed());
+        assert!(o
+            .first_mismatch
+            .unwrap()
+            .contains("returned 1 values for 3 sampled indices"));
     }
 }

@@ -40,12 +40,7 @@ pub fn derive_seed(run_seed: u64, parts: &[&str]) -> u64 {
 
 /// f32 → bf16 bits, round to nearest even (NaN stays NaN).
 pub fn f32_to_bf16_bits(x: f32) -> u16 {
-    let b = x.to_bits();
-    if x.is_nan() {
-        return ((b >> 16) as u16) | 0x40;
-    }
-    let round = 0x7fff + ((b >> 16) & 1);
-    (b.wrapping_add(round) >> 16) as u16
+    crate::workload::Bf16::from_f32(x).0
 }
 
 pub fn bf16_bits_to_f32(b: u16) -> f32 {

@@ -137,7 +137,20 @@ impl Images {
             bytes,
             sass: caps,
             ptx,
+            ptx_isa,
         } = crate::binary::load(path, entry).map_err(ImagesError::Binary)?;
+        // The CUDA release whose nvcc writes that PTX ISA: which drivers can JIT it (the
+        // predictor reads the building CUDA from `cuda_built`). Unknown ISA or no PTX: the
+        // newest release that writes no newer ISA, or none.
+        let cuda_built = ptx_isa
+            .and_then(|(a, b)| {
+                archbench_core::db::RELEASES
+                    .iter()
+                    .filter(|r| (u16::from(r.ptx_isa.0), u16::from(r.ptx_isa.1)) <= (a, b))
+                    .max_by_key(|r| r.ptx_isa)
+            })
+            .map(|r| r.version.to_string())
+            .unwrap_or_default();
         let variant = variant.unwrap_or(&name).to_string();
         let key = key.unwrap_or(&name).to_string();
         let manifest = BuildManifest {
@@ -147,7 +160,7 @@ impl Images {
             variants: vec![VariantBuild {
                 name: variant.clone(),
                 cuda_requested: String::new(),
-                cuda_built: String::new(),
+                cuda_built,
                 capabilities: caps,
                 ptx,
                 forward_compat: false,

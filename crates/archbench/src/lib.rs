@@ -38,6 +38,7 @@ pub mod fill;
 pub mod gpu;
 pub mod images;
 pub mod measure;
+mod panics;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -586,6 +586,8 @@ pub struct CaseInfo {
     pub flops: u64,
     /// Why the case cannot run (a declaration error), recorded as its result.
     pub error: Option<String>,
+    /// Why the case has no correctness check, when it was declared without one.
+    pub unchecked: Option<String>,
 }
 
 /// A suite, as the engine reads it. Implemented by [`crate::bench::Suite`].

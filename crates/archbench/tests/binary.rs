@@ -131,6 +131,7 @@ fn a_suite_over_a_binary_plans_and_predicts_like_any_other() {
                 kernels: Vec::new(),
                 cases: Vec::new(),
                 quick: false,
+                edges: false,
                 seed: 1,
                 gpu: Some(gpu.parse().unwrap()),
                 driver: None,

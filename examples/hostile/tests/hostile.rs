@@ -112,7 +112,7 @@ fn every_failure_is_recorded_and_the_run_goes_on() {
     expect("after-fault", "ok", "");
     expect("hang", "timeout", "");
     expect("after-hang", "ok", "");
-    expect("zero-work", "error", "makes no work");
+    expect("zero-work", "error", "make no work");
     expect("no-check", "error", "no correctness check");
     assert_eq!(by_case.len(), 11);
     let _ = std::fs::remove_dir_all(&dir);

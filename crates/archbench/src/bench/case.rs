@@ -303,6 +303,19 @@ impl Case {
                 "launch `{entry}` has {threads} threads per block; CUDA allows at most 1024"
             ));
         }
+        let [gx, gy, gz] = grid.grid;
+        if gx >= 1 << 31 || gy > 65_535 || gz > 65_535 {
+            self.error(format!(
+                "launch `{entry}` has grid {:?}; CUDA allows at most 2^31 - 1 blocks in x and 65535 in y and z",
+                grid.grid
+            ));
+        }
+        if grid.block[2] > 64 {
+            self.error(format!(
+                "launch `{entry}` has block {:?}; CUDA allows at most 64 threads in z",
+                grid.block
+            ));
+        }
         let p = args.pack();
         self.check_pointers(entry, &p.pointers);
         Launch {
@@ -564,6 +577,14 @@ impl Case {
         (self.bytes, self.flops)
     }
 
+    /// The reason given for having no check, when the case has none.
+    pub(crate) fn unchecked_reason(&self) -> Option<String> {
+        self.checks
+            .is_empty()
+            .then(|| self.unchecked.clone())
+            .flatten()
+    }
+
     /// Whole-case rules: something to launch, and a check (or a reason for none).
     fn validate(&mut self) {
         if self.launches.is_empty() {
@@ -582,6 +603,16 @@ impl Case {
         }
         if !self.checks.is_empty() && self.unchecked.is_some() {
             self.unchecked = None;
+        }
+        if self.reference_launches.is_empty()
+            && self
+                .checks
+                .iter()
+                .any(|c| matches!(c.expected, Expected::Buffer(_)))
+        {
+            self.error(
+                "`check_against` compares with a buffer a reference kernel writes, and the case launches none: add `c.reference_kernel(…)`".into(),
+            );
         }
     }
 
@@ -617,7 +648,15 @@ impl Case {
             let host = Host::new(bufs);
             let mut out = vec![Vec::new(); n_host];
             for (f, slots) in fns.iter().zip(&slots) {
-                for (k, bytes) in slots.iter().zip(f(&host)) {
+                let got = f(&host);
+                // Caught by the engine and recorded as the case's error.
+                assert!(
+                    got.len() == slots.len(),
+                    "the reference returned {} output(s); its check declared {}",
+                    got.len(),
+                    slots.len()
+                );
+                for (k, bytes) in slots.iter().zip(got) {
                     if let Some(o) = out.get_mut(*k) {
                         *o = bytes;
                     }
@@ -653,4 +692,66 @@ pub fn parse_dtype(s: &str) -> Option<DType> {
         "f64" => DType::F64,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::Grid;
+
+    fn case(n: i64) -> Case {
+        Case::new("b", vec![("n".into(), Value::Int(n))], Set::Default)
+    }
+
+    #[test]
+    fn declaration_mistakes_are_the_cases_errors() {
+        let mut c = case(4);
+        let n = c.usize("n");
+        let x = c.input::<f32>("x", n, Fill::Zero);
+        let y = c.output::<f32>("y", n);
+        let r = c.output::<f32>("r", n);
+        c.launch("k", Grid::new((1u32, 70_000u32), 64u32), (&y, &x));
+        c.launch("k", Grid::new(1u32, (1u32, 1u32, 128u32)), (&y, &x));
+        c.check_against(&y, &r, Rule::exact());
+        let _ = c.int("m");
+        let e = c.errors().join("\n");
+        assert!(e.contains("65535 in y and z"), "{e}");
+        assert!(e.contains("at most 64 threads in z"), "{e}");
+        assert!(e.contains("add `c.reference_kernel(…)`"), "{e}");
+        assert!(e.contains("has no axis `m` (its axes: `n`)"), "{e}");
+
+        let mut c = case(0);
+        let n = c.usize("n");
+        let y = c.output::<f32>("y", n);
+        c.launch("k", Grid::cover(n, 256), (&y,));
+        let e = c.errors().join("\n");
+        assert!(e.contains("make no work"), "{e}");
+        assert!(e.contains("no correctness check"), "{e}");
+
+        let mut c = case(4);
+        let y = c.output::<f32>("y", 4);
+        c.launch("k", Grid::cover(4, 256), (&y,)).no_check(" ");
+        assert!(c.errors().join("\n").contains("no_check needs a reason"));
+    }
+
+    #[test]
+    fn a_reference_returning_too_few_outputs_says_so() {
+        let mut c = case(4);
+        let a = c.output::<f32>("a", 4);
+        let b = c.output::<f32>("b", 4);
+        c.launch("k", Grid::cover(4, 256), (&a, &b));
+        c.check_many(
+            &[
+                (a.any(), Rule::exact(), None),
+                (b.any(), Rule::exact(), None),
+            ],
+            |_| vec![vec![0; 16]],
+        );
+        let w = c.into_workload().unwrap();
+        let e = crate::panics::catch(|| (w.reference)(&[&[], &[]])).unwrap_err();
+        assert!(
+            e.contains("returned 1 output(s); its check declared 2"),
+            "{e}"
+        );
+    }
 }

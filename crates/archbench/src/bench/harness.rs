@@ -1,8 +1,8 @@
-//! `cargo bench` in a user's crate: [`Suite::main`](super::Suite::main) parses cargo's and
-//! libtest's arguments plus archbench's own, and runs the suite through the engine —
-//! worker processes (a faulting or hanging kernel is recorded and the run goes on), the
-//! stopping rule, cold or hot timing — then prints a table with variants as columns,
-//! writes JSON Lines results, and saves or compares baselines.
+//! `cargo bench` in a user's crate: [`Suite::main`](super::Suite::main) runs the suite
+//! through the engine — worker processes (a faulting or hanging kernel is recorded and the
+//! run goes on), the stopping rule, cold or hot timing — then prints a table with variants
+//! as columns, writes JSON Lines results, and saves or compares baselines. The command line
+//! is [`super::options`]'s.
 //!
 //! `cargo bench` passes `--bench`: cases are checked, then timed. Without it (`cargo test
 //! --benches`, or running the binary by hand) every case is checked once, untimed. Without
@@ -11,198 +11,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::options::{parse, BenchError, Options, USAGE};
 use super::Suite;
 use crate::measure::StopRule;
+use crate::report::baseline;
 use crate::report::compare::{self, compare};
 use crate::report::verdict::Rule;
 use crate::results::read::read_run;
-use crate::results::schema::{Mode, RunFile};
+use crate::results::schema::RunFile;
 use crate::run::orchestrate::{self, Outcome, RunOptions};
 use crate::run::protocol::WorkerTask;
 use crate::run::supervise::Limits;
 use crate::run::{summary, PlanOptions};
 use crate::workload::{CaseSource, Set};
-
-/// What `cargo bench -- …` asked for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Options {
-    /// `--bench` (cargo bench): time the cases; otherwise only check them.
-    pub timed: bool,
-    pub help: bool,
-    /// `--list`: list benches and cases, run nothing.
-    pub list: bool,
-    /// Regexes on `bench/case` (cargo's FILTER).
-    pub filters: Vec<String>,
-    /// `--exact`: filters match `bench/case` exactly.
-    pub exact: bool,
-    pub variants: Vec<String>,
-    pub quick: bool,
-    pub mode: Mode,
-    pub max_time: Option<f64>,
-    pub samples: Option<u32>,
-    pub max_noise: Option<f64>,
-    pub timeout: Option<f64>,
-    pub out: Option<PathBuf>,
-    pub save_baseline: Option<String>,
-    pub baseline: Option<String>,
-    pub threshold: f64,
-    pub device: usize,
-    pub seed: Option<u64>,
-    /// Seconds a case may take beyond its sampling budget before its worker is killed and
-    /// the case recorded as `timeout`.
-    pub watchdog: f64,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            timed: false,
-            help: false,
-            list: false,
-            filters: Vec::new(),
-            exact: false,
-            variants: Vec::new(),
-            quick: false,
-            mode: Mode::Cold,
-            max_time: None,
-            samples: None,
-            max_noise: None,
-            timeout: None,
-            out: None,
-            save_baseline: None,
-            baseline: None,
-            threshold: 5.0,
-            device: 0,
-            seed: None,
-            watchdog: 60.0,
-        }
-    }
-}
-
-/// Usage text.
-pub const USAGE: &str = "\
-cargo bench [--bench NAME] -- [FILTER…] [OPTIONS]
-cargo test --benches            (checks every case once, untimed)
-
-FILTER                  regex on `bench/case` (e.g. `saxpy`, `rmsnorm/impl=warp`)
---exact                 FILTER must equal `bench/case`
---list                  list benches and cases
---quick                 quick axis values and a 1 % / 0.3 s per-case rule
---variant NAME          run only this build variant (repeatable)
---cold | --hot          L2 flushed before every sample (default) | back-to-back launches
---max-time SECONDS      whole-run budget
---samples N             exactly N samples per case
---max-noise PERCENT     stop once the median's 99 % interval is within ± PERCENT
---timeout SECONDS       per-case sampling budget
---out FILE              results file (default: target/archbench/<suite>/<gpu>/<date>-<mode>.jsonl)
---save-baseline NAME    save this run as baseline NAME (per GPU)
---baseline NAME         compare with baseline NAME; exit 1 on a regression or a failed check
---threshold PERCENT     slowdown that fails --baseline (default 5)
---device N              CUDA device ordinal
---seed N                seed for inputs and task order
---watchdog SECONDS      time a case may take beyond its sampling budget before it is
-                        recorded as `timeout` and the run goes on (default 60)
-
-Exit status: 0 every case correct (or refused by the driver as predicted; or no GPU: the plan
-is printed); 1 a failed check, an error, a hang or crash, or a regression against --baseline;
-2 a usage error.";
-
-fn number<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
-    let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
-    v.parse()
-        .map_err(|_| format!("{flag}: `{v}` is not a valid number"))
-}
-
-fn positive(flag: &str, v: Option<String>) -> Result<f64, String> {
-    let x: f64 = number(flag, v)?;
-    if x.is_finite() && x > 0.0 {
-        Ok(x)
-    } else {
-        Err(format!("{flag} must be a positive number, not {x}"))
-    }
-}
-
-/// Parses the arguments after the program name. libtest's and criterion's flags that mean
-/// nothing here (`--nocapture`, `--test-threads`, `--color`, …) are accepted and ignored.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut it = args.into_iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        };
-        let mut value = || inline.clone().or_else(|| it.next());
-        match flag.as_str() {
-            "--bench" => o.timed = true,
-            "--test" => o.timed = false,
-            "-h" | "--help" => o.help = true,
-            "--list" => o.list = true,
-            "--exact" => o.exact = true,
-            "--quick" => o.quick = true,
-            "--cold" => o.mode = Mode::Cold,
-            "--hot" => o.mode = Mode::Hot,
-            "--variant" => o
-                .variants
-                .push(value().ok_or("--variant needs a variant name")?),
-            "--max-time" => o.max_time = Some(positive("--max-time", value())?),
-            "--timeout" => o.timeout = Some(positive("--timeout", value())?),
-            "--max-noise" => o.max_noise = Some(positive("--max-noise", value())?),
-            "--samples" => {
-                let n: u32 = number("--samples", value())?;
-                if n == 0 {
-                    return Err("--samples must be at least 1".into());
-                }
-                o.samples = Some(n);
-            }
-            "--out" => o.out = Some(PathBuf::from(value().ok_or("--out needs a file")?)),
-            "--save-baseline" => {
-                o.save_baseline = Some(baseline_name(value())?);
-            }
-            "--baseline" => o.baseline = Some(baseline_name(value())?),
-            "--threshold" => {
-                let t: f64 = number("--threshold", value())?;
-                if !t.is_finite() || t < 0.0 {
-                    return Err(format!(
-                        "--threshold must be a finite percentage ≥ 0, not {t}"
-                    ));
-                }
-                o.threshold = t;
-            }
-            "--device" => o.device = number("--device", value())?,
-            "--seed" => o.seed = Some(number("--seed", value())?),
-            "--watchdog" => o.watchdog = positive("--watchdog", value())?,
-            // libtest / criterion flags cargo or users pass along: nothing to do here.
-            "--nocapture" | "--show-output" | "-q" | "--quiet" | "--ignored"
-            | "--include-ignored" | "--noplot" | "--verbose" | "-v" => {}
-            "--test-threads" | "--color" | "--format" | "--logfile" | "--skip" | "-Z" => {
-                let _ = value();
-            }
-            f if f.starts_with('-') => {
-                return Err(format!(
-                    "unknown option `{f}`; `cargo bench -- --help` lists them"
-                ))
-            }
-            _ => o.filters.push(a),
-        }
-    }
-    Ok(o)
-}
-
-fn baseline_name(v: Option<String>) -> Result<String, String> {
-    let v = v.ok_or("a baseline needs a NAME")?;
-    if v.is_empty()
-        || !v
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        || v.starts_with('.')
-    {
-        return Err(format!(
-            "baseline name `{v}`: use letters, digits, `-`, `_` and `.` (it names a file)"
-        ));
-    }
-    Ok(v)
-}
 
 /// Where results go: `ARCHBENCH_RESULTS_DIR`, else `<cargo target dir>/archbench/<suite>`.
 pub fn results_dir(suite: &str) -> PathBuf {
@@ -232,11 +53,11 @@ fn target_dir() -> PathBuf {
 
 /// Runs the harness for `suite` with the process's arguments; returns the exit status.
 pub fn main(suite: Suite) -> i32 {
-    let mut args = std::env::args().skip(1).peekable();
-    if args.peek().map(String::as_str) == Some("__worker") {
+    let mut args = std::env::args_os().skip(1).peekable();
+    if args.peek().is_some_and(|a| a == "__worker") {
         let _ = args.next();
-        let Some(json) = args.next() else {
-            eprintln!("error: __worker needs its task");
+        let Some(json) = args.next().and_then(|j| j.into_string().ok()) else {
+            eprintln!("error: __worker needs its task (JSON)");
             return 2;
         };
         return match serde_json::from_str::<WorkerTask>(&json) {
@@ -249,7 +70,7 @@ pub fn main(suite: Suite) -> i32 {
     }
     let opts = match parse(args) {
         Ok(o) => o,
-        Err(e) => {
+        Err(BenchError::Usage(e)) => {
             eprintln!("error: {e}\n\n{USAGE}");
             return 2;
         }
@@ -259,6 +80,31 @@ pub fn main(suite: Suite) -> i32 {
         return 0;
     }
     run(&suite, &opts)
+}
+
+/// The set of cases `opts` selects.
+fn set_of(opts: &Options) -> Set {
+    if opts.edges {
+        Set::Edges
+    } else if opts.quick {
+        Set::Quick
+    } else {
+        Set::Default
+    }
+}
+
+/// The filters as regexes (`--exact`: the literal text, anchored).
+fn filters(opts: &Options) -> Vec<String> {
+    opts.filters
+        .iter()
+        .map(|f| {
+            if opts.exact {
+                format!("^{}$", regex::escape(f))
+            } else {
+                f.clone()
+            }
+        })
+        .collect()
 }
 
 /// Runs `suite` as `opts` say; returns the exit status (see [`USAGE`]).
@@ -274,6 +120,10 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
         );
         return 1;
     }
+    let filters = filters(opts);
+    if opts.list {
+        return list(suite, set_of(opts), &filters);
+    }
     let manifest = match suite.images().manifest() {
         Ok(m) => m,
         Err(e) => {
@@ -282,22 +132,7 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
         }
     };
     if let Some(why) = &manifest.skipped {
-        eprintln!("note: the kernels were not built ({why}); nothing to run");
-        return 0;
-    }
-    let filters: Vec<String> = opts
-        .filters
-        .iter()
-        .map(|f| {
-            if opts.exact {
-                format!("^{}$", regex::escape(f))
-            } else {
-                f.clone()
-            }
-        })
-        .collect();
-    if opts.list {
-        list(suite, opts.quick, &filters);
+        println!("note: the kernels were not built ({why}); nothing to run");
         return 0;
     }
     let seed = opts.seed.unwrap_or_else(|| {
@@ -325,6 +160,7 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
             kernels: Vec::new(),
             cases: filters,
             quick: opts.quick,
+            edges: opts.edges,
             seed,
             gpu: None,
             driver: None,
@@ -391,31 +227,21 @@ fn finish(opts: &Options, dir: &Path, path: &Path, run: &RunFile, failures: usiz
     print!("{}", summary::findings(run));
     println!("results: {}", path.display());
     let mut code = i32::from(failures > 0);
-    let gpu = crate::report::baseline::slug(&run.device.name);
+    let baselines = dir.join("baselines");
     if let Some(name) = &opts.save_baseline {
-        let dest = dir
-            .join("baselines")
-            .join(&gpu)
-            .join(format!("{name}.jsonl"));
-        let saved = dest
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::read(path))
-            .map_err(|e| e.to_string())
-            .and_then(|b| crate::run::writer::write_atomic(&dest, &b).map_err(|e| e.to_string()));
-        match saved {
-            Ok(()) => println!("baseline `{name}` saved: {}", dest.display()),
+        match baseline::save(path, &baselines, Some(name), true) {
+            Ok(dest) => println!("baseline `{name}` saved: {}", dest.display()),
             Err(e) => {
-                eprintln!("error: saving baseline `{name}` to {}: {e}", dest.display());
+                eprintln!("error: saving baseline `{name}`: {e}");
                 code = 1;
             }
         }
     }
     if let Some(name) = &opts.baseline {
-        let src = dir
-            .join("baselines")
-            .join(&gpu)
-            .join(format!("{name}.jsonl"));
+        // Where `baseline::save` files it: `<dir>/<gpu slug>/<name slug>.jsonl`.
+        let src = baselines
+            .join(baseline::slug(&run.device.name))
+            .join(format!("{}.jsonl", baseline::slug(name)));
         match read_run(&src) {
             Ok(base) => {
                 let cmp = compare(&base, run, &Rule::default());
@@ -440,13 +266,19 @@ fn finish(opts: &Options, dir: &Path, path: &Path, run: &RunFile, failures: usiz
     code
 }
 
-/// `--list`: every bench and its cases, with what is wrong with a case's declaration.
-fn list(suite: &Suite, quick: bool, filters: &[String]) {
-    let set = if quick { Set::Quick } else { Set::Default };
-    let res: Vec<regex::Regex> = filters
-        .iter()
-        .filter_map(|f| regex::Regex::new(f).ok())
-        .collect();
+/// `--list`: every bench and its cases (libtest's `NAME: bench` lines), with what is wrong
+/// with a case's declaration; no GPU and no kernels needed.
+fn list(suite: &Suite, set: Set, filters: &[String]) -> i32 {
+    let mut res = Vec::new();
+    for f in filters {
+        match regex::Regex::new(f) {
+            Ok(r) => res.push(r),
+            Err(e) => {
+                eprintln!("error: the filter `{f}` is not a valid regex: {e}");
+                return 2;
+            }
+        }
+    }
     for b in CaseSource::benches(suite) {
         for c in suite.cases(&b.name, set) {
             let id = format!("{}/{}", b.name, c.label);
@@ -459,45 +291,5 @@ fn list(suite: &Suite, quick: bool, filters: &[String]) {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(args: &[&str]) -> Result<Options, String> {
-        parse(args.iter().map(|s| s.to_string()))
-    }
-
-    #[test]
-    fn cargo_and_libtest_arguments() {
-        let o = p(&[
-            "--bench",
-            "saxpy",
-            "--quick",
-            "--variant",
-            "pkgsCuda",
-            "--save-baseline=main",
-        ])
-        .unwrap();
-        assert!(o.timed && o.quick);
-        assert_eq!(o.filters, ["saxpy"]);
-        assert_eq!(o.variants, ["pkgsCuda"]);
-        assert_eq!(o.save_baseline.as_deref(), Some("main"));
-        let o = p(&["--test-threads", "1", "--nocapture", "--color=never"]).unwrap();
-        assert!(!o.timed && o.filters.is_empty());
-        assert!(p(&["--samples", "0"]).unwrap_err().contains("at least 1"));
-        assert!(p(&["--max-time", "-3"]).unwrap_err().contains("positive"));
-        assert!(p(&["--baseline", "../x"])
-            .unwrap_err()
-            .contains("names a file"));
-        assert!(p(&["--frobnicate"])
-            .unwrap_err()
-            .contains("unknown option `--frobnicate`"));
-        assert!(p(&["--variant"])
-            .unwrap_err()
-            .contains("needs a variant name"));
-        assert_eq!(p(&["--hot"]).unwrap().mode, Mode::Hot);
-        assert!(p(&["--threshold", "nan"]).is_err());
-    }
+    0
 }

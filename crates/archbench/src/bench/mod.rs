@@ -52,12 +52,14 @@ mod args;
 mod axis;
 mod case;
 pub mod harness;
+pub mod options;
 mod suite;
 mod table;
 
 pub use args::{AnyBufRef, Args, Dim3, Grid, KernelArg, Packed, Struct};
 pub use axis::{linear, pow2, IntoRows, IntoValues, Value};
 pub use case::{parse_dtype, Case, Host};
+pub use options::{BenchError, Options};
 pub use suite::{Bench, Suite};
 pub use table::table;
 

@@ -2,7 +2,6 @@
 //! them; a bench is a body (what one case declares) and the axes its cases range over. The
 //! suite is what the engine runs ([`CaseSource`]).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use archbench_core::manifest::parse_image_key;
@@ -10,7 +9,6 @@ use archbench_core::manifest::parse_image_key;
 use super::axis::{points, Group, IntoRows, IntoValues, Value};
 use super::case::Case;
 use crate::images::Images;
-use crate::run::exec::panic_message;
 use crate::workload::{BenchInfo, CaseInfo, CaseSource, Set, Workload};
 
 type Body = Arc<dyn Fn(&mut Case) + Send + Sync>;
@@ -430,12 +428,9 @@ impl Suite {
     /// Runs a bench's body for one point; a panic is the case's error.
     fn declare(&self, b: &Bench, point: Vec<(String, Value)>, set: Set) -> Result<Case, String> {
         let mut c = Case::new(&b.name, point, set);
-        match catch_unwind(AssertUnwindSafe(|| (b.body)(&mut c))) {
+        match crate::panics::catch(|| (b.body)(&mut c)) {
             Ok(()) => Ok(c),
-            Err(p) => Err(format!(
-                "the bench's body panicked: {}",
-                panic_message(p.as_ref())
-            )),
+            Err(m) => Err(format!("the bench's body panicked: {m}")),
         }
     }
 }
@@ -474,6 +469,7 @@ impl CaseSource for Suite {
                     bytes: 0,
                     flops: 0,
                     error: Some(e),
+                    unchecked: None,
                 }]
             }
         };
@@ -500,11 +496,13 @@ impl CaseSource for Suite {
                 bytes: 0,
                 flops: 0,
                 error: None,
+                unchecked: None,
             };
             match self.declare(b, point, set) {
                 Ok(mut c) => {
                     info.label = c.label_text();
                     (info.bytes, info.flops) = c.work();
+                    info.unchecked = c.unchecked_reason();
                     let errors = c.errors();
                     if !errors.is_empty() {
                         info.error = Some(errors.join("; "));

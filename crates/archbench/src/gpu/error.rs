@@ -7,7 +7,7 @@ use cudarc::driver::DriverError;
 pub enum GpuError {
     #[error("no CUDA driver: libcuda.so could not be loaded (archbench needs an NVIDIA GPU and its driver for this)")]
     NoDriver,
-    #[error("no CUDA device {ordinal} (the driver reports {count})")]
+    #[error("no CUDA device {ordinal}: the driver reports {count} device(s){}", if *count > 0 { format!(", so use a device ordinal from 0 to {}", count - 1) } else { String::new() })]
     NoDevice { ordinal: usize, count: i32 },
     #[error("the CUDA driver is present but unusable: {0}")]
     DriverUnusable(String),

@@ -175,7 +175,12 @@ impl Function {
             )
         }
         .result()
-        .map_err(GpuError::driver("raising the dynamic shared memory limit"))
+        .map_err(|e| {
+            GpuError::Invalid(format!(
+                "the kernel cannot have {bytes} bytes ({} KiB) of dynamic shared memory on this GPU ({e}); ask for less, or check the GPU's per-block limit",
+                bytes.div_ceil(1024)
+            ))
+        })
     }
 
     /// Launches with the kernel's parameters packed in `params`: parameter `i` is
@@ -218,6 +223,57 @@ impl Function {
                 args,
             )
         }
+        .map_err(|source| GpuError::Launch {
+            entry: entry.to_string(),
+            source,
+        })
+    }
+}
+
+impl Function {
+    /// Launches with the kernel's whole parameter block given as one buffer
+    /// (`CU_LAUNCH_PARAM_BUFFER_POINTER`): the driver copies `params.len()` bytes and reads
+    /// nothing beyond them, so a block laid out wrongly can give the kernel wrong values but
+    /// cannot make the driver read past host memory. For drivers that do not report a
+    /// kernel's parameter layout.
+    ///
+    /// # Safety
+    /// `params` must be the kernel's parameters laid out as C does (each at its natural
+    /// alignment), holding valid device addresses where the kernel reads pointers.
+    pub unsafe fn launch_packed(
+        &self,
+        entry: &str,
+        grid: [u32; 3],
+        block: [u32; 3],
+        smem: u32,
+        stream: super::Stream,
+        params: &mut [u8],
+    ) -> Result<(), GpuError> {
+        let mut size: usize = params.len();
+        let mut extra: [*mut c_void; 5] = [
+            sys::CU_LAUNCH_PARAM_BUFFER_POINTER_AS_INT as usize as *mut c_void,
+            params.as_mut_ptr().cast(),
+            sys::CU_LAUNCH_PARAM_BUFFER_SIZE_AS_INT as usize as *mut c_void,
+            (&mut size as *mut usize).cast(),
+            sys::CU_LAUNCH_PARAM_END_AS_INT as usize as *mut c_void,
+        ];
+        // SAFETY: `extra` is the documented buffer form, terminated, pointing at live locals.
+        unsafe {
+            sys::cuLaunchKernel(
+                self.raw,
+                grid[0],
+                grid[1],
+                grid[2],
+                block[0],
+                block[1],
+                block[2],
+                smem,
+                stream.raw(),
+                std::ptr::null_mut(),
+                extra.as_mut_ptr(),
+            )
+        }
+        .result()
         .map_err(|source| GpuError::Launch {
             entry: entry.to_string(),
             source,

@@ -5,8 +5,6 @@
 //! reference or a reference kernel. A reference that panics is a failed case, not a crashed
 //! worker.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use super::RunError;
 use crate::check;
 use crate::fill::{fill, Rng};
@@ -33,6 +31,9 @@ struct Ready {
     function: Function,
     params: Vec<u8>,
     args: Vec<(usize, usize)>,
+    /// The driver did not report the kernel's parameter layout: launch the packed block as
+    /// one buffer, so no argument count or size can make it read past `params`.
+    packed: bool,
     grid: [u32; 3],
     block: [u32; 3],
     shared_mem_bytes: u32,
@@ -49,10 +50,19 @@ impl<'w> Prepared<'w> {
     pub fn new(workload: &'w Workload, module: &Module, seed: u64) -> Result<Self, RunError> {
         let mut buffers = Vec::with_capacity(workload.buffers.len());
         let mut pristine = Vec::with_capacity(workload.buffers.len());
+        let alloc = |b: &crate::workload::Buffer| {
+            DeviceBuffer::new(b.bytes).map_err(|e| match e {
+                GpuError::OutOfMemory { bytes } => RunError::Case(format!(
+                    "out of GPU memory allocating buffer `{}` ({bytes} bytes); use smaller axis values",
+                    b.name
+                )),
+                e => RunError::Gpu(e),
+            })
+        };
         for b in &workload.buffers {
-            buffers.push(DeviceBuffer::new(b.bytes)?);
+            buffers.push(alloc(b)?);
             pristine.push(match b.role {
-                Role::InOut(_) => Some(DeviceBuffer::new(b.bytes)?),
+                Role::InOut(_) => Some(alloc(b)?),
                 _ => None,
             });
         }
@@ -146,8 +156,8 @@ impl<'w> Prepared<'w> {
             self.poison_outputs()?;
             for r in self.references.iter_mut() {
                 r.launch(stream)?;
+                sync(stream, r)?;
             }
-            sync(stream, &self.references)?;
         }
         // Reference kernels' outputs, downloaded before the timed launches run.
         let mut from_kernels: Vec<Option<Vec<u8>>> = vec![None; w.checks.len()];
@@ -158,8 +168,11 @@ impl<'w> Prepared<'w> {
         }
         self.restore(stream)?;
         self.poison_outputs()?;
-        self.launch(stream)?;
-        sync(stream, &self.launches)?;
+        // One launch at a time in the checked run, so a fault names its own kernel.
+        for r in self.launches.iter_mut() {
+            r.launch(stream)?;
+            sync(stream, r)?;
+        }
         if w.checks.is_empty() {
             return Ok(Execution { correctness: None });
         }
@@ -169,12 +182,8 @@ impl<'w> Prepared<'w> {
             .iter()
             .any(|c| matches!(c.expected, Expected::Host(_)));
         let expected: Vec<Vec<u8>> = if wants_host {
-            catch_unwind(AssertUnwindSafe(|| (w.reference)(&inputs))).map_err(|panic| {
-                RunError::Case(format!(
-                    "the CPU reference panicked: {}",
-                    panic_message(panic.as_ref())
-                ))
-            })?
+            crate::panics::catch(|| (w.reference)(&inputs))
+                .map_err(|m| RunError::Case(format!("the CPU reference panicked: {m}")))?
         } else {
             Vec::new()
         };
@@ -237,8 +246,24 @@ impl<'w> Prepared<'w> {
 
 impl Ready {
     fn launch(&mut self, stream: Stream) -> Result<(), RunError> {
+        if self.packed {
+            // SAFETY: the parameters are packed at C alignment by the bench API, and every
+            // pointer slot holds a live buffer's address; the buffer form bounds the read.
+            unsafe {
+                self.function.launch_packed(
+                    &self.entry,
+                    self.grid,
+                    self.block,
+                    self.shared_mem_bytes,
+                    stream,
+                    &mut self.params,
+                )?
+            };
+            return Ok(());
+        }
         // SAFETY: `resolve` checked the arguments against the kernel's parameter layout
-        // where the driver reports one, and every pointer slot holds a live buffer's address.
+        // (count and sizes, from the driver), and every pointer slot holds a live buffer's
+        // address.
         unsafe {
             self.function.launch(
                 &self.entry,
@@ -254,25 +279,25 @@ impl Ready {
     }
 }
 
-/// Waits for `stream`; a fault is reported against the first entry of `launches`.
-fn sync(stream: Stream, launches: &[Ready]) -> Result<(), RunError> {
+/// Waits for `stream` after `launch`; a fault is reported against its kernel.
+fn sync(stream: Stream, launch: &Ready) -> Result<(), RunError> {
     stream.synchronize().map_err(|source| {
         RunError::Gpu(GpuError::Launch {
-            entry: launches
-                .first()
-                .map(|l| l.entry.clone())
-                .unwrap_or_else(|| "?".into()),
+            entry: launch.entry.clone(),
             source,
         })
     })
 }
 
-/// The text of a caught panic.
-pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(a panic without a message)".into())
+impl<'w> Prepared<'w> {
+    /// The entries of the timed launches, for messages (`saxpy`, `a, b`).
+    pub fn entries(&self) -> String {
+        self.launches
+            .iter()
+            .map(|l| l.entry.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn resolve(
@@ -282,7 +307,7 @@ fn resolve(
     l: &Launch,
 ) -> Result<Ready, RunError> {
     let f = module.function(&l.entry)?;
-    check_params(&f, l)?;
+    let packed = !check_params(&f, l)?;
     let resolved = match &l.from_image {
         Some(shape) => {
             let problem = Problem {
@@ -363,6 +388,7 @@ fn resolve(
         function: f,
         params,
         args: l.args.clone(),
+        packed,
         grid,
         block,
         shared_mem_bytes: smem,
@@ -370,8 +396,9 @@ fn resolve(
 }
 
 /// The launch's arguments must be the kernel's parameters: as many, each of its size.
-/// Where the driver does not report the layout, the packing is only checked for bounds.
-fn check_params(f: &Function, l: &Launch) -> Result<(), RunError> {
+/// Returns whether the driver reported the layout (`false`: only the packing's bounds were
+/// checked, and the launch must use the buffer form).
+fn check_params(f: &Function, l: &Launch) -> Result<bool, RunError> {
     for &(offset, size) in &l.args {
         if offset
             .checked_add(size)
@@ -385,7 +412,7 @@ fn check_params(f: &Function, l: &Launch) -> Result<(), RunError> {
         }
     }
     let Some(layout) = f.param_info()? else {
-        return Ok(());
+        return Ok(false);
     };
     let sizes: Vec<usize> = layout.iter().map(|p| p.1).collect();
     let given: Vec<usize> = l.args.iter().map(|a| a.1).collect();
@@ -410,7 +437,7 @@ fn check_params(f: &Function, l: &Launch) -> Result<(), RunError> {
             )));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn buffer_ptr(buffers: &[DeviceBuffer], buf: usize, entry: &str) -> Result<u64, RunError> {

@@ -63,6 +63,7 @@ pub fn case_record(
         implementation: info.implementation.clone(),
         axes: info.axes.iter().cloned().collect(),
         source: Some(info.image.clone()),
+        unchecked: info.unchecked.clone(),
         ..CaseResult::default()
     }
 }

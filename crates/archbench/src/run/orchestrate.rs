@@ -139,7 +139,13 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
     // Open the GPU only to read what it is; the parent holds no context while workers run.
     let info = match Gpu::open(opts.device) {
         Ok(g) => g.info.clone(),
-        Err(e @ (GpuError::NoDriver | GpuError::NoDevice { .. } | GpuError::DriverUnusable(_))) => {
+        // No GPU at all: the plan is the answer. A device ordinal that does not exist on a
+        // machine with GPUs is a mistake, not the absence of a GPU.
+        Err(
+            e @ (GpuError::NoDriver
+            | GpuError::NoDevice { count: 0, .. }
+            | GpuError::DriverUnusable(_)),
+        ) => {
             let plan = Plan::new(manifest, suite, &opts.plan).map_err(|e| e.to_string());
             return Ok(Outcome::NoGpu {
                 reason: e.to_string(),
@@ -220,7 +226,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
 
     // Each task's cases, and which tasks the predictor expects to load (only those are
     // timed, so only those share the budget).
-    let set = if plan.quick { Set::Quick } else { Set::Default };
+    let set = plan.set;
     let mut case_lists: Vec<(String, Vec<crate::workload::CaseInfo>)> = Vec::new();
     for k in &plan.kernels {
         case_lists.push((k.name.clone(), suite.cases(&k.name, set)));
@@ -240,6 +246,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
                 job: KernelJob {
                     task: i,
                     variant: t.variant.clone(),
+                    forced: t.forced.clone(),
                     kernel: t.kernel.clone(),
                     image: t.image.clone(),
                     cases: t.cases.clone(),
@@ -268,6 +275,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
 
     let settings = KernelSettings {
         quick: plan.quick,
+        edges: plan.set == Set::Edges,
         mode: opts.mode,
         seed: plan.seed,
         ceilings,

@@ -22,10 +22,25 @@ pub struct PlanOptions {
     /// Regexes on `bench/case label` (empty = all): cargo bench's FILTER.
     pub cases: Vec<String>,
     pub quick: bool,
+    /// The edge set (overrides `quick`): small shapes, for correctness.
+    pub edges: bool,
     pub seed: u64,
     /// The GPU to predict for (the detected one, or `--gpu`).
     pub gpu: Option<Capability>,
     pub driver: Option<DriverVersion>,
+}
+
+impl PlanOptions {
+    /// The set of cases these options select.
+    pub fn set(&self) -> Set {
+        if self.edges {
+            Set::Edges
+        } else if self.quick {
+            Set::Quick
+        } else {
+            Set::Default
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +51,9 @@ pub struct PlanVariant {
     /// The predictor's verdict for the GPU, e.g. `SASS sm_90 (exact)`.
     pub predicted: Option<String>,
     pub loads: Option<bool>,
+    /// For `variant@image`: the one image loaded on its own (`sm_86`, `compute_80`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +73,8 @@ pub struct PlanKernel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Task {
     pub variant: String,
+    /// For `variant@image`: the image loaded on its own.
+    pub forced: Option<String>,
     pub kernel: String,
     /// The image key the task loads.
     pub image: String,
@@ -69,6 +89,9 @@ pub struct Plan {
     pub kernels: Vec<PlanKernel>,
     pub tasks: Vec<Task>,
     pub quick: bool,
+    /// The set of cases (`quick` says the same for the default and quick sets).
+    #[serde(skip)]
+    pub set: Set,
     pub seed: u64,
 }
 
@@ -121,16 +144,23 @@ impl Plan {
                 capabilities: v.capabilities.clone(),
                 predicted,
                 loads,
+                forced: None,
             });
-            // Each image on its own, where the driver could choose among several.
+            // Each image on its own, where the driver could choose among several (and can
+            // load it: a PTX image newer than the driver cannot).
             if let Some(gpu) = opts.gpu {
+                let base = variant_of(v, &ctx);
                 for image in forced_images(v, gpu) {
+                    if !forced_loads(&base, &image, gpu, opts.driver) {
+                        continue;
+                    }
                     variants.push(PlanVariant {
                         name: format!("{}{FORCED_SEP}{image}", v.name),
                         gencode: v.gencode.clone(),
                         capabilities: v.capabilities.clone(),
                         predicted: Some(format!("{image} (forced)")),
                         loads: Some(true),
+                        forced: Some(image),
                     });
                 }
             }
@@ -146,7 +176,7 @@ impl Plan {
         };
         let res = regexes(&opts.kernels, "--kernel")?;
         let case_res = regexes(&opts.cases, "the filter")?;
-        let set = if opts.quick { Set::Quick } else { Set::Default };
+        let set = opts.set();
         let built_keys: Vec<&str> = manifest
             .variants
             .iter()
@@ -213,6 +243,7 @@ impl Plan {
                 shuffle(&mut order, seed);
                 tasks.extend(order.into_iter().map(|v| Task {
                     variant: v.name.clone(),
+                    forced: v.forced.clone(),
                     kernel: k.name.clone(),
                     image: key.clone(),
                     cases: cases.clone(),
@@ -225,6 +256,7 @@ impl Plan {
             kernels,
             tasks,
             quick: opts.quick,
+            set: opts.set(),
             seed: opts.seed,
         })
     }
@@ -237,7 +269,11 @@ impl Plan {
             self.variants.len(),
             self.kernels.len(),
             self.tasks.len(),
-            if self.quick { "quick" } else { "default" },
+            match self.set {
+                Set::Edges => "edge",
+                Set::Quick => "quick",
+                Set::Default => "default",
+            },
             self.seed
         ));
         if let Some(g) = &self.gpu {
@@ -297,6 +333,37 @@ pub fn forced_images(v: &archbench_core::manifest::VariantBuild, gpu: Capability
     } else {
         Vec::new()
     }
+}
+
+/// Whether the driver loads `image` (`sm_86`, `compute_80`) of `base` alone on `gpu`.
+fn forced_loads(
+    base: &archbench_core::Variant,
+    image: &str,
+    gpu: Capability,
+    driver: Option<DriverVersion>,
+) -> bool {
+    let mut one = base.clone();
+    let pick = |name: &str| {
+        base.capabilities
+            .iter()
+            .chain(&base.ptx)
+            .copied()
+            .find(|c| c.sm() == name.replacen("compute_", "sm_", 1))
+    };
+    let Some(cap) = pick(image) else {
+        return false;
+    };
+    if image.starts_with("compute_") {
+        one.capabilities.clear();
+        one.ptx = vec![cap];
+    } else {
+        one.capabilities = vec![cap];
+        one.ptx.clear();
+    }
+    archbench_inspect::predict::predict_variant(&one, gpu, driver)
+        .modules
+        .first()
+        .is_some_and(|m| m.verdict.loads())
 }
 
 /// Rebuilds the variant a manifest entry was compiled from (its name is its spec, or a file

@@ -36,6 +36,9 @@ pub enum WorkerTask {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KernelSettings {
     pub quick: bool,
+    /// The edge set (overrides `quick`).
+    #[serde(default)]
+    pub edges: bool,
     pub mode: Mode,
     pub seed: u64,
     pub ceilings: Ceilings,
@@ -55,6 +58,9 @@ pub struct KernelJob {
     /// The task's index in the plan.
     pub task: usize,
     pub variant: String,
+    /// For `variant@image`: the image of the variant loaded on its own (`sm_86`).
+    #[serde(default)]
+    pub forced: Option<String>,
     pub kernel: String,
     /// The image key to load (`softmax.cu`, `tile.cu[TILE=32]`).
     pub image: String,
@@ -138,6 +144,7 @@ mod tests {
             device: 0,
             settings: KernelSettings {
                 quick: true,
+                edges: false,
                 mode: Mode::Cold,
                 seed: 42,
                 ceilings: Ceilings {
@@ -154,6 +161,7 @@ mod tests {
         let job = KernelJob {
             task: 3,
             variant: "pkgsForCudaArch.sm_90a".into(),
+            forced: None,
             kernel: "softmax".into(),
             image: "softmax.cu".into(),
             cases: vec![0, 2, 3],

@@ -308,19 +308,17 @@ impl<S: FnMut() -> std::io::Result<Child>> Pool<S> {
                             Attempt::ResumeAt(next_after(done, first))
                         }
                         _ => {
-                            let status = if w.started {
-                                Status::Crashed
-                            } else {
-                                Status::Error
-                            };
-                            let what = if w.started {
-                                "died loading the module"
-                            } else {
-                                "could not start"
+                            // A worker that said why it stopped (a job it cannot run: a
+                            // variant or image not in the build) is an error with that
+                            // reason, not a crash.
+                            let (status, text) = match (&last_fatal, w.started) {
+                                (Some(f), _) => (Status::Error, f.clone()),
+                                (None, true) => (Status::Crashed, why("died loading the module")),
+                                (None, false) => (Status::Error, why("could not start")),
                             };
                             for c in next_after(done, first)..n {
                                 if !done.contains(&c) {
-                                    on_case(plan.unreported(c, status, why(what)))?;
+                                    on_case(plan.unreported(c, status, text.clone()))?;
                                 }
                             }
                             Attempt::Finished
@@ -492,6 +490,7 @@ mod tests {
     fn plan(n: usize) -> JobPlan {
         JobPlan {
             job: KernelJob {
+                forced: None,
                 image: "k.cu".into(),
                 cases: (0..n).collect(),
                 task: 0,
@@ -514,6 +513,7 @@ mod tests {
                     bytes: 1,
                     flops: 1,
                     error: None,
+                    unchecked: None,
                 })
                 .collect(),
             variant_flags: vec![],

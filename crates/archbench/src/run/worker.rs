@@ -8,9 +8,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use super::exec::{panic_message, Prepared};
+use super::exec::Prepared;
 use super::protocol::{encode, KernelJob, KernelSettings, Message, WorkerTask, EXIT_STICKY};
 use super::sampler::{self, Sample, THROTTLE_PAUSE};
 use super::RunError;
@@ -147,7 +145,13 @@ fn run_job(
     emit: &mut impl FnMut(Message),
 ) -> Result<(), JobEnd> {
     let s = c.settings;
-    let set = if s.quick { Set::Quick } else { Set::Default };
+    let set = if s.edges {
+        Set::Edges
+    } else if s.quick {
+        Set::Quick
+    } else {
+        Set::Default
+    };
     let all = c.suite.cases(&job.kernel, set);
     if all.is_empty() {
         return Err(JobEnd::Fatal(format!(
@@ -159,10 +163,15 @@ fn run_job(
         .images
         .manifest()
         .map_err(|e| JobEnd::Fatal(e.to_string()))?;
-    // `pkgsCuda@sm_86`: one image of the variant, loaded on its own.
-    let (base_name, forced) = match job.variant.split_once(super::plan::FORCED_SEP) {
-        Some((b, i)) => (b, Some(i)),
-        None => (job.variant.as_str(), None),
+    // `pkgsCuda@sm_86`: one image of the variant, loaded on its own (a variant's own name
+    // may hold the separator too: the forced image is its own field).
+    let forced = job.forced.as_deref();
+    let base_name = match forced {
+        Some(f) => job
+            .variant
+            .strip_suffix(&format!("{}{f}", super::plan::FORCED_SEP))
+            .unwrap_or(&job.variant),
+        None => job.variant.as_str(),
     };
     let vb = manifest
         .variants
@@ -309,12 +318,11 @@ fn build(
     set: Set,
     index: usize,
 ) -> Result<Workload, RunError> {
-    match catch_unwind(AssertUnwindSafe(|| suite.workload(bench, set, index))) {
+    match crate::panics::catch(|| suite.workload(bench, set, index)) {
         Ok(Ok(w)) => Ok(w),
         Ok(Err(e)) => Err(RunError::Case(e)),
-        Err(p) => Err(RunError::Case(format!(
-            "the bench's case declaration panicked: {}",
-            panic_message(p.as_ref())
+        Err(m) => Err(RunError::Case(format!(
+            "the bench's case declaration panicked: {m}"
         ))),
     }
 }
@@ -351,14 +359,12 @@ fn run_case(
             ptx_version: ptx,
             kind: kind.to_string(),
         });
-        r.prediction_matches = c
-            .job
-            .predicted
-            .as_ref()
-            .map(|pred| prediction_agrees(pred, bin, kind));
+        // A predicted refusal that loaded is a wrong prediction, whatever its text names.
+        r.prediction_matches = c.job.predicted.as_ref().map(|pred| {
+            c.job.prediction_loads != Some(false) && prediction_agrees(pred, bin, kind)
+        });
     }
     let exec = p.run_checked(stream)?;
-    r.unchecked = w.unchecked.clone();
     if let Some(k) = exec.correctness {
         let passed = k.passed;
         r.correctness = Some(k);
@@ -386,6 +392,9 @@ fn run_case(
     let profile = c.settings.profile;
     let batch = match mode {
         Mode::Cold => 1,
+        // In-out buffers are restored before every sample, not between the launches of a
+        // batch: one launch a sample, so every launch sees its filled input.
+        Mode::Hot if restore => 1,
         Mode::Hot => {
             let per_sample = (HOT_QUEUE_CAP / (w.launches.len().max(1) as u32)).max(1);
             ((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, per_sample)
@@ -430,9 +439,12 @@ fn run_case(
             }
             queued?;
             let secs = t.events.elapsed_s()? / f64::from(batch);
-            stream
-                .synchronize()
-                .map_err(|e| RunError::Gpu(GpuError::driver("synchronising")(e)))?;
+            stream.synchronize().map_err(|source| {
+                RunError::Gpu(GpuError::Launch {
+                    entry: p.entries(),
+                    source,
+                })
+            })?;
             let (span, blocker_timed_out) = if profile {
                 (None, false)
             } else {
