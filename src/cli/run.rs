@@ -84,9 +84,12 @@ pub struct Args {
 }
 
 fn positive(name: &str, v: Option<f64>) -> anyhow::Result<Option<f64>> {
+    use archbench::bench::options::MAX_SECONDS;
     match v {
-        Some(x) if !(x.is_finite() && x > 0.0) => {
-            anyhow::bail!("--{name} must be a positive number of seconds, not {x}")
+        Some(x) if !(x.is_finite() && x > 0.0 && x <= MAX_SECONDS) => {
+            anyhow::bail!(
+                "--{name} must be a positive number of seconds, at most {MAX_SECONDS:e}, not {x}"
+            )
         }
         _ => Ok(v),
     }
