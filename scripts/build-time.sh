@@ -74,25 +74,25 @@ for html in glob.glob(tdir + "/cargo-timings/cargo-timing.html"):
     m = re.search(r"const UNIT_DATA = (\[.*?\]);", open(html, encoding="utf-8").read(), re.S)
     units = json.loads(m.group(1)) if m else []
 for u in units:
-    if u.get("name") != "archbench" or not u.get("duration"):
+    if u.get("name") != "archbench-cli" or not u.get("duration"):
         continue
     key = {"run-custom-build": "build_script_s"}.get(u.get("mode"))
     if key is None:
         key = "bin_s" if "bin" in str(u.get("target", "")) else "lib_s"
     rec[key] = round(rec.get(key, 0.0) + u["duration"], 2)
-# The build script's own summary: "kernels: N nvcc units on J threads, F fatbins, in S s".
-outs = sorted(glob.glob(tdir + "/release/build/archbench-*/stderr"), key=os.path.getmtime)
+# archbench-build's summary: "archbench-build: N units (C compiled, K from the cache) on J
+# threads, F fatbins, in S s (X s compiling)".
+outs = sorted(glob.glob(tdir + "/release/build/archbench-cli-*/stderr"), key=os.path.getmtime)
 lines = open(outs[-1], encoding="utf-8", errors="replace").read().splitlines() if outs else []
 for line in lines:
-    m = re.match(r"kernels: (\d+) nvcc units on (\d+) threads, (\d+) fatbins, in ([0-9.]+) s"
-                 r"(?: \(([0-9.]+) s compiling\))?", line)
+    m = re.match(r"archbench-build: (\d+) units \((\d+) compiled, (\d+) from the cache\) on (\d+) threads,"
+                 r" (\d+) fatbins, in ([0-9.]+) s(?: \(([0-9.]+) s compiling\))?", line)
     if m:
-        rec["kernel_build_s"] = float(m.group(4))
-        if m.group(5):
-            rec["kernel_compile_s"] = float(m.group(5))
-        rec["jobs"] = int(m.group(2))
-        # Units really compiled: their progress lines end in seconds, cached ones in "(cached)".
-        rec["units_compiled"] = sum(1 for l in lines if re.match(r"\[\d+/\d+\] .*: [0-9.]+ s$", l.strip()))
+        rec["kernel_build_s"] = float(m.group(6))
+        if m.group(7):
+            rec["kernel_compile_s"] = float(m.group(7))
+        rec["jobs"] = int(m.group(4))
+        rec["units_compiled"] = int(m.group(2))
 print("  {:<22} {:>5.1f} s wall: build script {:>5} s ({} nvcc units in {} s, then fatbins and"
       " embedding), lib {} s, bin {} s".format(
     (what + " " + (file or "")).strip(), rec["wall_s"], rec.get("build_script_s", "?"),

@@ -133,10 +133,16 @@ fn loaded_images_match_predictions() {
                 let first = (k.cases)(Size::Quick).remove(0);
                 let w = workload(k.name, Size::Quick, &first.label);
                 let p = Prepared::new(&w, &module, 1).unwrap();
-                let (bin, _ptx) = p.first_function().unwrap().versions().unwrap();
+                let (bin, ptx) = p.first_function().unwrap().versions().unwrap();
                 let kind = image_kind(bin, &variant.capabilities);
+                let ran = archbench::results::schema::LoadedImage {
+                    binary_version: bin,
+                    ptx_version: ptx,
+                    kind: kind.into(),
+                    arch: None,
+                };
                 assert!(
-                    archbench::run::worker::prediction_agrees(&verdict.summary(), bin, kind),
+                    archbench::run::plan::predicted_of(verdict).agrees(&ran),
                     "{}: ran {kind} {bin}, predicted {}",
                     v.name,
                     verdict.summary()

@@ -11,6 +11,7 @@ fn run_file() -> RunFile {
         schema_version: SCHEMA_VERSION,
         archbench_version: "0.1.0".into(),
         suite: None,
+        provenance: None,
         started: "2026-11-25T12:00:00Z".into(),
         host: Host {
             hostname: "h".into(),
@@ -67,6 +68,7 @@ fn case(kernel: &str) -> CaseResult {
             binary_version: 90,
             ptx_version: 90,
             kind: "sass".into(),
+            arch: None,
         }),
         predicted: Some("sm_90 (sass-exact)".into()),
         prediction_matches: Some(true),

@@ -37,6 +37,7 @@ fn run(warp_median: f64) -> RunFile {
                 binary_version: 90,
                 ptx_version: 90,
                 kind: "sass".into(),
+                arch: None,
             }),
             correctness: Some(Correctness {
                 passed: true,

@@ -58,6 +58,9 @@ step() {
 
 if [ -f "$pack/MANIFEST" ]; then
   head -3 "$pack/MANIFEST" | tee -a "$log"
+  # Every results file of this check names the pack it came from (its provenance).
+  ARCHBENCH_PACK=$(sha256sum "$pack/MANIFEST" | cut -d' ' -f1)
+  export ARCHBENCH_PACK
 fi
 
 # 1. Device and driver.

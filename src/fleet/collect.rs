@@ -47,6 +47,9 @@ impl TaskStatus {
 pub struct PredictedVariant {
     pub name: String,
     pub predicted: Option<String>,
+    /// The same, typed (plans written by archbench ≥ results schema 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<archbench::results::schema::Predicted>,
     pub loads: Option<bool>,
 }
 
@@ -694,8 +697,9 @@ pub fn prediction_matrix(c: &Collection) -> (Vec<String>, Vec<String>, Vec<Vec<S
                     t.plan
                         .iter()
                         .find(|p| &p.name == v)
-                        .and_then(|p| p.predicted.as_deref())
-                        .map_or("—".to_string(), super::plan::short_prediction)
+                        .map_or("—".to_string(), |p| {
+                            super::plan::short_of(p.prediction.as_ref(), p.predicted.as_deref())
+                        })
                 })
                 .collect()
         })

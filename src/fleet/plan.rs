@@ -17,8 +17,22 @@ use super::{k8s, slurm, FleetError};
 use archbench::run::plan::FORCED_SEP;
 use archbench::run::{Plan, PlanOptions};
 
+/// A prediction for a table cell: from the typed record when there is one, else from the
+/// summary text an older plan carries; `—` for none.
+pub fn short_of(
+    typed: Option<&archbench::results::schema::Predicted>,
+    text: Option<&str>,
+) -> String {
+    match (typed, text) {
+        (Some(p), _) => p.short(),
+        (None, Some(t)) => short_prediction(t),
+        (None, None) => "—".into(),
+    }
+}
+
 /// `sm_89 [best guess] (sass-exact)` → `sm_89 (guess)`; `error 209 CUDA_ERROR_… (…)` →
-/// `error 209`; `compute_75 (ptx-jit)` → `compute_75 JIT`.
+/// `error 209`; `compute_75 (ptx-jit)` → `compute_75 JIT`: for plans written before the
+/// typed prediction (results schema 3).
 pub fn short_prediction(p: &str) -> String {
     if let Some(rest) = p.strip_prefix("error ") {
         return format!("error {}", rest.split_whitespace().next().unwrap_or(""));
@@ -76,6 +90,8 @@ pub fn manifest_of(binary: Option<&Path>) -> Result<BuildManifest, FleetError> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
     pub predicted: Option<String>,
+    /// The same, typed.
+    pub prediction: Option<archbench::results::schema::Predicted>,
     pub loads: Option<bool>,
 }
 
@@ -155,6 +171,7 @@ pub fn plan(
                     let pv = p.variants.iter().find(|x| &x.name == v);
                     Cell {
                         predicted: pv.and_then(|x| x.predicted.clone()),
+                        prediction: pv.and_then(|x| x.prediction.clone()),
                         loads: pv.and_then(|x| x.loads),
                     }
                 })
@@ -299,12 +316,8 @@ impl FleetPlan {
         for (i, v) in self.variants.iter().enumerate() {
             let mut r = vec![v.clone()];
             for t in &self.targets {
-                r.push(
-                    t.cells[i]
-                        .predicted
-                        .as_deref()
-                        .map_or("—".into(), short_prediction),
-                );
+                let c = &t.cells[i];
+                r.push(short_of(c.prediction.as_ref(), c.predicted.as_deref()));
             }
             rows.push(r);
         }

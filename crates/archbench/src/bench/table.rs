@@ -121,6 +121,7 @@ mod tests {
                 binary_version: 90,
                 ptx_version: 80,
                 kind: kind.into(),
+                arch: None,
             }),
             correctness: Some(Correctness {
                 passed: status != Status::Failed,

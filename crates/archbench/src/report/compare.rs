@@ -88,7 +88,12 @@ pub fn compare(base: &RunFile, new: &RunFile, rule: &Rule) -> Comparison {
             _ => None,
         };
         let image_changed = match (&b.image, &n.image) {
-            (Some(bi), Some(ni)) => bi.kind != ni.kind || bi.binary_version != ni.binary_version,
+            (Some(bi), Some(ni)) => {
+                bi.kind != ni.kind
+                    || bi.binary_version != ni.binary_version
+                    // Both record the exact image (version 3): sm_90 → sm_90a is a change.
+                    || (bi.arch.is_some() && ni.arch.is_some() && bi.arch != ni.arch)
+            }
             (None, None) => false,
             _ => true,
         };

@@ -31,11 +31,12 @@ pub fn sig3(v: f64) -> String {
     }
 }
 
-/// `SASS sm_90`, `PTX JIT compute_80`, or `not loaded`.
+/// `SASS sm_90a`, `PTX JIT compute_80`, or `not loaded`: the exact image when the results
+/// record it (version 3), else the driver's numbers.
 pub fn image(image: Option<&LoadedImage>) -> String {
     match image {
-        Some(i) if i.kind == "sass" => format!("SASS sm_{}", i.binary_version),
-        Some(i) if i.kind == "ptx-jit" => format!("PTX JIT compute_{}", i.ptx_version),
+        Some(i) if i.kind == "sass" => format!("SASS {}", i.name()),
+        Some(i) if i.kind == "ptx-jit" => format!("PTX JIT {}", i.name()),
         Some(i) => format!("{} {}", i.kind, i.binary_version),
         None => "not loaded".to_string(),
     }

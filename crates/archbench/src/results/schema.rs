@@ -2,10 +2,14 @@
 //! is removed; readers reject versions they do not know with a message naming it.
 //!
 //! Version 3 (this one) adds, with defaults so version 1 and 2 files read unchanged: the
-//! suite's name in the header (`suite`), and per case the value of the bench's `impl` axis
-//! (`impl`), every axis value (`axes`), the image key that was loaded (`source`: the kernel
-//! source plus compile-time axis values, `tile.cu[TILE=32]`) and, for a case declared without
-//! a correctness check, the reason given (`unchecked`). A user's suite writes the case label
+//! suite's name and the run's [`Provenance`] (package, commit, dirty tree, device-check pack)
+//! in the header, and per case the value of the bench's `impl` axis (`impl`), every axis
+//! value (`axes`), the image key that was loaded (`source`: the kernel source plus
+//! compile-time axis values, `tile.cu[TILE=32]`), the SHA-256 of the image loaded
+//! (`image_sha256`), the exact image that ran (`image.arch`: `sm_90a`, not just the driver's
+//! 90), the predictor's answer typed (`prediction`: image, rule, error) besides its summary
+//! (`predicted`), and, for a case declared without a correctness check, the reason given
+//! (`unchecked`). A user's suite writes the case label
 //! as its axis values (`impl=warp n=1048576`), so `compare` and `report`, which match cases
 //! by kernel, case and variant, need nothing new.
 //!
@@ -32,6 +36,9 @@ pub struct RunFile {
     /// theirs); `None` in version 1 and 2 files (the built-in suite).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<String>,
+    /// Where the code came from (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     /// RFC 3339 UTC time the run started.
     pub started: String,
     pub host: Host,
@@ -164,6 +171,120 @@ pub struct LoadedImage {
     pub ptx_version: u32,
     /// `sass` when a cubin of the variant ran, `ptx-jit` when the driver compiled PTX.
     pub kind: String,
+    /// The exact image (version 3): `sm_90a`, `sm_100f`, `compute_75`. The driver reports
+    /// only `binary_version` (90 for both sm_90 and sm_90a); the exact name is the image the
+    /// module holds that the predictor chose, when the driver's numbers agree with it (or the
+    /// image loaded on its own), else the driver's numbers alone (`sm_90`, `compute_75`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+}
+
+impl LoadedImage {
+    /// The exact image when known, else what the driver's numbers say.
+    pub fn name(&self) -> String {
+        match (&self.arch, self.kind.as_str()) {
+            (Some(a), _) => a.clone(),
+            (None, "ptx-jit") => format!("compute_{}", self.ptx_version),
+            (None, _) => format!("sm_{}", self.binary_version),
+        }
+    }
+}
+
+/// The predictor's answer for a variant on the GPU a case ran on (version 3; version 2
+/// files have only its one-line summary, `CaseResult::predicted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Predicted {
+    /// The image the driver is predicted to load (`sm_90a`, `compute_75`); `None` when it
+    /// is predicted to refuse the module.
+    pub image: Option<String>,
+    /// The rule that decided it (`sass-exact`, `sass-lower-minor`, `sass-family`, `ptx-jit`,
+    /// `no-binary-for-gpu`, `ptx-too-new-for-driver`, or `forced` for an image loaded on its
+    /// own).
+    pub rule: String,
+    /// The driver error predicted instead of an image (209, 222).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<u32>,
+    /// The image is archbench's guess among alternatives NVIDIA does not rank.
+    #[serde(default)]
+    pub best_guess: bool,
+}
+
+impl Predicted {
+    /// An image loaded on its own (`variant@sm_86`).
+    pub fn forced(image: &str) -> Self {
+        Predicted {
+            image: Some(image.to_string()),
+            rule: "forced".into(),
+            error: None,
+            best_guess: false,
+        }
+    }
+
+    /// Whether the driver is predicted to load the module.
+    pub fn loads(&self) -> bool {
+        self.image.is_some()
+    }
+
+    /// Whether the predicted image is PTX.
+    pub fn is_ptx(&self) -> bool {
+        self.image
+            .as_deref()
+            .is_some_and(|i| i.starts_with("compute_"))
+    }
+
+    /// The predicted SASS image's number (`sm_90a` → 90).
+    pub fn sm_number(&self) -> Option<u32> {
+        let digits: String = self
+            .image
+            .as_deref()?
+            .strip_prefix("sm_")?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    }
+
+    /// Whether the image the driver ran (`binary_version`, `kind`) is the predicted one.
+    pub fn agrees(&self, ran: &LoadedImage) -> bool {
+        match ran.kind.as_str() {
+            "sass" => self.sm_number() == Some(ran.binary_version),
+            "ptx-jit" => self.is_ptx(),
+            _ => false,
+        }
+    }
+
+    /// Short, for tables: `sm_89`, `sm_89 (guess)`, `compute_75 JIT`, `error 209`.
+    pub fn short(&self) -> String {
+        match (&self.image, self.error) {
+            (Some(i), _) if self.is_ptx() && self.rule != "forced" => format!("{i} JIT"),
+            (Some(i), _) if self.best_guess => format!("{i} (guess)"),
+            (Some(i), _) => i.clone(),
+            (None, Some(e)) => format!("error {e}"),
+            (None, None) => self.rule.clone(),
+        }
+    }
+}
+
+/// Where a run's code came from (version 3): what the results identify besides
+/// `archbench_version`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The cargo package whose build compiled the kernels, and its version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_version: Option<String>,
+    /// `git rev-parse HEAD` of the crate's checkout when the run started (`None` where there
+    /// is none, e.g. a binary carried to a GPU machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Whether that checkout had uncommitted changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirty: Option<bool>,
+    /// The device check's pack (`ARCHBENCH_PACK`: the SHA-256 of its MANIFEST), when the run
+    /// came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +444,13 @@ pub struct CaseResult {
     /// Why the case was declared without a correctness check (version 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unchecked: Option<String>,
+    /// The predictor's answer, typed (version 3; `predicted` is its one-line summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<Predicted>,
+    /// SHA-256 of the image (fatbin, or the one image loaded on its own) the case loaded
+    /// (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_sha256: Option<String>,
 }
 
 impl CaseResult {

@@ -44,22 +44,22 @@ pub enum RunError {
     Images(#[from] crate::images::ImagesError),
 }
 
-/// The record of a case before anything ran: which case, where, and its sizes.
+/// The record of a case of `job` before anything ran: which case, where, its sizes and
+/// the prediction.
 pub fn case_record(
-    variant: &str,
+    job: &protocol::KernelJob,
     variant_flags: &[String],
-    kernel: &str,
     info: &CaseInfo,
-    predicted: Option<String>,
 ) -> CaseResult {
     CaseResult {
-        variant: variant.to_string(),
+        variant: job.variant.clone(),
         variant_flags: variant_flags.to_vec(),
-        kernel: kernel.to_string(),
+        kernel: job.kernel.clone(),
         case: info.label.clone(),
         bytes: info.bytes,
         flops: info.flops,
-        predicted,
+        predicted: job.predicted.clone(),
+        prediction: job.prediction.clone(),
         implementation: info.implementation.clone(),
         axes: info.axes.iter().cloned().collect(),
         source: Some(info.image.clone()),

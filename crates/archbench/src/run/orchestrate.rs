@@ -22,8 +22,8 @@ use crate::gpu::{Gpu, GpuError};
 use crate::images::Images;
 use crate::measure::StopRule;
 use crate::results::schema::{
-    Ceilings, Device, Environment, Host, Mode, RunEnd, RunFile, Settings, Status, ToolchainInfo,
-    SCHEMA_VERSION,
+    Ceilings, Device, Environment, Host, Mode, Provenance, RunEnd, RunFile, Settings, Status,
+    ToolchainInfo, SCHEMA_VERSION,
 };
 use crate::workload::{CaseSource, Set};
 
@@ -190,6 +190,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
         schema_version: SCHEMA_VERSION,
         archbench_version: env!("CARGO_PKG_VERSION").to_string(),
         suite: Some(suite.suite_name().to_string()),
+        provenance: Some(provenance(images)),
         started: rfc3339_utc(now),
         host: host(),
         device: device.clone(),
@@ -253,6 +254,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
                     first_case: 0,
                     rule: opts.rule,
                     predicted: pv.and_then(|v| v.predicted.clone()),
+                    prediction: pv.and_then(|v| v.prediction.clone()),
                     prediction_loads: pv.and_then(|v| v.loads),
                 },
                 cases: t
@@ -362,6 +364,41 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
         run,
         failures,
     })
+}
+
+/// Where the run's code came from: the package that built the images, the checkout the run
+/// started in (cargo sets `CARGO_MANIFEST_DIR` for `cargo bench`; else the current
+/// directory), and the device check's pack (`ARCHBENCH_PACK`).
+fn provenance(images: &Images) -> Provenance {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty());
+    let dirty = commit
+        .as_ref()
+        .and_then(|_| git(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|s| !s.is_empty());
+    let m = images.crate_manifest().ok();
+    Provenance {
+        package: m.and_then(|m| m.package.clone()),
+        package_version: None,
+        commit,
+        dirty,
+        pack: std::env::var("ARCHBENCH_PACK")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    }
 }
 
 fn unix_now() -> u64 {

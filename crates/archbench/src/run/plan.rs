@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::RunError;
 use crate::fill::{derive_seed, Rng};
+use crate::results::schema::Predicted;
 use crate::workload::{CaseSource, Set};
 
 #[derive(Debug, Clone)]
@@ -48,8 +49,11 @@ pub struct PlanVariant {
     pub name: String,
     pub gencode: Vec<String>,
     pub capabilities: Vec<String>,
-    /// The predictor's verdict for the GPU, e.g. `SASS sm_90 (exact)`.
+    /// The predictor's verdict for the GPU, e.g. `sm_90 (sass-exact)`.
     pub predicted: Option<String>,
+    /// The same, typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<Predicted>,
     pub loads: Option<bool>,
     /// For `variant@image`: the one image loaded on its own (`sm_86`, `compute_80`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,24 +130,18 @@ impl Plan {
             .iter()
             .filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name))
         {
-            let (predicted, loads) = match opts.gpu {
-                Some(gpu) => {
-                    let parsed = variant_of(v, &ctx);
-                    let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
-                    let verdict = p
-                        .modules
-                        .first()
-                        .map(|m| (m.verdict.summary(), m.verdict.loads()));
-                    (verdict.as_ref().map(|x| x.0.clone()), verdict.map(|x| x.1))
-                }
-                None => (None, None),
-            };
+            let verdict = opts.gpu.and_then(|gpu| {
+                let parsed = variant_of(v, &ctx);
+                let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
+                p.modules.first().map(|m| m.verdict.clone())
+            });
             variants.push(PlanVariant {
                 name: v.name.clone(),
                 gencode: v.gencode.clone(),
                 capabilities: v.capabilities.clone(),
-                predicted,
-                loads,
+                predicted: verdict.as_ref().map(|v| v.summary()),
+                prediction: verdict.as_ref().map(predicted_of),
+                loads: verdict.as_ref().map(|v| v.loads()),
                 forced: None,
             });
             // Each image on its own, where the driver could choose among several (and can
@@ -159,6 +157,7 @@ impl Plan {
                         gencode: v.gencode.clone(),
                         capabilities: v.capabilities.clone(),
                         predicted: Some(format!("{image} (forced)")),
+                        prediction: Some(Predicted::forced(&image)),
                         loads: Some(true),
                         forced: Some(image),
                     });
@@ -332,6 +331,16 @@ pub fn forced_images(v: &archbench_core::manifest::VariantBuild, gpu: Capability
         out
     } else {
         Vec::new()
+    }
+}
+
+/// The predictor's verdict as the results record it.
+pub fn predicted_of(v: &archbench_inspect::predict::Verdict) -> Predicted {
+    Predicted {
+        image: v.image.as_ref().map(|c| c.name.clone()),
+        rule: v.rule.as_str().to_string(),
+        error: v.error.as_ref().map(|e| e.code),
+        best_guess: v.best_guess,
     }
 }
 

@@ -70,6 +70,9 @@ pub struct KernelJob {
     pub first_case: usize,
     pub rule: StopRule,
     pub predicted: Option<String>,
+    /// The same, typed.
+    #[serde(default)]
+    pub prediction: Option<crate::results::schema::Predicted>,
     pub prediction_loads: Option<bool>,
 }
 
@@ -168,6 +171,7 @@ mod tests {
             first_case: 1,
             rule: StopRule::quick(),
             predicted: Some("SASS sm_90a".into()),
+            prediction: None,
             prediction_loads: Some(true),
         };
         let j = serde_json::to_string(&job).unwrap();

@@ -41,7 +41,7 @@ pub fn table(run: &RunFile) -> String {
             c.variant.clone(),
             c.image
                 .as_ref()
-                .map(|i| format!("{} {}", i.kind, i.binary_version))
+                .map(|i| format!("{} {}", i.kind, i.name()))
                 .unwrap_or_else(|| "not loaded".into()),
             check_cell(c),
             t.map(|t| duration(t.median_s))
@@ -102,7 +102,7 @@ pub fn findings(run: &RunFile) -> String {
             let ran = c
                 .image
                 .as_ref()
-                .map(|i| format!("{} {}", i.kind, i.binary_version))
+                .map(|i| format!("{} {}", i.kind, i.name()))
                 .unwrap_or_else(|| "nothing (load failed)".into());
             out.push_str(&format!(
                 "prediction mismatch: {at}: predicted {}, ran {ran}\n",
@@ -203,6 +203,7 @@ mod tests {
                 binary_version: 90,
                 ptx_version: 80,
                 kind: "ptx-jit".into(),
+                arch: None,
             }),
             predicted: Some(predicted.into()),
             prediction_matches: matches,
@@ -264,7 +265,7 @@ mod tests {
             Some("launch failed"),
         ));
         let f = findings(&run);
-        assert!(f.contains("prediction mismatch: softmax × pkgsCuda (f32 100x1024): predicted sm_90 (sass-exact), ran ptx-jit 90"), "{f}");
+        assert!(f.contains("prediction mismatch: softmax × pkgsCuda (f32 100x1024): predicted sm_90 (sass-exact), ran ptx-jit compute_80"), "{f}");
         assert!(f.contains("FAILED: softmax × pkgsForCudaArch.sm_90 (f32 100x1024): dst: 1 of 10 elements wrong (seed 7)"), "{f}");
         assert!(
             !f.contains("pkgsForCudaArch.sm_89"),

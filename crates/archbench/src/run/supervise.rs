@@ -57,19 +57,14 @@ impl JobPlan {
     /// The record of a case that never reported.
     pub fn unreported(&self, case: usize, status: Status, error: String) -> CaseResult {
         let mut r = match self.cases.get(case) {
-            Some(info) => super::case_record(
-                &self.job.variant,
-                &self.variant_flags,
-                &self.job.kernel,
-                info,
-                self.job.predicted.clone(),
-            ),
+            Some(info) => super::case_record(&self.job, &self.variant_flags, info),
             None => CaseResult {
                 variant: self.job.variant.clone(),
                 variant_flags: self.variant_flags.clone(),
                 kernel: self.job.kernel.clone(),
                 case: format!("#{case}"),
                 predicted: self.job.predicted.clone(),
+                prediction: self.job.prediction.clone(),
                 ..CaseResult::default()
             },
         };
@@ -502,6 +497,7 @@ mod tests {
                     ..StopRule::quick()
                 },
                 predicted: None,
+                prediction: None,
                 prediction_loads: Some(true),
             },
             cases: (0..n)

@@ -17,7 +17,7 @@ use crate::gpu::{
     image_kind, BlockingKernel, ClockStamps, EventPair, Gpu, GpuError, L2Flusher, Module, Stream,
 };
 use crate::images::Images;
-use crate::results::schema::{CaseResult, LoadedImage, Mode, Status, Throughput};
+use crate::results::schema::{CaseResult, LoadedImage, Mode, Predicted, Status, Throughput};
 use crate::workload::{CaseInfo, CaseSource, Set, Workload};
 
 /// At most this many kernel launches are queued behind the blocking kernel in one hot
@@ -191,40 +191,37 @@ fn run_job(
         .skip(job.first_case)
         .filter_map(|(pos, &i)| all.get(i).map(|info| (pos, i, info)))
         .collect();
-    let base = |info: &CaseInfo| {
-        super::case_record(
-            &job.variant,
-            &vb.gencode,
-            &job.kernel,
-            info,
-            job.predicted.clone(),
-        )
+    let base = |info: &CaseInfo| super::case_record(job, &vb.gencode, info);
+    let mut fail_all = |error: &str,
+                        load_ms: Option<f64>,
+                        status: Status,
+                        matches: Option<bool>,
+                        sha: Option<&str>| {
+        for (pos, _, info) in &cases {
+            emit(Message::CaseStart {
+                task: job.task,
+                case: *pos,
+            });
+            let mut r = base(info);
+            r.image_sha256 = sha.map(str::to_string);
+            r.load_ms = load_ms;
+            r.prediction_matches = matches;
+            r.error = Some(error.to_string());
+            r.status = Some(status);
+            emit(Message::Case(Box::new(r)));
+        }
     };
-    let mut fail_all =
-        |error: &str, load_ms: Option<f64>, status: Status, matches: Option<bool>| {
-            for (pos, _, info) in &cases {
-                emit(Message::CaseStart {
-                    task: job.task,
-                    case: *pos,
-                });
-                let mut r = base(info);
-                r.load_ms = load_ms;
-                r.prediction_matches = matches;
-                r.error = Some(error.to_string());
-                r.status = Some(status);
-                emit(Message::Case(Box::new(r)));
-            }
-        };
     let bytes: std::borrow::Cow<'_, [u8]> = match forced {
         None => std::borrow::Cow::Borrowed(image.bytes()),
         Some(arch) => match extract_image(image.bytes(), arch) {
             Ok(b) => std::borrow::Cow::Owned(b),
             Err(e) => {
-                fail_all(&e, None, Status::Error, None);
+                fail_all(&e, None, Status::Error, None, None);
                 return Ok(());
             }
         },
     };
+    let sha = sha256_hex(&bytes);
     let sass: Vec<archbench_core::Capability> = vb
         .capabilities
         .iter()
@@ -251,6 +248,7 @@ fn run_job(
                 Some(load_ms),
                 status,
                 job.prediction_loads.map(|l| !l),
+                Some(&sha),
             );
             return Ok(());
         }
@@ -272,6 +270,7 @@ fn run_job(
         });
         let mut r = base(info);
         r.load_ms = Some(load_ms);
+        r.image_sha256 = Some(sha.clone());
         if let Some(e) = &info.error {
             r.error = Some(e.clone());
             r.status = Some(Status::Error);
@@ -354,15 +353,16 @@ fn run_case(
             Some(_) => "sass",
             None => image_kind(bin, c.sass),
         };
-        r.image = Some(LoadedImage {
+        let mut ran = LoadedImage {
             binary_version: bin,
             ptx_version: ptx,
             kind: kind.to_string(),
-        });
-        // A predicted refusal that loaded is a wrong prediction, whatever its text names.
-        r.prediction_matches = c.job.predicted.as_ref().map(|pred| {
-            c.job.prediction_loads != Some(false) && prediction_agrees(pred, bin, kind)
-        });
+            arch: None,
+        };
+        // A predicted refusal that loaded is a wrong prediction.
+        r.prediction_matches = c.job.prediction.as_ref().map(|p| p.agrees(&ran));
+        ran.arch = Some(exact_image(c.forced, c.job.prediction.as_ref(), &ran));
+        r.image = Some(ran);
     }
     let exec = p.run_checked(stream)?;
     if let Some(k) = exec.correctness {
@@ -494,25 +494,76 @@ fn extract_image(fatbin: &[u8], arch: &str) -> Result<Vec<u8>, String> {
         .ok_or_else(|| format!("`{arch}` image has no data"))
 }
 
-/// Whether the predictor's summary names the image that ran: `sm_XX` for SASS, `compute_`
-/// for JIT.
-pub fn prediction_agrees(predicted: &str, binary_version: u32, kind: &str) -> bool {
-    let p = predicted.to_ascii_lowercase();
-    match kind {
-        "sass" => p.contains(&format!("sm_{binary_version}")),
-        _ => p.contains("compute_") || p.contains("ptx"),
+/// The exact image a case ran (`sm_90a`, `sm_100f`, `compute_75`): the image loaded on its
+/// own (`forced`), else the predicted image when the driver's numbers agree with it — the
+/// driver reports `binary_version` 90 for sm_90 and sm_90a alike, and 100 for sm_100f — else
+/// what the driver's numbers alone say (`sm_90`, `compute_75`).
+pub fn exact_image(
+    forced: Option<&str>,
+    prediction: Option<&Predicted>,
+    ran: &LoadedImage,
+) -> String {
+    match (forced, prediction) {
+        (Some(f), _) => f.to_string(),
+        (None, Some(p)) if p.agrees(ran) => p.image.clone().unwrap_or_else(|| ran.name()),
+        _ => ran.name(),
     }
+}
+
+/// The SHA-256 of an image, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::prediction_agrees;
+    use crate::results::schema::{LoadedImage, Predicted};
+
+    fn ran(kind: &str, bin: u32) -> LoadedImage {
+        LoadedImage {
+            binary_version: bin,
+            ptx_version: 80,
+            kind: kind.into(),
+            arch: None,
+        }
+    }
+
+    fn predicted(image: Option<&str>, rule: &str) -> Predicted {
+        Predicted {
+            image: image.map(str::to_string),
+            rule: rule.into(),
+            error: image.is_none().then_some(209),
+            best_guess: false,
+        }
+    }
 
     #[test]
-    fn agreement() {
-        assert!(prediction_agrees("SASS sm_90 (exact match)", 90, "sass"));
-        assert!(!prediction_agrees("SASS sm_80 (lower minor)", 90, "sass"));
-        assert!(prediction_agrees("PTX compute_80 via JIT", 90, "ptx-jit"));
-        assert!(!prediction_agrees("SASS sm_90", 90, "ptx-jit"));
+    fn agreement_is_typed() {
+        assert!(predicted(Some("sm_90a"), "sass-exact").agrees(&ran("sass", 90)));
+        assert!(!predicted(Some("sm_80"), "sass-lower-minor").agrees(&ran("sass", 90)));
+        assert!(predicted(Some("compute_80"), "ptx-jit").agrees(&ran("ptx-jit", 90)));
+        assert!(!predicted(Some("sm_90"), "sass-exact").agrees(&ran("ptx-jit", 90)));
+        // A predicted refusal never agrees with a load, whatever its rule's name says.
+        assert!(!predicted(None, "ptx-too-new-for-driver").agrees(&ran("ptx-jit", 90)));
+        assert_eq!(
+            predicted(Some("compute_75"), "ptx-jit").short(),
+            "compute_75 JIT"
+        );
+        assert_eq!(predicted(None, "no-binary-for-gpu").short(), "error 209");
+        assert_eq!(Predicted::forced("compute_80").short(), "compute_80");
+        assert_eq!(ran("ptx-jit", 90).name(), "compute_80");
+        assert_eq!(ran("sass", 90).name(), "sm_90");
+    }
+
+    #[test]
+    fn sha256_of_known_input() {
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
