@@ -44,6 +44,7 @@ fn run_file() -> RunFile {
             timeout_s: 15.0,
             max_time_s: None,
             fixed_samples: None,
+            drift_check: false,
             environment: Environment::default(),
         },
         ceilings: Ceilings {

@@ -65,6 +65,7 @@ fn run(warp_median: f64) -> RunFile {
                 budget_s: None,
                 wall_s: None,
                 samples_s: samples,
+                ..Timing::default()
             }),
             status: Some(Status::Ok),
             implementation: Some(imp.into()),

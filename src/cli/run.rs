@@ -73,6 +73,10 @@ pub struct Args {
     /// Take exactly N samples per case instead of the stopping rule.
     #[arg(long, value_name = "N")]
     pub samples: Option<u32>,
+    /// Stop on precision even while a case's series still drifts (its first and last
+    /// quarters differ: clocks settling under sustained load), as archbench did before.
+    #[arg(long)]
+    pub no_drift_check: bool,
     /// For profilers (ncu, nsys), which serialise launches: no blocking kernel and no clock
     /// stamps, 1 sample per case unless `--samples` says otherwise.
     #[arg(long)]
@@ -137,6 +141,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         max_noise: a.max_noise.map_or(base.max_noise, |n| n / 100.0),
         timeout_s: timeout.unwrap_or(base.timeout_s),
         fixed_samples: a.samples.or(a.profile.then_some(1)),
+        drift_check: !a.no_drift_check,
         ..base
     };
     let mode = if a.hot { Mode::Hot } else { Mode::Cold };

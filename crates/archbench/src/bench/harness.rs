@@ -150,6 +150,7 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
         max_noise: opts.max_noise.map_or(base.max_noise, |n| n / 100.0),
         timeout_s: opts.timeout.unwrap_or(base.timeout_s),
         fixed_samples: opts.samples,
+        drift_check: !opts.no_drift_check,
         ..base
     };
     crate::run::ignore_sigpipe();

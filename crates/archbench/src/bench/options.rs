@@ -48,6 +48,8 @@ pub struct Options {
     /// Seconds a case may take beyond its sampling budget before its worker is killed and
     /// the case recorded as `timeout`.
     pub watchdog: f64,
+    /// Stop on precision even while a series drifts.
+    pub no_drift_check: bool,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             device: 0,
             seed: None,
             watchdog: 60.0,
+            no_drift_check: false,
         }
     }
 }
@@ -101,6 +104,8 @@ FILTER                  regex on `bench/case` (e.g. `saxpy`, `rmsnorm/impl=warp`
 --seed N                seed for inputs and task order
 --watchdog SECONDS      time a case may take beyond its sampling budget before it is
                         recorded as `timeout` and the run goes on (default 60)
+--no-drift-check        stop on precision even while a case's first and last quarters
+                        differ (clocks settling under load); by default it samples on
 
 Exit status: 0 every case correct (or refused by the driver as predicted; or no GPU: the plan
 is printed); 1 a failed check, an error, a hang or crash, or a regression against --baseline;
@@ -180,6 +185,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, BenchE
             "--exact" => o.exact = true,
             "--quick" => o.quick = true,
             "--edges" => o.edges = true,
+            "--no-drift-check" => o.no_drift_check = true,
             "--cold" => o.mode = Mode::Cold,
             "--hot" => o.mode = Mode::Hot,
             "--variant" => o.variants.push(value("a variant name")?),

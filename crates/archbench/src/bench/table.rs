@@ -149,6 +149,7 @@ mod tests {
                 discarded_blocker_timeout: 0,
                 budget_s: None,
                 wall_s: None,
+                ..Timing::default()
             }),
             status: Some(status),
             ..CaseResult::default()

@@ -22,7 +22,9 @@ pub use device::{DeviceInfo, Gpu};
 pub use error::GpuError;
 pub use memory::DeviceBuffer;
 pub use module::{image_kind, Function, Module};
-pub use timer::{BlockingKernel, ClockSpan, ClockStamps, EventPair, L2Flusher};
+pub use timer::{
+    BlockingKernel, ClockSpan, ClockStamps, EmptyKernel, EventPair, L2Flusher, StampReadout,
+};
 
 /// A CUDA stream handle of the current context (`Stream::DEFAULT` is the legacy default
 /// stream). A newtype so the safe API never takes raw pointers.

@@ -240,7 +240,16 @@ impl ClockStamps {
     /// The slowest SM's span between the two stamps, once both have run (after a
     /// synchronisation); `None` when no SM has both. Clears the stamps for the next sample.
     pub fn span(&self) -> Option<ClockSpan> {
+        self.readout().slowest
+    }
+
+    /// Both readings of the stamps (after a synchronisation); clears them for the next
+    /// sample.
+    pub fn readout(&self) -> StampReadout {
         let mut best: Option<(f64, ClockSpan)> = None;
+        // The timed work starts after the last SM's `before` stamp and ends before the first
+        // SM's `after` stamp (stream order): the region between them, on the GPU's clock.
+        let (mut last_before, mut first_after) = (0u64, u64::MAX);
         for slot in 0..STAMP_SLOTS {
             // SAFETY: reads within the 2·STAMP_BYTES pinned allocation; the stamp kernels
             // have finished (the caller synchronised).
@@ -255,6 +264,8 @@ impl ClockStamps {
             if t0 == 0 || t1 <= t0 || c1 < c0 {
                 continue;
             }
+            last_before = last_before.max(t0);
+            first_after = first_after.min(t1);
             let span = ClockSpan {
                 cycles: c1 - c0,
                 ns: t1 - t0,
@@ -265,7 +276,56 @@ impl ClockStamps {
             }
         }
         self.clear();
-        best.map(|(_, s)| s)
+        StampReadout {
+            slowest: best.map(|(_, s)| s),
+            region_ns: (first_after != u64::MAX && first_after > last_before)
+                .then(|| first_after - last_before),
+        }
+    }
+}
+
+/// What one pair of stamp sets says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StampReadout {
+    /// The slowest SM's cycles and nanoseconds across the timed region (its clock).
+    pub slowest: Option<ClockSpan>,
+    /// Nanoseconds from the last SM's `before` stamp to the first SM's `after` stamp: the
+    /// timed region as the GPU's own timer saw it (`%globaltimer`, about 1 µs resolution),
+    /// without the event pair's fixed cost.
+    pub region_ns: Option<u64>,
+}
+
+/// An empty kernel: what a timed region costs with no work in it (the event pair's and a
+/// launch's fixed cost, measured once per worker).
+pub struct EmptyKernel {
+    _module: Module,
+    func: Function,
+}
+
+impl EmptyKernel {
+    pub fn new() -> Result<Self, GpuError> {
+        let module = Module::load(HELPERS_PTX.as_bytes())?;
+        let func = module.function("archbench_empty")?;
+        Ok(Self {
+            _module: module,
+            func,
+        })
+    }
+
+    /// Queues one launch (one thread).
+    pub fn launch(&mut self, stream: super::Stream) -> Result<(), GpuError> {
+        // SAFETY: the kernel takes no parameters.
+        unsafe {
+            self.func.launch(
+                "archbench_empty",
+                [1, 1, 1],
+                [1, 1, 1],
+                0,
+                stream,
+                &mut [],
+                &[],
+            )
+        }
     }
 }
 

@@ -36,6 +36,11 @@ pub struct StopRule {
     /// The whole-run budget shortened `timeout_s` (a stop at it is reported as `budget`).
     #[serde(default)]
     pub cut_by_budget: bool,
+    /// Refuse to stop on precision while the series still drifts (its first and last
+    /// quarters differ by more than twice `max_noise`, at least 1 %, and a rank test says it
+    /// is not noise: see [`crate::measure::drift`]); the budget still ends it.
+    #[serde(default)]
+    pub drift_check: bool,
 }
 
 impl StopRule {
@@ -49,6 +54,7 @@ impl StopRule {
             max_samples: 100_000,
             fixed_samples: None,
             cut_by_budget: false,
+            drift_check: true,
         }
     }
 
@@ -131,6 +137,7 @@ pub struct Stopper {
     rule: StopRule,
     next_check: usize,
     last_ci: f64,
+    drifting: bool,
 }
 
 impl Stopper {
@@ -139,7 +146,13 @@ impl Stopper {
             rule,
             next_check: 0,
             last_ci: f64::INFINITY,
+            drifting: false,
         }
+    }
+
+    /// Whether the last check found the series precise enough but still drifting.
+    pub fn drifting(&self) -> bool {
+        self.drifting
     }
 
     /// The last computed relative half-width of the median's interval.
@@ -175,11 +188,17 @@ impl Stopper {
         sorted.sort_by(f64::total_cmp);
         self.last_ci = median_ci_rel(&sorted);
         self.next_check = (n + 1).max(n + n.div_ceil(20));
-        if self.last_ci <= r.max_noise {
-            Decision::Stop(StopReason::Noise)
-        } else {
-            Decision::Continue
+        if self.last_ci > r.max_noise {
+            return Decision::Continue;
         }
+        if r.drift_check {
+            let tolerance = (2.0 * r.max_noise).max(0.01);
+            self.drifting = super::drift::drift(samples).is_some_and(|d| d.trending(tolerance));
+            if self.drifting {
+                return Decision::Continue;
+            }
+        }
+        Decision::Stop(StopReason::Noise)
     }
 }
 
@@ -216,6 +235,41 @@ mod tests {
                 return (v.len(), r, quantile_sorted(&sorted, 0.5));
             }
         }
+    }
+
+    /// A series that runs fast at first and then settles 5 % slower (a GPU under sustained
+    /// load, as the H100 showed after 50–70 ms): precise at the minimum time (0.1 s), but
+    /// it must not stop while its first quarter is still the burst. Without the drift check
+    /// it stops at the minimums with a median that depends on where the switch fell.
+    #[test]
+    fn a_drifting_series_does_not_stop_early() {
+        let mut rng = Rng::new(9);
+        // 190 µs samples for the first 60 ms, then 199.5 µs; one sample per 200 µs of wall.
+        let mut t = 0.0;
+        let mut series = move || {
+            t += 200e-6;
+            let base = if t < 0.06 { 190e-6 } else { 199.5e-6 };
+            base * (1.0 + 0.0005 * normal(&mut rng))
+        };
+        let rule = StopRule::full();
+        let (n, why, med) = simulate(rule, 200e-6, &mut series);
+        assert_eq!(why, StopReason::Noise);
+        // It went on until the burst (300 samples) left the first quarter's median, and its
+        // median is the sustained speed.
+        assert!(n > 2000, "{n}");
+        assert!((med / 199.5e-6 - 1.0).abs() < 0.002, "{med}");
+        let mut rng = Rng::new(9);
+        let mut t = 0.0;
+        let early = StopRule {
+            drift_check: false,
+            ..rule
+        };
+        let (n, _, med) = simulate(early, 200e-6, move || {
+            t += 200e-6;
+            let base = if t < 0.06 { 190e-6 } else { 199.5e-6 };
+            base * (1.0 + 0.0005 * normal(&mut rng))
+        });
+        assert!(n < 600 && (med / 190e-6 - 1.0).abs() < 0.002, "{n} {med}");
     }
 
     #[test]

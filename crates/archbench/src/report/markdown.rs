@@ -98,7 +98,21 @@ fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
             };
             let bound = Bound::of(c);
             let timed = c.timing.as_ref();
-            let median = timed.map_or("—".to_string(), |t| format::time(t.median_s));
+            let median = timed.map_or("—".to_string(), |t| {
+                match (
+                    crate::run::summary::drift_cell(t),
+                    t.burst_median_s,
+                    t.sustained_median_s,
+                ) {
+                    (Some(d), Some(b), Some(su)) => format!(
+                        "{} (burst {}, sustained {}, {d})",
+                        format::time(t.median_s),
+                        format::time(b),
+                        format::time(su)
+                    ),
+                    _ => format::time(t.median_s),
+                }
+            });
             let vals = timed.and_then(|_| bound.values(c));
             let thr = vals.map_or("—".to_string(), |(v, _)| {
                 format!("{} {}", format::sig3(v), bound.unit())
@@ -131,7 +145,12 @@ fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
     s.push('\n');
     let _ = writeln!(
         s,
-        "vs native: speed relative to `{native}` on this GPU (above 1× = faster).\n"
+        "vs native: speed relative to `{native}` on this GPU (above 1× = faster). median: the \
+         CUDA-event time per launch over every kept sample, the figure comparisons use; where a \
+         case slowed (or sped up) by at least 1 % between the first and the last quarter of its \
+         samples, its burst and sustained medians follow. throughput: the minimum bytes a case \
+         must move (or operations it must do) over its median, so it can exceed the copy ceiling \
+         for read-heavy kernels and for outputs that stay in L2.\n"
     );
     if !errors.is_empty() {
         let _ = writeln!(s, "Errors:\n");

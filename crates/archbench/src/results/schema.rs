@@ -130,6 +130,10 @@ pub struct Settings {
     /// A fixed number of samples per case (`--samples`), replacing the stopping rule.
     #[serde(default)]
     pub fixed_samples: Option<u32>,
+    /// Whether the stopping rule refused to stop while a series drifted (version 3; off in
+    /// older files, which had no such check).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift_check: bool,
     /// The CUDA environment workers ran with: what was set for them and what was removed.
     #[serde(default)]
     pub environment: Environment,
@@ -303,7 +307,7 @@ pub struct Correctness {
 /// Sample statistics (seconds per launch). The statistics are exact over every kept
 /// sample; `samples_s` holds at most [`MAX_STORED_SAMPLES`] of them, evenly thinned in time
 /// order (all of them when there are fewer), for rank tests and bootstrap intervals later.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     #[serde(with = "super::float::vec")]
     pub samples_s: Vec<f64>,
@@ -350,6 +354,67 @@ pub struct Timing {
     /// Wall time spent sampling.
     #[serde(default, with = "super::float::opt")]
     pub wall_s: Option<f64>,
+    /// Median of the first quarter of the kept samples, in time order: the *burst* figure
+    /// (version 3; `None` below 16 samples).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub burst_median_s: Option<f64>,
+    /// Median of the last quarter: the *sustained* figure (version 3).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sustained_median_s: Option<f64>,
+    /// `sustained / burst − 1` (version 3).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub drift_rel: Option<f64>,
+    /// Mann–Whitney p-value of the last quarter against the first (version 3).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub drift_p: Option<f64>,
+    /// The slowest SM's clock (MHz) across each stored sample, in `samples_s` order (NaN
+    /// where none was measured; version 3).
+    #[serde(
+        default,
+        with = "super::float::vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub clocks_mhz: Vec<f64>,
+    /// Median GPU-side duration per launch, from the `%globaltimer` stamps around the timed
+    /// region (last SM's start to first SM's end; ~1 µs resolution), without the event
+    /// pair's fixed cost (version 3; not the headline: `median_s` is).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_median_s: Option<f64>,
+    /// The event time of the same timed region around an empty kernel (the fixed cost a
+    /// sample includes), measured once per worker (version 3).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_overhead_s: Option<f64>,
+    /// Median of `sample − event_overhead_s` per launch (version 3; not the headline).
+    #[serde(
+        default,
+        with = "super::float::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub net_median_s: Option<f64>,
 }
 
 /// At most this many samples are stored per case.

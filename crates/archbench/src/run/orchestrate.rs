@@ -208,6 +208,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
             timeout_s: opts.rule.timeout_s,
             max_time_s: opts.max_time_s,
             fixed_samples: opts.rule.fixed_samples,
+            drift_check: opts.rule.drift_check && opts.rule.fixed_samples.is_none(),
             environment,
         },
         ceilings: ceilings.clone(),

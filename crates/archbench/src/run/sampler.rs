@@ -4,7 +4,11 @@
 //! loop is tested on simulated series and driven by the GPU in a run.
 //!
 //! Statistics are exact over every kept sample; the stored series is thinned evenly (in time
-//! order) to at most [`MAX_STORED_SAMPLES`].
+//! order) to at most [`MAX_STORED_SAMPLES`]. Besides the headline median (event time per
+//! launch), a case records its burst and sustained medians and their drift
+//! ([`crate::measure::drift`]), each sample's SM clock, and two other readings of the same
+//! samples for checking short kernels against a profiler: the GPU-side duration from the
+//! clock stamps, and the event time less the cost of an empty timed region.
 
 use std::time::{Duration, Instant};
 
@@ -18,16 +22,20 @@ use crate::results::schema::{Timing, MAX_STORED_SAMPLES};
 pub struct Sample {
     pub seconds: f64,
     pub span: Option<ClockSpan>,
+    /// The timed region per launch by the GPU's own timer (the clock stamps), when read.
+    pub region_s: Option<f64>,
     /// The blocking kernel gave up before the host released it: the timed launches were
     /// not all queued behind it, so the sample may include submission time. Dropped.
     pub blocker_timed_out: bool,
 }
 
-/// Samples until the rule stops. `pause` is called after a throttled sample.
+/// Samples until the rule stops. `pause` is called after a throttled sample. `overhead_s`:
+/// the event time of an empty timed region, per launch, for the net figure.
 pub fn sample<E>(
     rule: &StopRule,
     default_clock_mhz: f64,
     launches_per_sample: u32,
+    overhead_s: Option<f64>,
     mut take: impl FnMut() -> Result<Sample, E>,
     mut pause: impl FnMut(),
 ) -> Result<Timing, E> {
@@ -38,6 +46,9 @@ pub fn sample<E>(
     // Waiting samples count toward the rule: they are kept unless their group turns out
     // throttled.
     let mut kept: Vec<f64> = Vec::new();
+    // Beside each kept sample: its SM clock and its GPU-side duration (NaN: not measured).
+    let mut clocks: Vec<f64> = Vec::new();
+    let mut regions: Vec<f64> = Vec::new();
     let mut waiting_from = 0usize;
     let mut blocker_timeouts = 0u32;
     let reason = loop {
@@ -46,11 +57,15 @@ pub fn sample<E>(
             blocker_timeouts += 1;
         } else {
             kept.push(s.seconds);
+            clocks.push(s.span.map_or(f64::NAN, ClockSpan::mhz));
+            regions.push(s.region_s.unwrap_or(f64::NAN));
             match guard.judge(s.span) {
                 Verdict::Pending => {}
                 Verdict::Keep => waiting_from = kept.len(),
                 Verdict::DiscardAndPause => {
                     kept.truncate(waiting_from);
+                    clocks.truncate(waiting_from);
+                    regions.truncate(waiting_from);
                     pause();
                 }
             }
@@ -74,7 +89,38 @@ pub fn sample<E>(
         rule.timeout_s,
     );
     t.wall_s = Some(wall_s);
+    if let Some(d) = crate::measure::drift::drift(&kept) {
+        t.burst_median_s = Some(d.burst);
+        t.sustained_median_s = Some(d.sustained);
+        t.drift_rel = Some(d.rel);
+        t.drift_p = Some(d.p_value);
+    }
+    if clocks.iter().any(|c| c.is_finite()) {
+        t.clocks_mhz = thin(&clocks, MAX_STORED_SAMPLES);
+    }
+    t.region_median_s = median_finite(&regions);
+    if let Some(o) = overhead_s {
+        t.event_overhead_s = Some(o * f64::from(launches_per_sample));
+        t.net_median_s = net_median(&kept, o);
+    }
     Ok(t)
+}
+
+/// The median of the finite values, `None` when there are none.
+fn median_finite(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(crate::measure::stats::quantile_sorted(&v, 0.5))
+}
+
+/// The net figure: every kept sample less the event overhead of an empty region (clamped at
+/// zero), its median.
+pub fn net_median(samples: &[f64], overhead_s: f64) -> Option<f64> {
+    let net: Vec<f64> = samples.iter().map(|s| (s - overhead_s).max(0.0)).collect();
+    median_finite(&net)
 }
 
 fn timing(
@@ -115,6 +161,7 @@ fn timing(
         discarded_blocker_timeout: blocker_timeouts,
         budget_s: Some(budget_s),
         wall_s: None,
+        ..Timing::default()
     }
 }
 
@@ -142,6 +189,7 @@ mod tests {
                 ns: us * 1000,
             }),
             blocker_timed_out: false,
+            region_s: None,
         }
     }
 
@@ -162,6 +210,7 @@ mod tests {
             &rule,
             1755.0,
             1,
+            None,
             || {
                 let c = clocks[i % clocks.len()];
                 i += 1;
@@ -193,6 +242,7 @@ mod tests {
             &rule,
             1980.0,
             1,
+            None,
             || {
                 n += 1;
                 Ok(sample_at(
@@ -223,6 +273,7 @@ mod tests {
             &rule,
             1980.0,
             100,
+            None,
             || {
                 n += 1;
                 let mut s = sample_at(1e-5, 1980.0, 1000);
@@ -247,6 +298,7 @@ mod tests {
             &rule,
             1980.0,
             1,
+            None,
             || {
                 let mut s = sample_at(1e-5, 1980.0, 1000);
                 s.blocker_timed_out = true;
@@ -265,10 +317,52 @@ mod tests {
             &StopRule::default(),
             1000.0,
             1,
+            None,
             || Err::<Sample, &str>("launch failed"),
             || {},
         );
         assert_eq!(r.unwrap_err(), "launch failed");
+    }
+
+    /// A series that slows by 5 % partway records its burst, sustained and drift figures,
+    /// each sample's clock, the GPU-side medians and the net figure.
+    #[test]
+    fn burst_sustained_clocks_and_the_other_readings_are_recorded() {
+        let rule = StopRule {
+            fixed_samples: Some(40),
+            ..StopRule::full()
+        };
+        let mut n = 0;
+        let t = sample::<()>(
+            &rule,
+            1980.0,
+            1,
+            Some(2e-6),
+            || {
+                n += 1;
+                let (secs, mhz) = if n <= 10 {
+                    (100e-6, 1980.0)
+                } else {
+                    (105e-6, 1800.0)
+                };
+                let mut s = sample_at(secs, mhz, 100);
+                s.region_s = Some(secs - 1.5e-6);
+                Ok(s)
+            },
+            || {},
+        )
+        .unwrap();
+        assert_eq!(t.burst_median_s, Some(100e-6));
+        assert_eq!(t.sustained_median_s, Some(105e-6));
+        assert!((t.drift_rel.unwrap() - 0.05).abs() < 1e-9);
+        assert!(t.drift_p.unwrap() < 0.01);
+        assert_eq!(t.clocks_mhz.len(), 40);
+        assert!(
+            (t.clocks_mhz[0] - 1980.0).abs() < 0.01 && (t.clocks_mhz[39] - 1800.0).abs() < 0.01
+        );
+        assert!((t.region_median_s.unwrap() - 103.5e-6).abs() < 1e-12);
+        assert_eq!(t.event_overhead_s, Some(2e-6));
+        assert!((t.net_median_s.unwrap() - 103e-6).abs() < 1e-12);
     }
 
     #[test]

@@ -23,11 +23,20 @@ fn check_cell(c: &CaseResult) -> String {
     }
 }
 
+/// `+5.0%` when the case's last quarter ran slower than its first beyond noise (a rank test
+/// at p < 0.01 and at least 1 %), `-2.1%` when faster; `None` otherwise.
+pub fn drift_cell(t: &crate::results::schema::Timing) -> Option<String> {
+    match (t.drift_rel, t.drift_p) {
+        (Some(r), Some(p)) if r.abs() >= 0.01 && p < 0.01 => Some(format!("{:+.1}%", r * 100.0)),
+        _ => None,
+    }
+}
+
 /// One row per kernel × case × variant.
 pub fn table(run: &RunFile) -> String {
     let header = [
-        "kernel", "case", "variant", "image", "check", "median", "±CI", "GB/s", "TFLOP/s", "%BW",
-        "n", "load",
+        "kernel", "case", "variant", "image", "check", "median", "±CI", "drift", "GB/s", "TFLOP/s",
+        "%BW", "n", "load",
     ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
@@ -49,6 +58,7 @@ pub fn table(run: &RunFile) -> String {
             t.filter(|t| t.median_ci_rel.is_finite())
                 .map(|t| format!("{:.2}%", t.median_ci_rel * 100.0))
                 .unwrap_or_else(|| "—".into()),
+            t.and_then(drift_cell).unwrap_or_else(|| "—".into()),
             tp.map(|x| format!("{:.1}", x.gbps))
                 .unwrap_or_else(|| "—".into()),
             tp.filter(|_| c.flops > 0)

@@ -14,7 +14,8 @@ use super::sampler::{self, Sample, THROTTLE_PAUSE};
 use super::RunError;
 use crate::fill::derive_seed;
 use crate::gpu::{
-    image_kind, BlockingKernel, ClockStamps, EventPair, Gpu, GpuError, L2Flusher, Module, Stream,
+    image_kind, BlockingKernel, ClockStamps, EmptyKernel, EventPair, Gpu, GpuError, L2Flusher,
+    Module, Stream,
 };
 use crate::images::Images;
 use crate::results::schema::{CaseResult, LoadedImage, Mode, Predicted, Status, Throughput};
@@ -114,11 +115,17 @@ struct Tools {
     stamps: ClockStamps,
     flusher: Option<L2Flusher>,
     events: EventPair,
+    /// The event time of a timed region around one empty kernel (median of
+    /// [`OVERHEAD_SAMPLES`]); `None` when profiling (no blocker, no stamps).
+    overhead_s: Option<f64>,
 }
 
+/// Samples of the empty region measured per worker.
+const OVERHEAD_SAMPLES: usize = 31;
+
 impl Tools {
-    fn new(gpu: &Gpu, mode: Mode) -> Result<Self, GpuError> {
-        Ok(Self {
+    fn new(gpu: &Gpu, mode: Mode, profile: bool) -> Result<Self, GpuError> {
+        let mut t = Self {
             blocker: BlockingKernel::new()?,
             stamps: ClockStamps::new(gpu.info.sm_count)?,
             flusher: match mode {
@@ -126,7 +133,42 @@ impl Tools {
                 Mode::Hot => None,
             },
             events: EventPair::new()?,
-        })
+            overhead_s: None,
+        };
+        if !profile {
+            t.overhead_s = Some(t.empty_region()?);
+        }
+        Ok(t)
+    }
+
+    /// The event time of the timed region as every sample takes it (behind the blocker,
+    /// between the clock stamps), around one empty kernel: the fixed cost in every sample.
+    fn empty_region(&mut self) -> Result<f64, GpuError> {
+        let stream = Stream::DEFAULT;
+        let mut empty = EmptyKernel::new()?;
+        let mut xs = Vec::with_capacity(OVERHEAD_SAMPLES);
+        for _ in 0..OVERHEAD_SAMPLES {
+            self.blocker.block(stream)?;
+            self.stamps.before(stream)?;
+            self.events.record_start(stream)?;
+            let queued = empty.launch(stream);
+            if queued.is_ok() {
+                self.events.record_end(stream)?;
+                self.stamps.after(stream)?;
+            }
+            self.blocker.release();
+            queued?;
+            let s = self.events.elapsed_s()?;
+            stream
+                .synchronize()
+                .map_err(GpuError::driver("synchronising"))?;
+            let _ = self.stamps.readout();
+            if !self.blocker.timed_out() {
+                xs.push(s);
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        Ok(crate::measure::stats::quantile_sorted(&xs, 0.5))
     }
 }
 
@@ -254,7 +296,7 @@ fn run_job(
         }
     };
     if tools.is_none() {
-        match Tools::new(c.gpu, s.mode) {
+        match Tools::new(c.gpu, s.mode, s.profile) {
             Ok(t) => *tools = Some(t),
             Err(e) => return Err(JobEnd::Fatal(format!("preparing the timers: {e}"))),
         }
@@ -404,6 +446,7 @@ fn run_case(
         &c.job.rule,
         c.default_mhz,
         batch,
+        t.overhead_s.map(|o| o / f64::from(batch)),
         || -> Result<Sample, RunError> {
             // In-outs back to their filled contents, outside the timed region (and before
             // the flush, so the copy leaves nothing warm in L2).
@@ -445,14 +488,17 @@ fn run_case(
                     source,
                 })
             })?;
-            let (span, blocker_timed_out) = if profile {
+            let (stamps, blocker_timed_out) = if profile {
                 (None, false)
             } else {
-                (t.stamps.span(), t.blocker.timed_out())
+                (Some(t.stamps.readout()), t.blocker.timed_out())
             };
             Ok(Sample {
                 seconds: secs,
-                span,
+                span: stamps.and_then(|s| s.slowest),
+                region_s: stamps
+                    .and_then(|s| s.region_ns)
+                    .map(|ns| ns as f64 / 1e9 / f64::from(batch)),
                 blocker_timed_out,
             })
         },
