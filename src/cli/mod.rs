@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod advise;
 mod baseline;
 mod build_info;
 mod capabilities;
@@ -113,6 +114,10 @@ pub enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Which capabilities to build for a set of GPUs: the Pareto set over expected speed,
+    /// JIT exposure, bytes and build time, each as a Nixpkgs config, TORCH_CUDA_ARCH_LIST
+    /// and CMake CUDA_ARCHITECTURES (costs compiled; speed from results files).
+    Advise(advise::Args),
     /// The embedded build manifest: variants × kernels, image sizes, registers, spills.
     BuildInfo {
         #[arg(long)]
@@ -180,6 +185,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Toolchain { action } => toolchain::run(action),
         Command::Kernels { json, quick } => kernels::run(json, quick),
         Command::BuildInfo { json } => build_info::run(json),
+        Command::Advise(a) => advise::run(a),
         Command::Run(a) => run::run(a),
         Command::Worker { task } => run::worker(&task),
         Command::Inspect(a) => inspect::run(a),

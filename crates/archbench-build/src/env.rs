@@ -44,6 +44,7 @@ pub struct BuildEnv {
     pub(crate) vars: BTreeMap<String, String>,
     /// Print `cargo:` directives (off for in-process tests that want quiet output).
     pub(crate) cargo_directives: bool,
+    pub(crate) quiet: bool,
 }
 
 impl BuildEnv {
@@ -71,6 +72,7 @@ impl BuildEnv {
             cc_target: None,
             vars,
             cargo_directives: true,
+            quiet: false,
         })
     }
 
@@ -94,6 +96,7 @@ impl BuildEnv {
             cc_target: Some(host),
             vars: BTreeMap::new(),
             cargo_directives: true,
+            quiet: false,
         }
     }
 
@@ -117,6 +120,13 @@ impl BuildEnv {
     /// Whether to print `cargo:` directives (on by default).
     pub fn cargo_directives(mut self, on: bool) -> Self {
         self.cargo_directives = on;
+        self
+    }
+
+    /// Whether to keep quiet on stderr: no line per compiled unit, no summary (off by
+    /// default; a caller with its own progress display turns it on).
+    pub fn quiet(mut self, on: bool) -> Self {
+        self.quiet = on;
         self
     }
 

@@ -190,12 +190,14 @@ pub(crate) fn run(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
             })
             .collect(),
     };
-    eprintln!(
+    if !env.quiet {
+        eprintln!(
         "archbench-build: {} units ({n_compiled} compiled, {n_cached} from the cache) on {jobs} threads, {} fatbins, in {:.1} s ({compile_seconds:.1} s compiling)",
         units.len(),
         variants.len() * images.len(),
         start.elapsed().as_secs_f64()
     );
+    }
     write(env, m, &images_out, Some(sel.origin), n_compiled, n_cached)
 }
 
@@ -292,14 +294,16 @@ fn compile_all(
                         Ok(c) => {
                             if let Ok(mut d) = done.lock() {
                                 *d += 1;
-                                eprintln!(
-                                    "[{}/{total}] {} for {}: {:.2} s{}",
-                                    *d,
-                                    image.key,
-                                    unit.target.code,
-                                    c.seconds,
-                                    if c.cached { " (cached)" } else { "" }
-                                );
+                                if !ctx.env.quiet {
+                                    eprintln!(
+                                        "[{}/{total}] {} for {}: {:.2} s{}",
+                                        *d,
+                                        image.key,
+                                        unit.target.code,
+                                        c.seconds,
+                                        if c.cached { " (cached)" } else { "" }
+                                    );
+                                }
                             }
                             if c.target.is_ptx() {
                                 ptx = Some(c.clone());
