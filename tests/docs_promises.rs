@@ -201,3 +201,27 @@ fn the_slug_is_githubs() {
     );
     let _ = Path::new("");
 }
+
+/// Every generated GPU table (`<!-- archbench tables: … -->`) is what `archbench tables`
+/// writes from the results files it names: no number in them was typed.
+#[test]
+fn generated_tables_match_their_results_files() {
+    let mut blocks = 0;
+    let mut stale = Vec::new();
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        let (new, n) = archbench::report::tables::update(&text, doc.parent().unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        blocks += n;
+        if new != text {
+            stale.push(doc.strip_prefix(root()).unwrap().display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated tables (run `archbench tables {}`)",
+        stale.join(" ")
+    );
+    // README, results/README.md and both GPUs' READMEs carry them.
+    assert!(blocks >= 6, "{blocks} generated tables");
+}

@@ -32,6 +32,7 @@ mod kernels;
 mod predict;
 mod report;
 mod run;
+mod tables;
 mod toolchain;
 mod validate;
 
@@ -135,6 +136,9 @@ pub enum Command {
     Report(report::Args),
     /// Save and list baselines under results/.
     Baseline(baseline::Args),
+    /// Regenerate the GPU tables of markdown files from the results files they name
+    /// (`--check`: exit 1 when one is stale).
+    Tables(tables::Args),
     /// Run the matrix on many GPU machines through Slurm, Kubernetes or a CI matrix, and
     /// merge what they wrote (plan, slurm, k8s, ci, collect, compare, task).
     Fleet(fleet::Args),
@@ -193,6 +197,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
         Command::Baseline(a) => baseline::run(a),
+        Command::Tables(a) => tables::run(a),
         Command::Fleet(a) => fleet::run(a),
     }
 }

@@ -101,3 +101,32 @@ fn ptx_only_is_the_jit_compiled_virtual_architecture() {
     };
     assert_eq!(exact_image(Some("sm_86"), None, &ran), "sm_86");
 }
+
+/// Version 2 files (the committed H200 and H100 runs) have no `arch`: the reader names the
+/// image the predictor chose where the driver's numbers agree — sm_90a for the wgmma GEMM
+/// whose record says only 90 — and leaves the driver's numbers where they do not.
+#[test]
+fn version_2_files_read_with_the_exact_image() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../results/nvidia-h200/20261126t230821z-gpu-check-full.jsonl");
+    let run = archbench::results::read::read_run(&path).unwrap();
+    assert_eq!(run.schema_version, 2);
+    let image = |variant: &str| {
+        let c = run
+            .cases
+            .iter()
+            .find(|c| c.variant == variant && c.kernel == "gemm")
+            .unwrap();
+        c.image.as_ref().unwrap().name()
+    };
+    assert_eq!(image("pkgsForCudaArch.sm_90a"), "sm_90a");
+    assert_eq!(image("pkgsForCudaArch.sm_90"), "sm_90");
+    assert_eq!(image("cmake:75-virtual"), "compute_75");
+    // The raw record indeed says only 90.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"pkgsForCudaArch.sm_90a\"") && l.contains("\"kernel\":\"gemm\""))
+        .unwrap();
+    assert!(line.contains("\"binary_version\":90") && !line.contains("\"arch\""));
+}

@@ -23,6 +23,7 @@ pub mod merge;
 #[cfg(feature = "charts")]
 pub mod output;
 pub mod stats;
+pub mod tables;
 pub mod verdict;
 
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ pub enum ReportError {
     NoFormat(String),
     #[error("no results files given")]
     NoRuns,
+    /// A generated-tables block that cannot be rendered (see [`tables`]).
+    #[error("{0}")]
+    Tables(String),
 }
 
 impl ReportError {

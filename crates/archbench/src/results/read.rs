@@ -96,6 +96,7 @@ pub fn parse_run(text: &str, path: &Path) -> Result<RunFile, ReadError> {
         Some(_) => serde_json::from_value(first).map_err(|e| not_results(e, 0))?,
     };
     let Some(rest) = rest else {
+        exact_images_of_older(&mut run);
         return Ok(run);
     };
     #[derive(serde::Deserialize)]
@@ -118,7 +119,43 @@ pub fn parse_run(text: &str, path: &Path) -> Result<RunFile, ReadError> {
             Err(e) => return Err(not_results(e, i)),
         }
     }
+    exact_images_of_older(&mut run);
     Ok(run)
+}
+
+/// Version 2 files record only the driver's numbers of the image that ran (90 for both sm_90
+/// and sm_90a). Where the predictor's summary (`sm_90a (sass-exact)`) names an image whose
+/// numbers are the driver's and the prediction matched, that image is the one that ran —
+/// the rule version 3's worker applies when it writes `arch`.
+fn exact_images_of_older(run: &mut RunFile) {
+    // Version 3 writers set `arch` themselves; where they left it out, they had a reason.
+    if run.schema_version >= 3 {
+        return;
+    }
+    for c in &mut run.cases {
+        let (Some(image), Some(predicted), Some(true)) = (
+            c.image.as_mut(),
+            c.predicted.as_deref(),
+            c.prediction_matches,
+        ) else {
+            continue;
+        };
+        if image.arch.is_some() {
+            continue;
+        }
+        let Some(name) = predicted.split_whitespace().next() else {
+            continue;
+        };
+        let (number, driver_says) = match image.kind.as_str() {
+            "sass" => (name.strip_prefix("sm_"), image.binary_version),
+            "ptx-jit" => (name.strip_prefix("compute_"), image.ptx_version),
+            _ => continue,
+        };
+        let digits = number.map(|n| n.trim_end_matches(['a', 'f']));
+        if digits.and_then(|d| d.parse::<u32>().ok()) == Some(driver_says) {
+            image.arch = Some(name.to_string());
+        }
+    }
 }
 
 fn check_version(value: &serde_json::Value, path: &Path) -> Result<(), ReadError> {
