@@ -12,7 +12,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 # The results target links the archbench crate; its kernels are not needed to fuzz.
 export ARCHBENCH_SKIP_KERNELS=1
-targets=(read fatbin cubin elf ptx decompress predict embedded embed_container spec variant_file results)
+targets=(read fatbin cubin elf ptx decompress predict embedded embed_container spec variant_file results names)
 cargo fuzz build -O
 fail=0
 summary=""
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
     # specs, variant files and real results files for the text targets.
     case "$t" in
         spec|variant_file) cp -n "$root"/fuzz/seeds-text/* "corpus/$t/" 2>/dev/null || true ;;
+        names) cp -n "$root"/fuzz/seeds-names/* "corpus/$t/" 2>/dev/null || true ;;
         results) cp -n "$root"/tests/fixtures/gpu-check/synthetic/run.jsonl "$root"/tests/fixtures/synthetic/synthetic-gpu-b.json "corpus/$t/" 2>/dev/null || true ;;
         *) cp -n "$root"/fuzz/seeds/* "corpus/$t/" 2>/dev/null || true ;;
     esac

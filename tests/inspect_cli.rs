@@ -50,12 +50,32 @@ fn inspect_lists_extracts_and_checks() {
     let (dir, fb) = build_fatbin("inspect");
     let (rc, out, err) = archbench(&["inspect", s(&fb)]);
     assert_eq!(rc, 0, "{err}");
-    for want in ["sm_75", "sm_89", "compute_89", "zstd", "_Z3addPfi", "regs="] {
+    // Kernel names demangled for people (`add(float*, int)`), as the binary has them with
+    // --mangled and in --json.
+    for want in [
+        "sm_75",
+        "sm_89",
+        "compute_89",
+        "zstd",
+        "add(float*, int)",
+        "regs=",
+    ] {
         assert!(out.contains(want), "{want} in {out}");
     }
+    assert!(!out.contains("_Z3addPfi"), "{out}");
+    let (rc, out, _) = archbench(&["inspect", "--mangled", s(&fb)]);
+    assert_eq!(rc, 0);
+    assert!(
+        out.contains("_Z3addPfi") && !out.contains("add(float*, int)"),
+        "{out}"
+    );
     let (rc, out, _) = archbench(&["inspect", "--json", s(&fb)]);
     assert_eq!(rc, 0);
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        out.contains("\"_Z3addPfi\"") && !out.contains("add(float*"),
+        "{out}"
+    );
     let images = j[0]["images"].as_array().unwrap();
     assert_eq!(images.len(), 3);
     let ptx: Vec<_> = images.iter().filter(|i| i["kind"] == "ptx").collect();
@@ -71,7 +91,7 @@ fn inspect_lists_extracts_and_checks() {
         assert!(p.exists(), "{name}");
         let (rc, out, err) = archbench(&["inspect", s(&p)]);
         assert_eq!(rc, 0, "{name}: {err}");
-        assert!(out.contains("_Z3addPfi"), "{out}");
+        assert!(out.contains("add(float*, int)"), "{out}");
     }
     // --expect: the same spec matches; other specs and an old driver do not.
     let (rc, out, _) = archbench(&["inspect", s(&fb), "--cuda", "13.0", "--expect", SPEC]);
@@ -124,7 +144,7 @@ fn predict_binaries_and_specs() {
     let (rc, out, _) = archbench(&["predict", "--gpu", "8.9", s(&fb)]);
     assert_eq!(rc, 0, "{out}");
     assert!(
-        out.contains("sm_89 (sass-exact)") && out.contains("_Z3addPfi"),
+        out.contains("sm_89 (sass-exact)") && out.contains("add(float*, int)"),
         "{out}"
     );
     let (rc, out, _) = archbench(&["predict", "--gpu", "12.0", "--driver", "580.65.06", s(&fb)]);

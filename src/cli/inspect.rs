@@ -43,6 +43,9 @@ pub struct Args {
     /// With --expect: the driver the binary must load on; PTX newer than it is a mismatch.
     #[arg(long, requires = "expect")]
     pub driver: Option<DriverVersion>,
+    /// Kernel names as the binary has them (default: demangled, long templates folded).
+    #[arg(long)]
+    pub mangled: bool,
     #[command(flatten)]
     pub cuda: CudaArg,
 }
@@ -117,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             json_files += 1;
         } else {
-            print_binary(&mut out, path, &bin, !args.list);
+            print_binary(&mut out, path, &bin, !args.list, args.mangled);
             if let Some(c) = &check {
                 print_check(&mut out, c);
             }
@@ -204,7 +207,7 @@ fn module_line(bin: &Binary<'_>, m: usize) -> Option<String> {
     ))
 }
 
-fn print_binary(out: &mut String, path: &Path, bin: &Binary<'_>, decoded: bool) {
+fn print_binary(out: &mut String, path: &Path, bin: &Binary<'_>, decoded: bool, mangled: bool) {
     w!(
         out,
         "{}: {:?}, {}, {} image{}",
@@ -276,7 +279,12 @@ fn print_binary(out: &mut String, path: &Path, bin: &Binary<'_>, decoded: bool) 
             if let Some(s) = k.stack_bytes {
                 extra.push(format!("stack={s}"));
             }
-            w!(out, "         {} {}", k.name, extra.join(" ").trim_end());
+            w!(
+                out,
+                "         {} {}",
+                super::kernel_name(&k.name, mangled, 100),
+                extra.join(" ").trim_end()
+            );
         }
     }
     if bin

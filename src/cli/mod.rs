@@ -38,6 +38,16 @@ mod validate;
 
 use std::process::ExitCode;
 
+/// A kernel's name as human output shows it: demangled and folded to `width` characters,
+/// or the symbol itself with `--mangled` (JSON always keeps the symbol).
+pub(crate) fn kernel_name(symbol: &str, mangled: bool, width: usize) -> String {
+    if mangled {
+        symbol.to_string()
+    } else {
+        archbench_inspect::names::readable(symbol, width)
+    }
+}
+
 use archbench::core::{CudaVersion, DriverVersion};
 use clap::{Parser, Subcommand};
 

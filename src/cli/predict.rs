@@ -46,6 +46,9 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Kernel names as the binary has them (default: demangled, long templates folded).
+    #[arg(long)]
+    pub mangled: bool,
     /// Files (anything that exists on disk) or variant specs.
     #[arg(required = true, value_name = "SPEC|FILE")]
     pub inputs: Vec<String>,
@@ -134,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         w!(out, "{}", serde_json::to_string_pretty(&outs)?);
     } else {
         for o in &outs {
-            print_text(&mut out, o, args.all_modules);
+            print_text(&mut out, o, args.all_modules, args.mangled);
         }
     }
     out!("{out}");
@@ -145,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_text(out: &mut String, o: &Out, all_modules: bool) {
+fn print_text(out: &mut String, o: &Out, all_modules: bool, mangled: bool) {
     let p = &o.prediction;
     let driver = match (&p.driver, &p.driver_max_ptx_isa) {
         (Some(d), Some(isa)) => format!("driver {d}, PTX ISA ≤ {isa}"),
@@ -165,7 +168,12 @@ fn print_text(out: &mut String, o: &Out, all_modules: bool) {
     }
     if let Some(k) = &p.kernels {
         if !k.missing.is_empty() {
-            let shown: Vec<&str> = k.missing.iter().take(10).map(String::as_str).collect();
+            let shown: Vec<String> = k
+                .missing
+                .iter()
+                .take(10)
+                .map(|n| super::kernel_name(n, mangled, 80))
+                .collect();
             let more = k.missing.len().saturating_sub(shown.len());
             w!(
                 out,
@@ -214,9 +222,10 @@ fn print_text(out: &mut String, o: &Out, all_modules: bool) {
         }
         let kernels: usize = members.iter().map(|&i| p.modules[i].kernels.len()).sum();
         if kernels > 0 && kernels <= 20 {
-            let names: Vec<&str> = members
+            let names: Vec<String> = members
                 .iter()
-                .flat_map(|&i| p.modules[i].kernels.iter().map(String::as_str))
+                .flat_map(|&i| p.modules[i].kernels.iter())
+                .map(|n| super::kernel_name(n, mangled, 80))
                 .collect();
             w!(out, "    kernels: {}", names.join(", "));
         } else if kernels > 20 {

@@ -108,8 +108,14 @@ pub enum BuildError {
     NoVariants { origin: String },
 
     /// The same variant twice.
-    #[error("archbench-build: variant `{name}` is listed twice (in {origin})")]
-    DuplicateVariant { name: String, origin: String },
+    #[error("archbench-build: variant `{name}` is listed twice (in {origin}): `{first}` and `{second}` both build it")]
+    DuplicateVariant {
+        name: String,
+        origin: String,
+        /// The two specs that name it.
+        first: String,
+        second: String,
+    },
 
     /// No `.source()` and no `*.cu` in any `.sources_in()` directory.
     #[error("archbench-build: no kernel sources: {detail}")]
@@ -256,7 +262,7 @@ impl BuildError {
             }
             BuildError::Native { origin, .. } => format!("name the capabilities instead: e.g. CUDA_COMPUTE_CAP=90 (H100), CUDA_COMPUTE_CAP=80,86,90, TORCH_CUDA_ARCH_LIST=\"8.0;9.0+PTX\" or CMAKE_CUDA_ARCHITECTURES=\"80-real;90\" (in place of {origin}); `archbench predict` shows which image each GPU would load"),
             BuildError::NoVariants { origin } => format!("give {origin} at least one spec, or unset it to fall through to the next source of variants"),
-            BuildError::DuplicateVariant { .. } => "list each variant once".into(),
+            BuildError::DuplicateVariant { .. } => "list each variant once: two specs that build the same images are one variant".into(),
             BuildError::NoSources { .. } => "add `.source(\"kernels/my_kernel.cu\")`, or put `*.cu` files in the directory given to `.sources_in(…)`".into(),
             BuildError::MissingSource { .. } => "source paths are relative to the crate root (the directory of Cargo.toml); fix the path or create the file".into(),
             BuildError::SourceDir { .. } => "`.sources_in(DIR)` takes a directory relative to the crate root; fix the path or create it".into(),

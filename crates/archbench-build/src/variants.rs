@@ -252,6 +252,8 @@ pub(crate) fn resolve(
     let opts = ValidateOptions::default();
     let origin = sel.origin.to_string();
     let mut out: Vec<Variant> = Vec::new();
+    // The spec each variant of `out` came from, for naming a collision.
+    let mut from: Vec<String> = Vec::new();
     for s in &sel.specs {
         if torch_native(s) {
             return Err(native_error(sel.origin, sel.raw.as_deref().unwrap_or(s)));
@@ -286,13 +288,16 @@ pub(crate) fn resolve(
                     if v.cuda != cuda {
                         env.warning(&format!("archbench-build: variant `{}` asks for CUDA {} but the toolchain is CUDA {cuda} ({release}); it is built with the toolchain's nvcc", v.name, v.cuda));
                     }
-                    if out.iter().any(|o| o.name == v.name) {
+                    if let Some(i) = out.iter().position(|o| o.name == v.name) {
                         return Err(BuildError::DuplicateVariant {
                             name: v.name,
                             origin,
+                            first: from[i].clone(),
+                            second: s.clone(),
                         });
                     }
                     out.push(v);
+                    from.push(s.clone());
                 }
                 v => {
                     let mut text = String::new();
@@ -472,5 +477,21 @@ mod tests {
         let s = pick(&[("ARCHBENCH_VARIANTS", "pkgsCuda\npkgsCuda")], &[]);
         let e = resolve(&env(&[]), &s, CUDA, "13.0.88").unwrap_err();
         assert!(e.to_string().contains("listed twice"), "{e}");
+        // Two Nix attrsets that build differently are two variants, named by what they build.
+        let a = r#"{ cudaSupport = true; cudaCapabilities = [ "8.6" ]; }"#;
+        let b =
+            r#"{ cudaSupport = true; cudaCapabilities = [ "9.0" ]; cudaForwardCompat = false; }"#;
+        let s = pick(&[("ARCHBENCH_VARIANTS", &format!("{a}\n{b}"))], &[]);
+        let v = resolve(&env(&[]), &s, CUDA, "13.0.88").unwrap();
+        let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["nix:8.6+PTX", "nix:9.0"]);
+        // Two that build the same: the error names both specs.
+        let c = r#"{ cudaCapabilities = [ "8.6" ]; cudaSupport = true; }"#;
+        let s = pick(&[("ARCHBENCH_VARIANTS", &format!("{a}\n{c}"))], &[]);
+        let e = resolve(&env(&[]), &s, CUDA, "13.0.88")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("variant `nix:8.6+PTX` is listed twice"), "{e}");
+        assert!(e.contains(a) && e.contains(c), "{e}");
     }
 }

@@ -30,6 +30,8 @@ pub mod fatbin;
 pub mod file;
 pub mod host;
 pub mod image;
+#[cfg(feature = "demangle")]
+pub mod names;
 mod parallel;
 pub mod predict;
 pub mod ptx;

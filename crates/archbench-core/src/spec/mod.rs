@@ -73,7 +73,11 @@ pub fn parse_with(spec: &str, ctx: &SpecContext, base: &Config) -> Vec<SpecEntry
     } else if t.starts_with("cmake:") {
         vec![cmake::parse(spec, lead + "cmake:".len(), ctx)]
     } else if t.starts_with('{') {
-        vec![nix_config::parse(t, "nix-config", ctx, base)]
+        let mut e = nix_config::parse(t, "nix-config", ctx, base);
+        if let Some(v) = e.variant.as_mut() {
+            v.name = nix_config::name_of(v);
+        }
+        vec![e]
     } else if t.ends_with(".nix") || t.ends_with(".toml") || t.ends_with(".json") {
         parse_file(Path::new(t), ctx, base)
     } else {

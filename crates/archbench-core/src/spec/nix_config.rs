@@ -139,6 +139,18 @@ pub fn parse(text: &str, name: &str, ctx: &SpecContext, base: &Config) -> SpecEn
     )
 }
 
+/// The name of an inline Nix config's variant, from what it builds: `nix:8.7,8.9+PTX` (the
+/// capabilities, then `+PTX` with forward compatibility), so that two configs that build
+/// differently never share a name.
+pub fn name_of(v: &Variant) -> String {
+    let caps: Vec<String> = v.capabilities.iter().map(|c| c.to_string()).collect();
+    format!(
+        "nix:{}{}",
+        caps.join(","),
+        if v.ptx.is_empty() { "" } else { "+PTX" }
+    )
+}
+
 /// Reads the CUDA attributes of a Nix config attrset (inline text or a file's contents).
 /// Problems with the text come back as one diagnostic; unknown attributes as warnings.
 pub fn parse_config(text: &str) -> Result<(Config, Vec<Diagnostic>), Diagnostic> {
