@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::compare::Comparison;
 use super::format::{self, md_cell, Bound};
 use super::merge::{GpuRun, Merged};
+use crate::results::schema::CaseResult;
 
 /// Render the whole report; `charts` are relative paths of chart files to link, if any.
 pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> String {
@@ -24,12 +25,29 @@ pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> Stri
         let _ = writeln!(s, "{} run(s): {}.\n", m.gpus.len(), names.join(", "));
     }
     super::matrix::absent_section(&mut s, m);
+    super::differ::section(&mut s, m);
     super::matrix::across_gpus_section(&mut s, m);
     for g in &m.gpus {
         gpu_section(&mut s, m, g);
     }
     for c in comparisons {
         comparison_section(&mut s, c);
+    }
+    if m.gpus.iter().any(|g| folds_anything(m, g)) {
+        let _ = writeln!(
+            s,
+            "## Every case, unfolded
+"
+        );
+        for g in &m.gpus {
+            let _ = writeln!(
+                s,
+                "### {}
+",
+                md_cell(&g.label)
+            );
+            case_table(&mut s, m, g, false);
+        }
     }
     if !charts.is_empty() {
         let _ = writeln!(s, "## Charts\n");
@@ -80,72 +98,13 @@ fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
             crate::results::schema::Mode::Hot => "hot",
         },
     );
+    let errors = case_table(s, m, g, true);
     let native = g.native_variant();
     let _ = writeln!(
         s,
-        "| kernel | case | variant | median | throughput | % roofline | vs native | image | correctness |"
-    );
-    let _ = writeln!(s, "|---|---|---|--:|--:|--:|--:|---|---|");
-    let mut errors = Vec::new();
-    for (kernel, case) in &m.kernel_cases {
-        let native_median = g
-            .find(kernel, case, &native)
-            .and_then(|c| c.timing.as_ref())
-            .map(|t| t.median_s);
-        for v in m.variants_of(kernel, case) {
-            let Some(c) = g.find(kernel, case, v) else {
-                continue;
-            };
-            let bound = Bound::of(c);
-            let timed = c.timing.as_ref();
-            let median = timed.map_or("—".to_string(), |t| {
-                match (
-                    crate::run::summary::drift_cell(t),
-                    t.burst_median_s,
-                    t.sustained_median_s,
-                ) {
-                    (Some(d), Some(b), Some(su)) => format!(
-                        "{} (burst {}, sustained {}, {d})",
-                        format::time(t.median_s),
-                        format::time(b),
-                        format::time(su)
-                    ),
-                    _ => format::time(t.median_s),
-                }
-            });
-            let vals = timed.and_then(|_| bound.values(c));
-            let thr = vals.map_or("—".to_string(), |(v, _)| {
-                format!("{} {}", format::sig3(v), bound.unit())
-            });
-            let pct = vals
-                .and_then(|(_, p)| p)
-                .map_or("—".to_string(), |p| format!("{p:.1} %"));
-            let vs = match (native_median, timed) {
-                (Some(n), Some(t)) if t.median_s > 0.0 => format!("{:.2}×", n / t.median_s),
-                _ => "—".to_string(),
-            };
-            let correct = match &c.correctness {
-                Some(k) if k.passed => "passed".to_string(),
-                Some(k) => format!("**FAILED** ({} mismatches)", k.mismatches),
-                None => "—".to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "| {} | {} | `{}` | {median} | {thr} | {pct} | {vs} | {} | {correct} |",
-                md_cell(kernel),
-                md_cell(case),
-                md_cell(v),
-                format::image(c.image.as_ref()),
-            );
-            if let Some(e) = &c.error {
-                errors.push(format!("- `{kernel} / {case} / {v}`: {}", md_cell(e)));
-            }
-        }
-    }
-    s.push('\n');
-    let _ = writeln!(
-        s,
-        "vs native: speed relative to `{native}` on this GPU (above 1× = faster). median: the \
+        "vs native: speed relative to `{native}` on this GPU (above 1× = faster). Variants that \
+         ran the same image in the same time (within noise) share a row; a case's median is in \
+         bold when it beats every other row beyond noise. median: the \
          CUDA-event time per launch over every kept sample, the figure comparisons use; where a \
          case slowed (or sped up) by at least 1 % between the first and the last quarter of its \
          samples, its burst and sustained medians follow. throughput: the minimum bytes a case \
@@ -244,4 +203,149 @@ pub fn p_value(p: f64) -> String {
     } else {
         format!("{p:.3}")
     }
+}
+
+/// One row's worth of a case: the variants it stands for (several when folded).
+struct Row<'a> {
+    variants: Vec<&'a str>,
+    case: &'a CaseResult,
+}
+
+/// Whether two variants' results for one case read the same: the same image and outcome,
+/// and medians within noise (or both untimed).
+fn same_row(a: &CaseResult, b: &CaseResult) -> bool {
+    if format::image(a.image.as_ref()) != format::image(b.image.as_ref())
+        || a.outcome() != b.outcome()
+        || a.error.is_some() != b.error.is_some()
+    {
+        return false;
+    }
+    match (&a.timing, &b.timing) {
+        (Some(x), Some(y)) => super::differ::beyond_noise(x, y).is_none(),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// The rows of one kernel × case on one GPU, folded (variants that read the same share a
+/// row) or not.
+fn rows<'a>(m: &'a Merged, g: &'a GpuRun, kernel: &str, case: &str, fold: bool) -> Vec<Row<'a>> {
+    let mut out: Vec<Row<'a>> = Vec::new();
+    for v in m.variants_of(kernel, case) {
+        let Some(c) = g.find(kernel, case, v) else {
+            continue;
+        };
+        match out.iter_mut().find(|r| fold && same_row(r.case, c)) {
+            Some(r) => r.variants.push(v),
+            None => out.push(Row {
+                variants: vec![v],
+                case: c,
+            }),
+        }
+    }
+    out
+}
+
+/// Whether folding merges any rows of `g`.
+fn folds_anything(m: &Merged, g: &GpuRun) -> bool {
+    m.kernel_cases
+        .iter()
+        .any(|(k, c)| rows(m, g, k, c, true).len() < rows(m, g, k, c, false).len())
+}
+
+/// The case table of one GPU; returns the error lines to list under it.
+fn case_table(s: &mut String, m: &Merged, g: &GpuRun, fold: bool) -> Vec<String> {
+    let native = g.native_variant();
+    let _ = writeln!(
+        s,
+        "| kernel | case | variant | median | throughput | % roofline | vs native | image | correctness |"
+    );
+    let _ = writeln!(s, "|---|---|---|--:|--:|--:|--:|---|---|");
+    let mut errors = Vec::new();
+    for (kernel, case) in &m.kernel_cases {
+        let native_median = g
+            .find(kernel, case, &native)
+            .and_then(|c| c.timing.as_ref())
+            .map(|t| t.median_s);
+        let rows = rows(m, g, kernel, case, fold);
+        // The fastest row, marked only when it beats every other timed row beyond noise.
+        let timings: Vec<&crate::results::schema::Timing> = rows
+            .iter()
+            .filter_map(|r| r.case.timing.as_ref())
+            .filter(|t| t.median_s > 0.0)
+            .collect();
+        let fastest = timings
+            .iter()
+            .min_by(|a, b| a.median_s.total_cmp(&b.median_s))
+            .filter(|f| {
+                timings.len() > 1
+                    && timings.iter().all(|o| {
+                        std::ptr::eq(*o, **f)
+                            || super::differ::beyond_noise(o, f).is_some_and(|r| r > 1.0)
+                    })
+            })
+            .map(|f| f.median_s);
+        for row in &rows {
+            let c = row.case;
+            let bound = Bound::of(c);
+            let timed = c.timing.as_ref();
+            let median = timed.map_or("—".to_string(), |t| {
+                match (
+                    crate::run::summary::drift_cell(t),
+                    t.burst_median_s,
+                    t.sustained_median_s,
+                ) {
+                    (Some(d), Some(b), Some(su)) => format!(
+                        "{} (burst {}, sustained {}, {d})",
+                        format::time(t.median_s),
+                        format::time(b),
+                        format::time(su)
+                    ),
+                    _ => format::time(t.median_s),
+                }
+            });
+            let median = match (timed, fastest) {
+                (Some(t), Some(f)) if t.median_s == f => format!("**{median}**"),
+                _ => median,
+            };
+            let vals = timed.and_then(|_| bound.values(c));
+            let thr = vals.map_or("—".to_string(), |(v, _)| {
+                format!("{} {}", format::sig3(v), bound.unit())
+            });
+            let pct = vals
+                .and_then(|(_, p)| p)
+                .map_or("—".to_string(), |p| format!("{p:.1} %"));
+            let vs = match (native_median, timed) {
+                (Some(n), Some(t)) if t.median_s > 0.0 => format!("{:.2}×", n / t.median_s),
+                _ => "—".to_string(),
+            };
+            let correct = match &c.correctness {
+                Some(k) if k.passed => "passed".to_string(),
+                Some(k) => format!("**FAILED** ({} mismatches)", k.mismatches),
+                None => "—".to_string(),
+            };
+            let names: Vec<String> = row
+                .variants
+                .iter()
+                .map(|v| format!("`{}`", md_cell(v)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {median} | {thr} | {pct} | {vs} | {} | {correct} |",
+                md_cell(kernel),
+                md_cell(case),
+                names.join(", "),
+                format::image(c.image.as_ref()),
+            );
+            if let Some(e) = &c.error {
+                errors.push(format!(
+                    "- `{kernel} / {case} / {}`: {}",
+                    row.variants.join(", "),
+                    md_cell(e)
+                ));
+            }
+        }
+    }
+    s.push('\n');
+    errors
 }

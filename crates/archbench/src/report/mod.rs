@@ -13,6 +13,7 @@ pub mod baseline;
 #[cfg(feature = "charts")]
 pub mod charts;
 pub mod compare;
+pub mod differ;
 pub mod format;
 #[cfg(feature = "charts")]
 pub mod glyphs;
