@@ -12,14 +12,9 @@ use clap::Parser;
 fn default_sigpipe() {
     #[cfg(unix)]
     {
-        extern "C" {
-            fn signal(signum: i32, handler: usize) -> usize;
-        }
-        const SIGPIPE: i32 = 13;
-        const SIG_DFL: usize = 0;
         // SAFETY: installs the default disposition for one signal, before any thread starts.
         unsafe {
-            signal(SIGPIPE, SIG_DFL);
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
 }

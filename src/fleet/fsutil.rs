@@ -1,59 +1,21 @@
 //! Atomic writes for everything the fleet commands leave on (often shared, network) file
-//! systems: a temporary file in the same directory, fsync, permissions, rename. A reader on
-//! another machine sees the old file or the new one, never half of one.
+//! systems, through `archbench_core::fsio::AtomicWrite` (a temporary file named for this
+//! machine beside the destination, fsync, permissions, rename): a reader on another machine
+//! sees the old file or the new one, never half of one.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use archbench::core::fsio::hostname;
+use archbench::core::fsio::AtomicWrite;
 
 use super::FleetError;
 
-/// A temporary name next to `dest`, unique across processes, machines and calls.
-pub fn temp_name(dest: &Path) -> PathBuf {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    let file_name = dest
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    parent.join(format!(
-        ".{file_name}.tmp-{}-{}-{}",
-        host_tag(),
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ))
-}
-
-/// This machine's host name, for temporary names on file systems shared between machines.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".to_string())
-}
-
-fn host_tag() -> String {
-    hostname()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect()
-}
-
 /// Write `bytes` to `dest` atomically, with Unix permissions `mode`.
 pub fn write_atomic_mode(dest: &Path, bytes: &[u8], mode: u32) -> Result<(), FleetError> {
-    let tmp = temp_name(dest);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        set_mode(&f, mode)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, dest)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        FleetError::io("cannot write", dest, e)
-    })
+    AtomicWrite::new(dest)
+        .mode(mode)
+        .write(bytes)
+        .map_err(|e| FleetError::io("cannot write", dest, e))
 }
 
 /// Write a regular (non-executable) file atomically.
@@ -63,36 +25,17 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), FleetError> {
 
 /// Copy `src` to `dest` atomically with permissions `mode` (the staged binary).
 pub fn copy_atomic(src: &Path, dest: &Path, mode: u32) -> Result<u64, FleetError> {
-    let tmp = temp_name(dest);
-    let result = (|| {
-        let mut from = std::fs::File::open(src)?;
-        let mut to = std::fs::File::create(&tmp)?;
-        let n = std::io::copy(&mut from, &mut to)?;
-        set_mode(&to, mode)?;
-        to.sync_all()?;
-        std::fs::rename(&tmp, dest)?;
-        Ok(n)
-    })();
-    result.map_err(|e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        FleetError::io("cannot copy to", dest, e)
-    })
+    let mut from =
+        std::fs::File::open(src).map_err(|e| FleetError::io("cannot copy from", src, e))?;
+    AtomicWrite::new(dest)
+        .mode(mode)
+        .write_with(|to| std::io::copy(&mut from, to))
+        .map_err(|e| FleetError::io("cannot copy to", dest, e))
 }
 
 /// Create a directory and its parents.
 pub fn create_dir(dir: &Path) -> Result<(), FleetError> {
     std::fs::create_dir_all(dir).map_err(|e| FleetError::io("cannot create", dir, e))
-}
-
-#[cfg(unix)]
-fn set_mode(f: &std::fs::File, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    f.set_permissions(std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_: &std::fs::File, _: u32) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

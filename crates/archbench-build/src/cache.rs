@@ -152,14 +152,13 @@ impl Cache {
     }
 }
 
-/// Writes `bytes` to `path` through a unique temporary file and a rename.
+/// Writes `bytes` to `path` through a unique temporary file and a rename, unsynced (a cache
+/// that a crash may lose but never corrupts).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    let tmp = Cache::tmp_for(path);
-    std::fs::write(&tmp, bytes).map_err(|e| BuildError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        BuildError::io(path, e)
-    })
+    archbench_core::fsio::AtomicWrite::new(path)
+        .no_sync()
+        .write(bytes)
+        .map_err(|e| BuildError::io(path, e))
 }
 
 #[cfg(test)]

@@ -189,15 +189,16 @@ fn die_with_parent(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
-        extern "C" {
-            fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
-        }
-        const PR_SET_PDEATHSIG: i32 = 1;
-        const SIGKILL: u64 = 9;
         // SAFETY: prctl is async-signal-safe and only changes this child's own death signal.
         unsafe {
             cmd.pre_exec(|| {
-                prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+                libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                );
                 Ok(())
             });
         }

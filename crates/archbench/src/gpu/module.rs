@@ -213,6 +213,9 @@ impl Function {
             ptrs.push(params[offset..].as_mut_ptr().cast());
         }
         let args = &mut ptrs;
+        // SAFETY: `self.raw` is a function of a module this `Function` keeps alive; every
+        // pointer in `args` points into `params` (bounds checked above), which outlives the
+        // call; the caller laid out `params` per the kernel's parameter info.
         unsafe {
             result::launch_kernel(
                 self.raw,

@@ -6,9 +6,9 @@
 //! baseline for a new run: the same device name first, then the same compute capability,
 //! newest (`started`) first within each tier.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use archbench_core::fsio::AtomicWrite;
 use serde::Serialize;
 
 use super::ReportError;
@@ -113,15 +113,7 @@ pub fn save(
 /// another process creates it meanwhile (the temporary file is hard-linked into place, which
 /// never replaces an existing name).
 pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_name(dest);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::hard_link(&tmp, dest)
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    match result {
+    match AtomicWrite::new(dest).new_only().write(bytes) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(ReportError::BaselineExists {
@@ -132,35 +124,12 @@ pub fn write_new_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     }
 }
 
-/// A temporary name next to `dest`, unique across processes and calls.
-fn temp_name(dest: &Path) -> PathBuf {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    let file_name = dest
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    parent.join(format!(
-        ".{file_name}.tmp-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ))
-}
-
-/// Write `bytes` to `dest` via a temporary file in the same directory and a rename, so that
-/// readers never see a half-written file.
+/// Write `bytes` to `dest` so that readers never see a half-written file
+/// (`archbench_core::fsio::AtomicWrite`).
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_name(dest);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, dest)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        ReportError::io("cannot write", dest, e)
-    })
+    AtomicWrite::new(dest)
+        .write(bytes)
+        .map_err(|e| ReportError::io("cannot write", dest, e))
 }
 
 /// Every `dir/*/*.json` and `dir/*/*.jsonl` that reads as results (sorted by path), and the

@@ -89,14 +89,9 @@ pub fn device_record(info: &crate::gpu::DeviceInfo) -> Device {
 pub fn ignore_sigpipe() {
     #[cfg(unix)]
     {
-        extern "C" {
-            fn signal(signum: i32, handler: usize) -> usize;
-        }
-        const SIGPIPE: i32 = 13;
-        const SIG_IGN: usize = 1;
         // SAFETY: sets the disposition of one signal; no handler code runs.
         unsafe {
-            signal(SIGPIPE, SIG_IGN);
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
     }
 }

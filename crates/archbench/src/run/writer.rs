@@ -81,31 +81,15 @@ impl ResultsWriter {
     }
 }
 
-/// Writes `bytes` to `path` via a uniquely named temporary file in the same directory and a
-/// rename.
+/// Writes `bytes` to `path` so that readers never see a half-written file
+/// (`archbench_core::fsio::AtomicWrite`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let io = |e| RunError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "results".into());
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}-{seq}", std::process::id()));
-    let r = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r.map_err(io)
+    archbench_core::fsio::AtomicWrite::new(path)
+        .write(bytes)
+        .map_err(|e| RunError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
 }
 
 #[cfg(test)]
