@@ -6,9 +6,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use archbench_core::manifest::BuildManifest;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::budget::Budget;
@@ -18,7 +19,7 @@ use super::summary::rfc3339_utc;
 use super::supervise::{JobPlan, Limits, Pool};
 use super::writer::ResultsWriter;
 use super::RunError;
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{DeviceInfo, Gpu, GpuError};
 use crate::images::Images;
 use crate::measure::StopRule;
 use crate::results::schema::{
@@ -154,17 +155,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
-    let mut popts = opts.plan.clone();
-    popts.gpu = Some(info.capability());
-    popts.driver = archbench_core::db::RELEASES
-        .iter()
-        .rev()
-        .find(|r| {
-            u32::from(r.version.major) * 1000 + u32::from(r.version.minor) * 10
-                <= info.driver_version
-        })
-        .map(|r| archbench_core::DriverVersion::Cuda(r.version));
-    let plan = Plan::new(manifest, suite, &popts)?;
+    let plan = Plan::new(manifest, suite, &plan_options_for(&opts.plan, &info))?;
     eprint!("{}", plan.render());
 
     let environment = worker_environment(|k| std::env::var(k).ok());
@@ -175,46 +166,16 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
         );
     }
     let device = super::device_record(&info);
-    let ceilings = if opts.check_only {
-        Ceilings {
-            copy_gbps: None,
-            gemm_bf16_tflops: None,
-            note: Some("not measured: a check-only run".into()),
-        }
-    } else {
-        measure_ceilings(opts.device, opts.limits.load)
-    };
-    let nvcc = manifest.nvcc.clone();
-    let now = unix_now();
-    let run = RunFile {
-        schema_version: SCHEMA_VERSION,
-        archbench_version: env!("CARGO_PKG_VERSION").to_string(),
-        suite: Some(suite.suite_name().to_string()),
-        provenance: Some(provenance(images)),
-        started: rfc3339_utc(now),
-        host: host(),
+    let ceilings = ceilings_for(&opts);
+    let header = RunHeader {
+        suite,
+        images,
+        manifest,
         device: device.clone(),
-        toolchain: ToolchainInfo {
-            nvcc_release: nvcc.as_ref().map(|n| n.release.clone()).unwrap_or_default(),
-            cuda: nvcc.as_ref().map(|n| n.cuda.clone()).unwrap_or_default(),
-        },
-        settings: Settings {
-            mode: opts.mode,
-            quick: plan.quick,
-            seed: plan.seed,
-            max_noise: opts.rule.max_noise,
-            min_samples: opts.rule.min_samples,
-            min_time_s: opts.rule.min_time_s,
-            timeout_s: opts.rule.timeout_s,
-            max_time_s: opts.max_time_s,
-            fixed_samples: opts.rule.fixed_samples,
-            drift_check: opts.rule.drift_check && opts.rule.fixed_samples.is_none(),
-            environment,
-        },
+        settings: settings(&opts, &plan, environment),
         ceilings: ceilings.clone(),
-        cases: Vec::new(),
-        end: None,
     };
+    let run = header.run_file();
     let path = opts.out.clone().unwrap_or_else(|| {
         default_path(
             &opts.results_dir,
@@ -226,15 +187,154 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
     });
     let mut writer = ResultsWriter::create(&path, run)?;
 
-    // Each task's cases, and which tasks the predictor expects to load (only those are
-    // timed, so only those share the budget).
-    let set = plan.set;
+    let jobs = job_plans(&plan, suite, opts.rule);
+    let task = kernels_task(&opts, &plan, ceilings);
+    let mut cmd_err = None;
+    let mut pool = Pool::new(
+        || match worker_command(&task) {
+            Ok(mut c) => c.spawn(),
+            Err(e) => {
+                cmd_err = Some(e.to_string());
+                Err(std::io::Error::other("no worker command"))
+            }
+        },
+        opts.limits,
+    );
+    let mut budget = Budget::new(opts.max_time_s, if plan.quick { 0.05 } else { 0.5 });
+    let bar = progress_bar(jobs.len());
+    let mut jobs_run = JobsRun {
+        budget: &mut budget,
+        writer: &mut writer,
+        bar: &bar,
+        started_at,
+    };
+    jobs_run.run_all(&jobs, &mut pool)?;
+    pool.finish(Duration::from_secs(5));
+    drop(pool);
+    bar.finish_and_clear();
+    let mut cut = budget.cuts(opts.rule.timeout_s);
+    if let Some(e) = cmd_err {
+        cut.push(format!("workers could not be started: {e}"));
+    }
+    finish(writer, cut, started_at)
+}
+
+/// The ceilings the run records: measured in a worker, unless the run only checks.
+fn ceilings_for(opts: &RunOptions) -> Ceilings {
+    if opts.check_only {
+        Ceilings {
+            copy_gbps: None,
+            gemm_bf16_tflops: None,
+            note: Some("not measured: a check-only run".into()),
+        }
+    } else {
+        measure_ceilings(opts.device, opts.limits.load)
+    }
+}
+
+/// What every kernel worker of the run is told when it starts.
+fn kernels_task(opts: &RunOptions, plan: &Plan, ceilings: Ceilings) -> WorkerTask {
+    let settings = KernelSettings {
+        quick: plan.quick,
+        edges: plan.set == Set::Edges,
+        mode: opts.mode,
+        seed: plan.seed,
+        ceilings,
+        profile: opts.profile,
+        check_only: opts.check_only,
+    };
+    WorkerTask::Kernels {
+        device: opts.device,
+        settings,
+    }
+}
+
+/// The progress bar of `tasks` tasks.
+fn progress_bar(tasks: usize) -> ProgressBar {
+    let bar = ProgressBar::new(tasks as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// The plan options for the GPU found: its capability, and the newest CUDA release its
+/// driver supports.
+fn plan_options_for(opts: &PlanOptions, info: &DeviceInfo) -> PlanOptions {
+    let mut popts = opts.clone();
+    popts.gpu = Some(info.capability());
+    popts.driver = archbench_core::db::RELEASES
+        .iter()
+        .rev()
+        .find(|r| {
+            u32::from(r.version.major) * 1000 + u32::from(r.version.minor) * 10
+                <= info.driver_version
+        })
+        .map(|r| archbench_core::DriverVersion::Cuda(r.version));
+    popts
+}
+
+/// The settings a results file records.
+fn settings(opts: &RunOptions, plan: &Plan, environment: Environment) -> Settings {
+    Settings {
+        mode: opts.mode,
+        quick: plan.quick,
+        seed: plan.seed,
+        max_noise: opts.rule.max_noise,
+        min_samples: opts.rule.min_samples,
+        min_time_s: opts.rule.min_time_s,
+        timeout_s: opts.rule.timeout_s,
+        max_time_s: opts.max_time_s,
+        fixed_samples: opts.rule.fixed_samples,
+        drift_check: opts.rule.drift_check && opts.rule.fixed_samples.is_none(),
+        environment,
+    }
+}
+
+/// What a results file says before its first case.
+struct RunHeader<'a> {
+    suite: &'a dyn CaseSource,
+    images: &'a Images,
+    manifest: &'a BuildManifest,
+    device: Device,
+    settings: Settings,
+    ceilings: Ceilings,
+}
+
+impl RunHeader<'_> {
+    /// The results file, started now, with no cases yet.
+    fn run_file(self) -> RunFile {
+        let nvcc = self.manifest.nvcc.clone();
+        let now = unix_now();
+        RunFile {
+            schema_version: SCHEMA_VERSION,
+            archbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            suite: Some(self.suite.suite_name().to_string()),
+            provenance: Some(provenance(self.images)),
+            started: rfc3339_utc(now),
+            host: host(),
+            device: self.device,
+            toolchain: ToolchainInfo {
+                nvcc_release: nvcc.as_ref().map(|n| n.release.clone()).unwrap_or_default(),
+                cuda: nvcc.as_ref().map(|n| n.cuda.clone()).unwrap_or_default(),
+            },
+            settings: self.settings,
+            ceilings: self.ceilings,
+            cases: Vec::new(),
+            end: None,
+        }
+    }
+}
+
+/// Each task of the plan as a job, with its cases.
+fn job_plans(plan: &Plan, suite: &dyn CaseSource, rule: StopRule) -> Vec<JobPlan> {
+    // Each bench's cases.
     let mut case_lists: Vec<(String, Vec<crate::workload::CaseInfo>)> = Vec::new();
     for k in &plan.kernels {
-        case_lists.push((k.name.clone(), suite.cases(&k.name, set)));
+        case_lists.push((k.name.clone(), suite.cases(&k.name, plan.set)));
     }
-    let jobs: Vec<JobPlan> = plan
-        .tasks
+    plan.tasks
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -253,7 +353,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
                     image: t.image.clone(),
                     cases: t.cases.clone(),
                     first_case: 0,
-                    rule: opts.rule,
+                    rule,
                     predicted: pv.and_then(|v| v.predicted.clone()),
                     prediction: pv.and_then(|v| v.prediction.clone()),
                     prediction_loads: pv.and_then(|v| v.loads),
@@ -266,74 +366,80 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
                 variant_flags: pv.map(|v| v.gencode.clone()).unwrap_or_default(),
             }
         })
-        .collect();
-    let timed = |j: &JobPlan| {
-        if j.job.prediction_loads == Some(false) {
-            0
-        } else {
-            j.cases.len() as u32
-        }
-    };
-    let mut remaining: u32 = jobs.iter().map(timed).sum();
+        .collect()
+}
 
-    let settings = KernelSettings {
-        quick: plan.quick,
-        edges: plan.set == Set::Edges,
-        mode: opts.mode,
-        seed: plan.seed,
-        ceilings,
-        profile: opts.profile,
-        check_only: opts.check_only,
-    };
-    let task = WorkerTask::Kernels {
-        device: opts.device,
-        settings,
-    };
-    let mut cmd_err = None;
-    let mut pool = Pool::new(
-        || match worker_command(&task) {
-            Ok(mut c) => c.spawn(),
-            Err(e) => {
-                cmd_err = Some(e.to_string());
-                Err(std::io::Error::other("no worker command"))
+/// How many of a job's cases are timed: those of a task the predictor expects to load (only
+/// those share the budget), none of one it expects to be refused.
+fn timed(j: &JobPlan) -> u32 {
+    if j.job.prediction_loads == Some(false) {
+        0
+    } else {
+        j.cases.len() as u32
+    }
+}
+
+/// Running the jobs: the whole-run budget they share, where their cases go, and the
+/// progress shown.
+struct JobsRun<'a> {
+    budget: &'a mut Budget,
+    writer: &'a mut ResultsWriter,
+    bar: &'a ProgressBar,
+    started_at: Instant,
+}
+
+impl JobsRun<'_> {
+    /// Runs each job on `pool` within its share of the budget (a job the budget has no
+    /// room for is recorded as skipped), appending every case to the results file.
+    fn run_all<S: FnMut() -> std::io::Result<Child>>(
+        &mut self,
+        jobs: &[JobPlan],
+        pool: &mut Pool<S>,
+    ) -> Result<(), RunError> {
+        let mut remaining: u32 = jobs.iter().map(timed).sum();
+        for j in jobs {
+            self.bar
+                .set_message(format!("{} × {}", j.job.kernel, j.job.variant));
+            let n_timed = timed(j);
+            let grant = if n_timed == 0 {
+                Some(j.job.rule)
+            } else {
+                self.budget.grant(
+                    j.job.rule,
+                    n_timed,
+                    remaining,
+                    self.started_at.elapsed().as_secs_f64(),
+                )
+            };
+            remaining = remaining.saturating_sub(n_timed);
+            match grant {
+                Some(rule) => self.run_one(j, rule, pool)?,
+                None => {
+                    for c in 0..j.cases.len() {
+                        self.writer.push(j.unreported(
+                            c,
+                            Status::Skipped,
+                            "not run: the whole-run budget (--max-time) was spent".into(),
+                        ))?;
+                    }
+                }
             }
-        },
-        opts.limits,
-    );
-    let mut budget = Budget::new(opts.max_time_s, if plan.quick { 0.05 } else { 0.5 });
-    let bar = ProgressBar::new(jobs.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} tasks, ETA {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    for j in &jobs {
-        bar.set_message(format!("{} × {}", j.job.kernel, j.job.variant));
-        let n_timed = timed(j);
-        let grant = if n_timed == 0 {
-            Some(j.job.rule)
-        } else {
-            budget.grant(
-                j.job.rule,
-                n_timed,
-                remaining,
-                started_at.elapsed().as_secs_f64(),
-            )
-        };
-        remaining = remaining.saturating_sub(n_timed);
-        let Some(rule) = grant else {
-            for c in 0..j.cases.len() {
-                writer.push(j.unreported(
-                    c,
-                    Status::Skipped,
-                    "not run: the whole-run budget (--max-time) was spent".into(),
-                ))?;
-            }
-            bar.inc(1);
-            continue;
-        };
+            self.bar.inc(1);
+        }
+        Ok(())
+    }
+
+    /// Runs one job under `rule`, telling the budget how long each timed case took.
+    fn run_one<S: FnMut() -> std::io::Result<Child>>(
+        &mut self,
+        j: &JobPlan,
+        rule: StopRule,
+        pool: &mut Pool<S>,
+    ) -> Result<(), RunError> {
         let mut jp = j.clone();
         jp.job.rule = rule;
         let mut case_start = Instant::now();
+        let (budget, writer) = (&mut *self.budget, &mut *self.writer);
         pool.run_job(&jp, &mut |r| {
             let wall = case_start.elapsed().as_secs_f64();
             if let Some(t) = &r.timing {
@@ -341,18 +447,18 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
             }
             case_start = Instant::now();
             writer.push(r)
-        })?;
-        bar.inc(1);
+        })
     }
-    pool.finish(Duration::from_secs(5));
-    drop(pool);
-    bar.finish_and_clear();
+}
+
+/// Ends the results file with `cut` (what was cut short) and the exit code.
+fn finish(
+    mut writer: ResultsWriter,
+    cut: Vec<String>,
+    started_at: Instant,
+) -> Result<Outcome, RunError> {
     let failures = writer.run.cases.iter().filter(|c| c.is_failure()).count();
     let exit_code = u8::from(failures > 0);
-    let mut cut = budget.cuts(opts.rule.timeout_s);
-    if let Some(e) = cmd_err {
-        cut.push(format!("workers could not be started: {e}"));
-    }
     writer.finish(RunEnd {
         finished: rfc3339_utc(unix_now()),
         wall_s: started_at.elapsed().as_secs_f64(),

@@ -105,150 +105,10 @@ impl Plan {
         suite: &dyn CaseSource,
         opts: &PlanOptions,
     ) -> Result<Self, RunError> {
-        if let Some(why) = &manifest.skipped {
-            return Err(RunError::Plan(format!("this build has no kernels ({why}); rebuild without ARCHBENCH_SKIP_KERNELS to run them")));
-        }
-        let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
-        for want in &opts.variants {
-            if !names.contains(&want.as_str()) {
-                return Err(RunError::Plan(format!(
-                    "variant `{want}` is not embedded in this binary; embedded: {}\nhelp: rebuild with ARCHBENCH_VARIANTS='{want}' (one spec per line) to embed it",
-                    names.join(", ")
-                )));
-            }
-        }
-        let ctx = archbench_core::spec::SpecContext {
-            default_cuda: manifest
-                .nvcc
-                .as_ref()
-                .and_then(|n| n.cuda.parse().ok())
-                .unwrap_or(archbench_core::toolchain::PINNED_NVCC),
-        };
-        let mut variants = Vec::new();
-        for v in manifest
-            .variants
-            .iter()
-            .filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name))
-        {
-            let verdict = opts.gpu.and_then(|gpu| {
-                let parsed = variant_of(v, &ctx);
-                let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
-                p.modules.first().map(|m| m.verdict.clone())
-            });
-            variants.push(PlanVariant {
-                name: v.name.clone(),
-                gencode: v.gencode.clone(),
-                capabilities: v.capabilities.clone(),
-                predicted: verdict.as_ref().map(|v| v.summary()),
-                prediction: verdict.as_ref().map(predicted_of),
-                loads: verdict.as_ref().map(|v| v.loads()),
-                forced: None,
-            });
-            // Each image on its own, where the driver could choose among several (and can
-            // load it: a PTX image newer than the driver cannot).
-            if let Some(gpu) = opts.gpu {
-                let base = variant_of(v, &ctx);
-                for image in forced_images(v, gpu) {
-                    if !forced_loads(&base, &image, gpu, opts.driver) {
-                        continue;
-                    }
-                    variants.push(PlanVariant {
-                        name: format!("{}{FORCED_SEP}{image}", v.name),
-                        gencode: v.gencode.clone(),
-                        capabilities: v.capabilities.clone(),
-                        predicted: Some(format!("{image} (forced)")),
-                        prediction: Some(Predicted::forced(&image)),
-                        loads: Some(true),
-                        forced: Some(image),
-                    });
-                }
-            }
-        }
-        let regexes = |list: &[String], what: &str| -> Result<Vec<Regex>, RunError> {
-            list.iter()
-                .map(|r| {
-                    Regex::new(r).map_err(|e| {
-                        RunError::Plan(format!("{what} `{r}` is not a valid regex: {e}"))
-                    })
-                })
-                .collect()
-        };
-        let res = regexes(&opts.kernels, "--kernel")?;
-        let case_res = regexes(&opts.cases, "the filter")?;
-        let set = opts.set();
-        let built_keys: Vec<&str> = manifest
-            .variants
-            .iter()
-            .flat_map(|v| v.files.iter().map(|f| f.file.as_str()))
-            .collect();
-        let mut kernels: Vec<PlanKernel> = Vec::new();
-        for b in suite.benches() {
-            if !(res.is_empty() || res.iter().any(|r| r.is_match(&b.name))) {
-                continue;
-            }
-            let mut k = PlanKernel {
-                name: b.name.clone(),
-                file: b.source.clone(),
-                cases: Vec::new(),
-                case_indices: Vec::new(),
-                images: Vec::new(),
-            };
-            for (i, c) in suite.cases(&b.name, set).into_iter().enumerate() {
-                let id = format!("{}/{}", b.name, c.label);
-                if case_res.is_empty() || case_res.iter().any(|r| r.is_match(&id)) {
-                    k.cases.push(c.label);
-                    k.case_indices.push(i);
-                    k.images.push(c.image);
-                }
-            }
-            if let Some(missing) = k
-                .images
-                .iter()
-                .find(|key| !built_keys.contains(&key.as_str()))
-            {
-                return Err(RunError::Plan(format!(
-                    "bench `{}` loads image `{missing}`, which this build has none of (built: {}); add its source to the build script's `Kernels`, or name the bench's `.source(…)`",
-                    b.name,
-                    dedup(&built_keys).join(", ")
-                )));
-            }
-            if !k.cases.is_empty() {
-                kernels.push(k);
-            }
-        }
-        if kernels.is_empty() {
-            return Err(RunError::Plan(format!(
-                "no case matches (benches {:?}, filters {:?}); `--list` shows them",
-                opts.kernels, opts.cases
-            )));
-        }
-        let mut tasks = Vec::new();
-        for k in &kernels {
-            // One task per image the bench's cases load, in first-seen order.
-            let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-            for (i, key) in k.case_indices.iter().zip(&k.images) {
-                match groups.iter_mut().find(|g| g.0 == *key) {
-                    Some(g) => g.1.push(*i),
-                    None => groups.push((key.clone(), vec![*i])),
-                }
-            }
-            for (key, cases) in groups {
-                let mut order: Vec<&PlanVariant> = variants.iter().collect();
-                let seed = if key == k.file {
-                    derive_seed(opts.seed, &["order", &k.name])
-                } else {
-                    derive_seed(opts.seed, &["order", &k.name, &key])
-                };
-                shuffle(&mut order, seed);
-                tasks.extend(order.into_iter().map(|v| Task {
-                    variant: v.name.clone(),
-                    forced: v.forced.clone(),
-                    kernel: k.name.clone(),
-                    image: key.clone(),
-                    cases: cases.clone(),
-                }));
-            }
-        }
+        check_build(manifest, &opts.variants)?;
+        let variants = plan_variants(manifest, opts);
+        let kernels = plan_kernels(manifest, suite, opts)?;
+        let tasks = plan_tasks(&kernels, &variants, opts.seed);
         Ok(Self {
             gpu: opts.gpu.map(|g| g.to_string()),
             variants,
@@ -332,6 +192,180 @@ pub fn forced_images(v: &archbench_core::manifest::VariantBuild, gpu: Capability
     } else {
         Vec::new()
     }
+}
+
+/// Refuses a build without kernels, and variant names the build did not embed.
+fn check_build(manifest: &BuildManifest, wanted: &[String]) -> Result<(), RunError> {
+    if let Some(why) = &manifest.skipped {
+        return Err(RunError::Plan(format!(
+            "this build has no kernels ({why}); rebuild without ARCHBENCH_SKIP_KERNELS to run them"
+        )));
+    }
+    let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
+    for want in wanted {
+        if !names.contains(&want.as_str()) {
+            return Err(RunError::Plan(format!(
+                "variant `{want}` is not embedded in this binary; embedded: {}\nhelp: rebuild with ARCHBENCH_VARIANTS='{want}' (one spec per line) to embed it",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The selected variants with the predictor's verdict for the GPU, each followed by its
+/// forced images (`variant@image`) where the driver could choose among several.
+fn plan_variants(manifest: &BuildManifest, opts: &PlanOptions) -> Vec<PlanVariant> {
+    let ctx = archbench_core::spec::SpecContext {
+        default_cuda: manifest
+            .nvcc
+            .as_ref()
+            .and_then(|n| n.cuda.parse().ok())
+            .unwrap_or(archbench_core::toolchain::PINNED_NVCC),
+    };
+    let mut variants = Vec::new();
+    for v in manifest
+        .variants
+        .iter()
+        .filter(|v| opts.variants.is_empty() || opts.variants.contains(&v.name))
+    {
+        let verdict = opts.gpu.and_then(|gpu| {
+            let parsed = variant_of(v, &ctx);
+            let p = archbench_inspect::predict::predict_variant(&parsed, gpu, opts.driver);
+            p.modules.first().map(|m| m.verdict.clone())
+        });
+        variants.push(PlanVariant {
+            name: v.name.clone(),
+            gencode: v.gencode.clone(),
+            capabilities: v.capabilities.clone(),
+            predicted: verdict.as_ref().map(|v| v.summary()),
+            prediction: verdict.as_ref().map(predicted_of),
+            loads: verdict.as_ref().map(|v| v.loads()),
+            forced: None,
+        });
+        // Each image on its own, where the driver could choose among several (and can
+        // load it: a PTX image newer than the driver cannot).
+        if let Some(gpu) = opts.gpu {
+            let base = variant_of(v, &ctx);
+            for image in forced_images(v, gpu) {
+                if !forced_loads(&base, &image, gpu, opts.driver) {
+                    continue;
+                }
+                variants.push(PlanVariant {
+                    name: format!("{}{FORCED_SEP}{image}", v.name),
+                    gencode: v.gencode.clone(),
+                    capabilities: v.capabilities.clone(),
+                    predicted: Some(format!("{image} (forced)")),
+                    prediction: Some(Predicted::forced(&image)),
+                    loads: Some(true),
+                    forced: Some(image),
+                });
+            }
+        }
+    }
+    variants
+}
+
+/// Compiles `--kernel` regexes or filters; `what` names them in the error.
+fn regexes(list: &[String], what: &str) -> Result<Vec<Regex>, RunError> {
+    list.iter()
+        .map(|r| {
+            Regex::new(r)
+                .map_err(|e| RunError::Plan(format!("{what} `{r}` is not a valid regex: {e}")))
+        })
+        .collect()
+}
+
+/// The benches and cases the options select (benches with no selected case left out); an
+/// error when a selected case loads an image the build lacks, or when nothing is selected.
+fn plan_kernels(
+    manifest: &BuildManifest,
+    suite: &dyn CaseSource,
+    opts: &PlanOptions,
+) -> Result<Vec<PlanKernel>, RunError> {
+    let res = regexes(&opts.kernels, "--kernel")?;
+    let case_res = regexes(&opts.cases, "the filter")?;
+    let set = opts.set();
+    let built_keys: Vec<&str> = manifest
+        .variants
+        .iter()
+        .flat_map(|v| v.files.iter().map(|f| f.file.as_str()))
+        .collect();
+    let mut kernels: Vec<PlanKernel> = Vec::new();
+    for b in suite.benches() {
+        if !(res.is_empty() || res.iter().any(|r| r.is_match(&b.name))) {
+            continue;
+        }
+        let mut k = PlanKernel {
+            name: b.name.clone(),
+            file: b.source.clone(),
+            cases: Vec::new(),
+            case_indices: Vec::new(),
+            images: Vec::new(),
+        };
+        for (i, c) in suite.cases(&b.name, set).into_iter().enumerate() {
+            let id = format!("{}/{}", b.name, c.label);
+            if case_res.is_empty() || case_res.iter().any(|r| r.is_match(&id)) {
+                k.cases.push(c.label);
+                k.case_indices.push(i);
+                k.images.push(c.image);
+            }
+        }
+        if let Some(missing) = k
+            .images
+            .iter()
+            .find(|key| !built_keys.contains(&key.as_str()))
+        {
+            return Err(RunError::Plan(format!(
+                "bench `{}` loads image `{missing}`, which this build has none of (built: {}); add its source to the build script's `Kernels`, or name the bench's `.source(…)`",
+                b.name,
+                dedup(&built_keys).join(", ")
+            )));
+        }
+        if !k.cases.is_empty() {
+            kernels.push(k);
+        }
+    }
+    if kernels.is_empty() {
+        return Err(RunError::Plan(format!(
+            "no case matches (benches {:?}, filters {:?}); `--list` shows them",
+            opts.kernels, opts.cases
+        )));
+    }
+    Ok(kernels)
+}
+
+/// The task order: per bench, one group per image its cases load (in first-seen order),
+/// each group's variants in an order shuffled by `seed`.
+fn plan_tasks(kernels: &[PlanKernel], variants: &[PlanVariant], seed: u64) -> Vec<Task> {
+    let mut tasks = Vec::new();
+    for k in kernels {
+        // One task per image the bench's cases load, in first-seen order.
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, key) in k.case_indices.iter().zip(&k.images) {
+            match groups.iter_mut().find(|g| g.0 == *key) {
+                Some(g) => g.1.push(*i),
+                None => groups.push((key.clone(), vec![*i])),
+            }
+        }
+        for (key, cases) in groups {
+            let mut order: Vec<&PlanVariant> = variants.iter().collect();
+            let order_seed = if key == k.file {
+                derive_seed(seed, &["order", &k.name])
+            } else {
+                derive_seed(seed, &["order", &k.name, &key])
+            };
+            shuffle(&mut order, order_seed);
+            tasks.extend(order.into_iter().map(|v| Task {
+                variant: v.name.clone(),
+                forced: v.forced.clone(),
+                kernel: k.name.clone(),
+                image: key.clone(),
+                cases: cases.clone(),
+            }));
+        }
+    }
+    tasks
 }
 
 /// The predictor's verdict as the results record it.

@@ -189,18 +189,13 @@ impl<S: FnMut() -> std::io::Result<Child>> Pool<S> {
         done: &mut BTreeSet<usize>,
         on_case: &mut dyn FnMut(CaseResult) -> Result<(), RunError>,
     ) -> Result<Attempt, RunError> {
-        let n = plan.cases.len();
-        let next_after = |done: &BTreeSet<usize>, from: usize| {
-            (from..n).find(|c| !done.contains(c)).unwrap_or(n)
-        };
         let mut w = match self.worker.take() {
             Some(w) => w,
             None => match self.start() {
                 Ok(w) => w,
                 Err(e) => {
-                    self.failed_starts += 1;
-                    self.last_start_error = Some(e.clone());
-                    for c in first..n {
+                    self.start_failed(e.clone());
+                    for c in first..plan.cases.len() {
                         on_case(plan.unreported(c, Status::Error, e.clone()))?;
                     }
                     return Ok(Attempt::Finished);
@@ -214,111 +209,24 @@ impl<S: FnMut() -> std::io::Result<Child>> Pool<S> {
         if let Some(s) = w.stdin.as_mut() {
             let _ = writeln!(s, "{line}").and_then(|_| s.flush());
         }
-        let mut in_flight = InFlight::Nothing;
-        let mut deadline = Instant::now() + self.limits.load;
-        let case_limit =
-            Duration::from_secs_f64(job.rule.timeout_s.clamp(0.0, 1e6)) + self.limits.case_slack;
-        let mut last_fatal: Option<String> = None;
+        let mut go = Go {
+            plan,
+            first,
+            done,
+            on_case,
+            in_flight: InFlight::Nothing,
+            deadline: Instant::now() + self.limits.load,
+            case_limit: Duration::from_secs_f64(job.rule.timeout_s.clamp(0.0, 1e6))
+                + self.limits.case_slack,
+            last_fatal: None,
+        };
         loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            let read = match w.rx.recv_timeout(wait) {
-                Ok(r) => r,
-                Err(RecvTimeoutError::Timeout) => {
-                    // The watchdog: kill, record, go on with the next case.
-                    let limit = match in_flight {
-                        InFlight::Case(_) => case_limit,
-                        _ => self.limits.load,
-                    };
-                    let started = w.started;
-                    w.kill();
-                    if !started {
-                        self.failed_starts += 1;
-                        self.last_start_error = Some(format!(
-                            "the worker did not start within {:.0} s",
-                            limit.as_secs_f64()
-                        ));
-                    }
-                    let why = |what: &str| {
-                        format!(
-                            "{what} did not finish within {:.0} s: the worker was killed (kernel `{}`, variant `{}`)",
-                            limit.as_secs_f64(),
-                            plan.job.kernel,
-                            plan.job.variant
-                        )
-                    };
-                    return Ok(match in_flight {
-                        InFlight::Case(c) => {
-                            on_case(plan.unreported(c, Status::Timeout, why("the case")))?;
-                            done.insert(c);
-                            Attempt::ResumeAt(next_after(done, c + 1))
-                        }
-                        InFlight::Nothing if started && !done.is_empty() => {
-                            Attempt::ResumeAt(next_after(done, first))
-                        }
-                        InFlight::Load | InFlight::Nothing => {
-                            let what = if started {
-                                "loading the module"
-                            } else {
-                                "starting the worker"
-                            };
-                            for c in next_after(done, first)..n {
-                                if !done.contains(&c) {
-                                    on_case(plan.unreported(c, Status::Timeout, why(what)))?;
-                                }
-                            }
-                            Attempt::Finished
-                        }
-                    });
-                }
-                Err(RecvTimeoutError::Disconnected) => Read::Eof,
-            };
-            let line = match read {
-                Read::Line(l) => l,
-                Read::Eof => {
-                    let status = w.child.wait().ok();
-                    let code = status.and_then(|s| s.code());
-                    let said = status.map_or_else(|| "unknown".into(), describe);
-                    let why = |what: &str| {
-                        let mut m = format!("the worker {what}: {said}");
-                        if let Some(f) = &last_fatal {
-                            m.push_str(&format!(" ({f})"));
-                        }
-                        m
-                    };
-                    if !w.started {
-                        self.failed_starts += 1;
-                        self.last_start_error = Some(why("did not start"));
-                    }
-                    return Ok(match in_flight {
-                        InFlight::Case(c) => {
-                            on_case(plan.unreported(c, Status::Crashed, why("died in this case")))?;
-                            done.insert(c);
-                            Attempt::ResumeAt(next_after(done, c + 1))
-                        }
-                        InFlight::Nothing if code == Some(EXIT_STICKY) => {
-                            Attempt::ResumeAt(next_after(done, first))
-                        }
-                        InFlight::Nothing if w.started && !done.is_empty() => {
-                            // Died between cases: go on with the next one.
-                            Attempt::ResumeAt(next_after(done, first))
-                        }
-                        _ => {
-                            // A worker that said why it stopped (a job it cannot run: a
-                            // variant or image not in the build) is an error with that
-                            // reason, not a crash.
-                            let (status, text) = match (&last_fatal, w.started) {
-                                (Some(f), _) => (Status::Error, f.clone()),
-                                (None, true) => (Status::Crashed, why("died loading the module")),
-                                (None, false) => (Status::Error, why("could not start")),
-                            };
-                            for c in next_after(done, first)..n {
-                                if !done.contains(&c) {
-                                    on_case(plan.unreported(c, status, text.clone()))?;
-                                }
-                            }
-                            Attempt::Finished
-                        }
-                    });
+            let wait = go.deadline.saturating_duration_since(Instant::now());
+            let line = match w.rx.recv_timeout(wait) {
+                Ok(Read::Line(l)) => l,
+                Err(RecvTimeoutError::Timeout) => return self.timed_out(w, &mut go),
+                Ok(Read::Eof) | Err(RecvTimeoutError::Disconnected) => {
+                    return self.exited(w, &mut go)
                 }
             };
             let msg = match decode(&line) {
@@ -329,61 +237,148 @@ impl<S: FnMut() -> std::io::Result<Child>> Pool<S> {
                 Ok(Line::Message(m)) => m,
                 Err(e) => {
                     w.kill();
-                    let c = match in_flight {
-                        InFlight::Case(c) => c,
-                        _ => next_after(done, first),
-                    };
-                    if c < n {
-                        on_case(plan.unreported(c, Status::Crashed, e.to_string()))?;
-                        done.insert(c);
-                    }
-                    return Ok(Attempt::ResumeAt(next_after(done, c + 1)));
+                    return go.undecodable(e.to_string());
                 }
             };
-            match msg {
-                Message::Device(_) => {
-                    w.started = true;
-                    self.failed_starts = 0;
-                }
-                Message::Ceilings(_) => {}
-                Message::TaskStart { .. } => {
-                    in_flight = InFlight::Load;
-                    deadline = Instant::now() + self.limits.load;
-                }
-                Message::CaseStart { case, .. } => {
-                    in_flight = InFlight::Case(case);
-                    deadline = Instant::now() + case_limit;
-                }
-                Message::Case(r) => {
-                    let c = match in_flight {
-                        InFlight::Case(c) => c,
-                        _ => next_after(done, first),
-                    };
-                    on_case(*r)?;
-                    done.insert(c);
-                    in_flight = InFlight::Nothing;
-                    deadline = Instant::now() + self.limits.load;
-                }
-                Message::TaskEnd { .. } => {
-                    // Cases the worker skipped without a word are not silently lost.
-                    for c in first..n {
-                        if !done.contains(&c) {
-                            on_case(plan.unreported(
-                                c,
-                                Status::Crashed,
-                                "the worker ended the job without reporting this case".into(),
-                            ))?;
-                            done.insert(c);
-                        }
-                    }
-                    self.worker = Some(w);
-                    return Ok(Attempt::Finished);
-                }
-                Message::Fatal { error } => {
-                    last_fatal = Some(error);
-                }
+            if self.take(&mut w, msg, &mut go)? {
+                self.worker = Some(w);
+                return Ok(Attempt::Finished);
             }
         }
+    }
+
+    /// A worker that did not start (or did not say it had): counted, so that jobs stop
+    /// trying after two in a row.
+    fn start_failed(&mut self, why: String) {
+        self.failed_starts += 1;
+        self.last_start_error = Some(why);
+    }
+
+    /// Takes one message of the worker `w` into `go`; whether the worker ended the job.
+    fn take(&mut self, w: &mut Running, msg: Message, go: &mut Go) -> Result<bool, RunError> {
+        match msg {
+            Message::Device(_) => {
+                w.started = true;
+                self.failed_starts = 0;
+            }
+            Message::Ceilings(_) => {}
+            Message::TaskStart { .. } => {
+                go.in_flight = InFlight::Load;
+                go.deadline = Instant::now() + self.limits.load;
+            }
+            Message::CaseStart { case, .. } => {
+                go.in_flight = InFlight::Case(case);
+                go.deadline = Instant::now() + go.case_limit;
+            }
+            Message::Case(r) => {
+                let c = go.current();
+                (go.on_case)(*r)?;
+                go.done.insert(c);
+                go.in_flight = InFlight::Nothing;
+                go.deadline = Instant::now() + self.limits.load;
+            }
+            Message::TaskEnd { .. } => {
+                // Cases the worker skipped without a word are not silently lost.
+                for c in go.first..go.plan.cases.len() {
+                    if !go.done.contains(&c) {
+                        go.report(
+                            c,
+                            Status::Crashed,
+                            "the worker ended the job without reporting this case".into(),
+                        )?;
+                        go.done.insert(c);
+                    }
+                }
+                return Ok(true);
+            }
+            Message::Fatal { error } => {
+                go.last_fatal = Some(error);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The watchdog: the worker `w` said nothing before the deadline. Kill, record, go on
+    /// with the next case.
+    fn timed_out(&mut self, w: Running, go: &mut Go) -> Result<Attempt, RunError> {
+        let limit = match go.in_flight {
+            InFlight::Case(_) => go.case_limit,
+            _ => self.limits.load,
+        };
+        let started = w.started;
+        w.kill();
+        if !started {
+            self.start_failed(format!(
+                "the worker did not start within {:.0} s",
+                limit.as_secs_f64()
+            ));
+        }
+        let why = |what: &str| {
+            format!(
+                "{what} did not finish within {:.0} s: the worker was killed (kernel `{}`, variant `{}`)",
+                limit.as_secs_f64(),
+                go.plan.job.kernel,
+                go.plan.job.variant
+            )
+        };
+        Ok(match go.in_flight {
+            InFlight::Case(c) => {
+                let text = why("the case");
+                go.lose(c, Status::Timeout, text)?
+            }
+            InFlight::Nothing if started && !go.done.is_empty() => {
+                Attempt::ResumeAt(go.next_after(go.first))
+            }
+            InFlight::Load | InFlight::Nothing => {
+                let what = if started {
+                    "loading the module"
+                } else {
+                    "starting the worker"
+                };
+                let text = why(what);
+                go.record_rest(Status::Timeout, text)?;
+                Attempt::Finished
+            }
+        })
+    }
+
+    /// The worker `w` closed its stdout: it exited (or is about to).
+    fn exited(&mut self, mut w: Running, go: &mut Go) -> Result<Attempt, RunError> {
+        let status = w.child.wait().ok();
+        let code = status.and_then(|s| s.code());
+        let said = status.map_or_else(|| "unknown".into(), describe);
+        let fatal = go.last_fatal.clone();
+        let why = |what: &str| {
+            let mut m = format!("the worker {what}: {said}");
+            if let Some(f) = &fatal {
+                m.push_str(&format!(" ({f})"));
+            }
+            m
+        };
+        if !w.started {
+            self.start_failed(why("did not start"));
+        }
+        Ok(match go.in_flight {
+            InFlight::Case(c) => go.lose(c, Status::Crashed, why("died in this case"))?,
+            InFlight::Nothing if code == Some(EXIT_STICKY) => {
+                Attempt::ResumeAt(go.next_after(go.first))
+            }
+            InFlight::Nothing if w.started && !go.done.is_empty() => {
+                // Died between cases: go on with the next one.
+                Attempt::ResumeAt(go.next_after(go.first))
+            }
+            _ => {
+                // A worker that said why it stopped (a job it cannot run: a variant or
+                // image not in the build) is an error with that reason, not a crash.
+                let (status, text) = match (&fatal, w.started) {
+                    (Some(f), _) => (Status::Error, f.clone()),
+                    (None, true) => (Status::Crashed, why("died loading the module")),
+                    (None, false) => (Status::Error, why("could not start")),
+                };
+                go.record_rest(status, text)?;
+                Attempt::Finished
+            }
+        })
     }
 
     /// Closes the worker's stdin and waits for it to exit (killing it after `grace`).
@@ -412,6 +407,71 @@ impl<S> Drop for Pool<S> {
         if let Some(w) = self.worker.take() {
             w.kill();
         }
+    }
+}
+
+/// One worker's go at a job from case `first`: where the job stands, and where its cases go.
+struct Go<'a> {
+    plan: &'a JobPlan,
+    first: usize,
+    /// The cases recorded so far (by every go at the job).
+    done: &'a mut BTreeSet<usize>,
+    on_case: &'a mut dyn FnMut(CaseResult) -> Result<(), RunError>,
+    in_flight: InFlight,
+    /// When the worker must have said something next.
+    deadline: Instant,
+    /// How long a case may run: its sampling budget and the slack.
+    case_limit: Duration,
+    /// What the worker last said was fatal.
+    last_fatal: Option<String>,
+}
+
+impl Go<'_> {
+    /// The first case from `from` on that is not recorded yet (the case count when none).
+    fn next_after(&self, from: usize) -> usize {
+        let n = self.plan.cases.len();
+        (from..n).find(|c| !self.done.contains(c)).unwrap_or(n)
+    }
+
+    /// The case the worker is in, or the next one to run.
+    fn current(&self) -> usize {
+        match self.in_flight {
+            InFlight::Case(c) => c,
+            _ => self.next_after(self.first),
+        }
+    }
+
+    /// Records case `c` as never reported, for `error`.
+    fn report(&mut self, c: usize, status: Status, error: String) -> Result<(), RunError> {
+        (self.on_case)(self.plan.unreported(c, status, error))
+    }
+
+    /// Records case `c` as lost for `error`; the next go resumes after it.
+    fn lose(&mut self, c: usize, status: Status, error: String) -> Result<Attempt, RunError> {
+        self.report(c, status, error)?;
+        self.done.insert(c);
+        Ok(Attempt::ResumeAt(self.next_after(c + 1)))
+    }
+
+    /// Records every case not recorded yet as lost for `error`.
+    fn record_rest(&mut self, status: Status, error: String) -> Result<(), RunError> {
+        for c in self.next_after(self.first)..self.plan.cases.len() {
+            if !self.done.contains(&c) {
+                self.report(c, status, error.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A line that does not decode: the case in flight (or the next one) is lost with
+    /// `error`; the next go resumes after it.
+    fn undecodable(&mut self, error: String) -> Result<Attempt, RunError> {
+        let c = self.current();
+        if c < self.plan.cases.len() {
+            self.report(c, Status::Crashed, error)?;
+            self.done.insert(c);
+        }
+        Ok(Attempt::ResumeAt(self.next_after(c + 1)))
     }
 }
 

@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use archbench_core::manifest::VariantBuild;
+
 use super::exec::Prepared;
 use super::protocol::{encode, KernelJob, KernelSettings, Message, WorkerTask, EXIT_STICKY};
 use super::sampler::{self, Sample, THROTTLE_PAUSE};
@@ -17,7 +19,7 @@ use crate::gpu::{
     image_kind, BlockingKernel, ClockStamps, EmptyKernel, EventPair, Gpu, GpuError, L2Flusher,
     Module, Stream,
 };
-use crate::images::Images;
+use crate::images::{Image, Images};
 use crate::results::schema::{CaseResult, LoadedImage, Mode, Predicted, Status, Throughput};
 use crate::workload::{CaseInfo, CaseSource, Set, Workload};
 
@@ -180,6 +182,20 @@ struct JobCtx<'a> {
     images: &'a Images,
 }
 
+/// The case set the parent planned with.
+fn case_set(s: &KernelSettings) -> Set {
+    if s.edges {
+        Set::Edges
+    } else if s.quick {
+        Set::Quick
+    } else {
+        Set::Default
+    }
+}
+
+/// Runs one job: loads its image (one image of it alone for `variant@image`), then checks
+/// and times each case from the job's first case. A job whose image does not load records
+/// every case with the reason.
 fn run_job(
     c: &JobCtx<'_>,
     job: &KernelJob,
@@ -187,13 +203,7 @@ fn run_job(
     emit: &mut impl FnMut(Message),
 ) -> Result<(), JobEnd> {
     let s = c.settings;
-    let set = if s.edges {
-        Set::Edges
-    } else if s.quick {
-        Set::Quick
-    } else {
-        Set::Default
-    };
+    let set = case_set(s);
     let all = c.suite.cases(&job.kernel, set);
     if all.is_empty() {
         return Err(JobEnd::Fatal(format!(
@@ -201,64 +211,25 @@ fn run_job(
             job.kernel
         )));
     }
-    let manifest = c
-        .images
-        .manifest()
-        .map_err(|e| JobEnd::Fatal(e.to_string()))?;
-    // `pkgsCuda@sm_86`: one image of the variant, loaded on its own (a variant's own name
-    // may hold the separator too: the forced image is its own field).
+    let (vb, image) = built_image(c.images, job)?;
     let forced = job.forced.as_deref();
-    let base_name = match forced {
-        Some(f) => job
-            .variant
-            .strip_suffix(&format!("{}{f}", super::plan::FORCED_SEP))
-            .unwrap_or(&job.variant),
-        None => job.variant.as_str(),
-    };
-    let vb = manifest
-        .variants
-        .iter()
-        .find(|v| v.name == base_name)
-        .ok_or_else(|| JobEnd::Fatal(format!("variant `{base_name}` is not built")))?;
-    let image = c.images.get(base_name, &job.image).ok_or_else(|| {
-        JobEnd::Fatal(format!(
-            "no image `{}` of variant `{base_name}` in the build",
-            job.image
-        ))
-    })?;
-    let cases: Vec<(usize, usize, &CaseInfo)> = job
-        .cases
-        .iter()
-        .enumerate()
-        .skip(job.first_case)
-        .filter_map(|(pos, &i)| all.get(i).map(|info| (pos, i, info)))
-        .collect();
-    let base = |info: &CaseInfo| super::case_record(job, &vb.gencode, info);
-    let mut fail_all = |error: &str,
-                        load_ms: Option<f64>,
-                        status: Status,
-                        matches: Option<bool>,
-                        sha: Option<&str>| {
-        for (pos, _, info) in &cases {
-            emit(Message::CaseStart {
-                task: job.task,
-                case: *pos,
-            });
-            let mut r = base(info);
-            r.image_sha256 = sha.map(str::to_string);
-            r.load_ms = load_ms;
-            r.prediction_matches = matches;
-            r.error = Some(error.to_string());
-            r.status = Some(status);
-            emit(Message::Case(Box::new(r)));
-        }
+    let jc = JobCases {
+        job,
+        flags: &vb.gencode,
+        cases: job
+            .cases
+            .iter()
+            .enumerate()
+            .skip(job.first_case)
+            .filter_map(|(pos, &i)| all.get(i).map(|info| (pos, i, info)))
+            .collect(),
     };
     let bytes: std::borrow::Cow<'_, [u8]> = match forced {
         None => std::borrow::Cow::Borrowed(image.bytes()),
         Some(arch) => match extract_image(image.bytes(), arch) {
             Ok(b) => std::borrow::Cow::Owned(b),
             Err(e) => {
-                fail_all(&e, None, Status::Error, None, None);
+                jc.fail_all(emit, &e, Status::Error, None, None);
                 return Ok(());
             }
         },
@@ -285,71 +256,152 @@ fn run_job(
             } else {
                 Status::Error
             };
-            fail_all(
-                &e.to_string(),
-                Some(load_ms),
-                status,
-                job.prediction_loads.map(|l| !l),
-                Some(&sha),
-            );
+            let matches = job.prediction_loads.map(|l| !l);
+            jc.fail_all(emit, &e.to_string(), status, Some((load_ms, &sha)), matches);
             return Ok(());
         }
     };
-    if tools.is_none() {
-        match Tools::new(c.gpu, s.mode, s.profile) {
-            Ok(t) => *tools = Some(t),
-            Err(e) => return Err(JobEnd::Fatal(format!("preparing the timers: {e}"))),
-        }
-    }
-    let Some(tools) = tools.as_mut() else {
-        return Err(JobEnd::Fatal("timers missing".into()));
+    let tools = worker_tools(c, tools)?;
+    let ctx = CaseCtx {
+        settings: s,
+        job,
+        forced,
+        sass: &sass,
+        default_mhz: f64::from(c.gpu.info.sm_clock_khz) / 1e3,
     };
-    let default_mhz = f64::from(c.gpu.info.sm_clock_khz) / 1e3;
-    for (pos, index, info) in cases {
-        emit(Message::CaseStart {
-            task: job.task,
-            case: pos,
-        });
-        let mut r = base(info);
+    for &(pos, index, info) in &jc.cases {
+        let mut r = jc.start(emit, pos, info);
         r.load_ms = Some(load_ms);
         r.image_sha256 = Some(sha.clone());
-        if let Some(e) = &info.error {
-            r.error = Some(e.clone());
-            r.status = Some(Status::Error);
-            emit(Message::Case(Box::new(r)));
-            continue;
-        }
-        // The same inputs for every variant of a case: variant comparisons are not data noise.
-        let seed = derive_seed(s.seed, &[&job.kernel, &info.label]);
-        let ctx = CaseCtx {
-            settings: s,
-            job,
-            forced,
-            sass: &sass,
-            default_mhz,
-        };
-        let outcome = build(c.suite, &job.kernel, set, index)
-            .and_then(|w| run_case(&ctx, tools, &module, &w, info, seed, &mut r));
-        r.status = Some(match (&outcome, &r.correctness) {
-            (Err(_), _) => Status::Error,
-            (Ok(()), Some(k)) if !k.passed => Status::Failed,
-            (Ok(()), _) => Status::Ok,
-        });
-        let sticky = match outcome {
-            Ok(()) => false,
-            Err(e) => {
-                r.error = Some(e.to_string());
-                // A sticky error (illegal address, launch failure) poisons the context: it
-                // shows on the next synchronisation.
-                c.gpu.synchronize().is_err()
-            }
-        };
+        let sticky = check_and_time(c, &ctx, tools, &module, index, info, &mut r);
         emit(Message::Case(Box::new(r)));
         if sticky {
             return Err(JobEnd::Sticky);
         }
     }
     Ok(())
+}
+
+/// The build of the job's variant and the image the job loads. `pkgsCuda@sm_86` is one
+/// image of the variant, loaded on its own (a variant's own name may hold the separator
+/// too: the forced image is its own field).
+fn built_image<'i>(
+    images: &'i Images,
+    job: &KernelJob,
+) -> Result<(&'i VariantBuild, &'i Image), JobEnd> {
+    let manifest = images
+        .manifest()
+        .map_err(|e| JobEnd::Fatal(e.to_string()))?;
+    let base_name = match job.forced.as_deref() {
+        Some(f) => job
+            .variant
+            .strip_suffix(&format!("{}{f}", super::plan::FORCED_SEP))
+            .unwrap_or(&job.variant),
+        None => job.variant.as_str(),
+    };
+    let vb = manifest
+        .variants
+        .iter()
+        .find(|v| v.name == base_name)
+        .ok_or_else(|| JobEnd::Fatal(format!("variant `{base_name}` is not built")))?;
+    let image = images.get(base_name, &job.image).ok_or_else(|| {
+        JobEnd::Fatal(format!(
+            "no image `{}` of variant `{base_name}` in the build",
+            job.image
+        ))
+    })?;
+    Ok((vb, image))
+}
+
+/// The worker's timing tools, made on first use.
+fn worker_tools<'t>(c: &JobCtx<'_>, tools: &'t mut Option<Tools>) -> Result<&'t mut Tools, JobEnd> {
+    if tools.is_none() {
+        match Tools::new(c.gpu, c.settings.mode, c.settings.profile) {
+            Ok(t) => *tools = Some(t),
+            Err(e) => return Err(JobEnd::Fatal(format!("preparing the timers: {e}"))),
+        }
+    }
+    tools
+        .as_mut()
+        .ok_or_else(|| JobEnd::Fatal("timers missing".into()))
+}
+
+/// The cases a job runs, from its first case on.
+struct JobCases<'a> {
+    job: &'a KernelJob,
+    /// The variant's flags, recorded with each case.
+    flags: &'a [String],
+    /// (position in the job, index in the bench's case list, the case).
+    cases: Vec<(usize, usize, &'a CaseInfo)>,
+}
+
+impl JobCases<'_> {
+    /// Says that the case at `pos` starts; its record before anything ran.
+    fn start(&self, emit: &mut impl FnMut(Message), pos: usize, info: &CaseInfo) -> CaseResult {
+        emit(Message::CaseStart {
+            task: self.job.task,
+            case: pos,
+        });
+        super::case_record(self.job, self.flags, info)
+    }
+
+    /// Records every case as not run for `error`, with the module's load time and the
+    /// image's hash when it was loaded.
+    fn fail_all(
+        &self,
+        emit: &mut impl FnMut(Message),
+        error: &str,
+        status: Status,
+        loaded: Option<(f64, &str)>,
+        matches: Option<bool>,
+    ) {
+        for &(pos, _, info) in &self.cases {
+            let mut r = self.start(emit, pos, info);
+            r.image_sha256 = loaded.map(|(_, sha)| sha.to_string());
+            r.load_ms = loaded.map(|(ms, _)| ms);
+            r.prediction_matches = matches;
+            r.error = Some(error.to_string());
+            r.status = Some(status);
+            emit(Message::Case(Box::new(r)));
+        }
+    }
+}
+
+/// Builds, checks and times case `index` into `r` (its status and any error included);
+/// whether an error left the context unusable.
+fn check_and_time(
+    c: &JobCtx<'_>,
+    ctx: &CaseCtx<'_>,
+    tools: &mut Tools,
+    module: &Module,
+    index: usize,
+    info: &CaseInfo,
+    r: &mut CaseResult,
+) -> bool {
+    if let Some(e) = &info.error {
+        r.error = Some(e.clone());
+        r.status = Some(Status::Error);
+        return false;
+    }
+    let job = ctx.job;
+    // The same inputs for every variant of a case: variant comparisons are not data noise.
+    let seed = derive_seed(ctx.settings.seed, &[&job.kernel, &info.label]);
+    let outcome = build(c.suite, &job.kernel, case_set(ctx.settings), index)
+        .and_then(|w| run_case(ctx, tools, module, &w, info, seed, r));
+    r.status = Some(match (&outcome, &r.correctness) {
+        (Err(_), _) => Status::Error,
+        (Ok(()), Some(k)) if !k.passed => Status::Failed,
+        (Ok(()), _) => Status::Ok,
+    });
+    match outcome {
+        Ok(()) => false,
+        Err(e) => {
+            r.error = Some(e.to_string());
+            // A sticky error (illegal address, launch failure) poisons the context: it
+            // shows on the next synchronisation.
+            c.gpu.synchronize().is_err()
+        }
+    }
 }
 
 /// The workload of one case; a bench body that panics is this case's error.
