@@ -189,12 +189,20 @@ import() {
   mkdir -p "$outdir"
   stamp=$(printf %s "$stamp" | tr '[:upper:]' '[:lower:]')
   local report="$outdir/${stamp}-gpu-check.md"
-  local args=(--results "$main" --kernels "$dir/kernels.json" --out "$report")
+  # The device check's report: archbench's own report of the main run with the side files
+  # (PyTorch, Nsight Compute, NVIDIA's libraries, the device) beside it, markdown only.
+  local rdir
+  rdir="$(mktemp -d)"
+  local args=("$main" --format md --out "$rdir")
+  [ -f "$dir/kernels.json" ] && args+=(--kernels "$dir/kernels.json")
   [ -f "$dir/torch.json" ] && args+=(--torch "$dir/torch.json")
-  [ -f "$dir/ncu.csv" ] && args+=(--ncu "$dir/ncu.csv" --ncu-variant "$(cat "$dir/ncu-variant.txt" 2>/dev/null || echo pkgsForCudaArch.sm_90)")
+  [ -f "$dir/ncu.csv" ] && args+=(--ncu "$dir/ncu.csv")
+  [ -f "$dir/ncu-variant.txt" ] && args+=(--ncu-variant "$(cat "$dir/ncu-variant.txt")")
   [ -f "$dir/vendor.jsonl" ] && args+=(--vendor "$dir/vendor.jsonl")
   [ -f "$dir/device.txt" ] && args+=(--device-info "$dir/device.txt")
-  python3 scripts/gpu-check/report.py "${args[@]}"
+  "$ab" report "${args[@]}" >/dev/null || { rm -rf "$rdir"; die "archbench report failed on $main"; }
+  cp "$rdir/report.md" "$report.tmp" && mv "$report.tmp" "$report"
+  rm -rf "$rdir"
   for f in torch.json ncu.csv vendor.jsonl summary.txt hostile.jsonl example.log hostile.log; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
   done

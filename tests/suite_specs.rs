@@ -38,6 +38,27 @@ fn params_have_no_implicit_padding() {
     assert_eq!(size_of::<params::LaunchContract>(), 8 * 4);
 }
 
+/// Every case names its sizes (what `archbench kernels --json` gives PyTorch's side as
+/// `shape`), each positive and written in its label, in the label's order.
+#[test]
+fn every_case_names_its_sizes_as_its_label_shows_them() {
+    for spec in suite::all() {
+        for size in [Size::Default, Size::Quick, Size::Edges] {
+            for case in (spec.cases)(size) {
+                assert!(!case.shape.is_empty(), "{} {}", spec.name, case.label);
+                let mut rest = case.label.as_str();
+                for (name, v) in &case.shape {
+                    assert!(*v > 0, "{} {}: {name} = 0", spec.name, case.label);
+                    let at = rest
+                        .find(&v.to_string())
+                        .unwrap_or_else(|| panic!("{} {:?}: {name} = {v}", spec.name, case.label));
+                    rest = &rest[at + v.to_string().len()..];
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_kernel_has_every_size_and_consistent_launches() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kernels");

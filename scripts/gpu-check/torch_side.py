@@ -3,7 +3,7 @@
 
 This script owns one thing: timing the PyTorch / torchvision counterparts of archbench's
 kernels on ``cuda:0`` with the same method archbench's cold mode uses, and writing those
-timings to a JSON file that ``report.py`` (the dev side) compares with archbench's results.
+timings to a JSON file that ``archbench report --torch`` (the dev side) compares with\narchbench's results.
 It does not build, run or judge archbench kernels, and it checks no outputs for correctness
 (only ``--selftest-cpu`` checks shapes and a few values, on CPU, at tiny sizes).
 
@@ -14,10 +14,11 @@ Usage::
     python3 torch_side.py --selftest-cpu
 
 ``KERNELS.json`` is ``archbench kernels --json``: a list of
-``{name, family, file, description, dtypes, rule, cases: [{label, dtype, bytes, flops,
-launches: [{entry, grid, block, shared_mem_bytes}]}]}``. Case labels are parsed with the
-regexes below (no torch needed, so they can be tested anywhere); a case whose label or kernel
-is not understood gets an entry saying why instead of a timing.
+``{name, family, file, description, dtypes, rule, cases: [{label, dtype, shape, bytes,
+flops, launches: [{entry, grid, block, shared_mem_bytes}]}]}``. Each case's sizes come from
+its ``shape`` object (``{"rows": 4096, "cols": 4096}``), never from its display label; a case
+whose kernel has no counterpart or whose shape is incomplete gets an entry saying why
+instead of a timing.
 
 Timing (archbench's cold mode): once, a zeroed float32 buffer of twice the L2 size. Per
 sample: ``flush.sum()`` (L2 flush by reading, which leaves clean lines), ``torch.cuda._sleep(~50 µs of cycles)`` so the following
@@ -69,104 +70,58 @@ FALLBACK_CLOCK_MHZ = 1980.0
 
 
 # --------------------------------------------------------------------------------------
-# Label parsing (plain Python: no torch needed)
+# Case shapes (plain Python: no torch needed)
 # --------------------------------------------------------------------------------------
 
-class LabelError(ValueError):
-    """A case label (or kernel) this script does not understand."""
+class ShapeError(ValueError):
+    """A case (or kernel) this script has no counterpart for, or whose shape is incomplete."""
 
 
 _DTYPES = ("f32", "bf16")
-_IMAGE_RE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
-_RESIZE_RE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*->\s*(\d+)\s*x\s*(\d+)\s*$")
-_VECTOR_RE = re.compile(r"^\s*([a-z0-9]+)\s+n\s*=\s*(\d+)\s*$")
-_MATRIX_RE = re.compile(r"^\s*([a-z0-9]+)\s+(\d+)\s*x\s*(\d+)\s*$")
-_GEMM_RE = re.compile(r"^\s*([a-z0-9]+)\s+(\d+)\s*x\s*(\d+)\s*x\s*(\d+)\s*$")
 
-
-def _positive(values, label):
-    out = [int(v) for v in values]
-    if any(v <= 0 for v in out):
-        raise LabelError(f"label {label!r} has a zero size")
-    return out
-
-
-def _dtype(name, label):
-    if name not in _DTYPES:
-        raise LabelError(f"label {label!r}: dtype {name!r} is not one of {', '.join(_DTYPES)}")
-    return name
-
-
-def parse_image(label):
-    """``"3840x2160"`` (W x H) -> ``{"w": 3840, "h": 2160}``."""
-    m = _IMAGE_RE.match(label)
-    if not m:
-        raise LabelError(f"expected an image label WxH, got {label!r}")
-    w, h = _positive(m.groups(), label)
-    return {"w": w, "h": h}
-
-
-def parse_resize(label):
-    """``"3840x2160 -> 1920x1080"`` -> ``{"sw", "sh", "dw", "dh"}`` (source and destination W x H)."""
-    m = _RESIZE_RE.match(label)
-    if not m:
-        raise LabelError(f"expected a resize label SWxSH -> DWxDH, got {label!r}")
-    sw, sh, dw, dh = _positive(m.groups(), label)
-    return {"sw": sw, "sh": sh, "dw": dw, "dh": dh}
-
-
-def parse_vector(label):
-    """``"f32 n=67108864"`` -> ``{"dtype": "f32", "n": 67108864}``."""
-    m = _VECTOR_RE.match(label)
-    if not m:
-        raise LabelError(f"expected a vector label 'DTYPE n=N', got {label!r}")
-    (n,) = _positive(m.groups()[1:], label)
-    return {"dtype": _dtype(m.group(1), label), "n": n}
-
-
-def parse_matrix(label):
-    """``"f32 4096x4096"`` (rows x cols) -> ``{"dtype": "f32", "rows": 4096, "cols": 4096}``."""
-    m = _MATRIX_RE.match(label)
-    if not m:
-        raise LabelError(f"expected a matrix label 'DTYPE ROWSxCOLS', got {label!r}")
-    rows, cols = _positive(m.groups()[1:], label)
-    return {"dtype": _dtype(m.group(1), label), "rows": rows, "cols": cols}
-
-
-def parse_gemm(label):
-    """``"bf16 4096x4096x4096"`` (M x N x K) -> ``{"dtype": "bf16", "m", "n", "k"}``."""
-    m = _GEMM_RE.match(label)
-    if not m:
-        raise LabelError(f"expected a GEMM label 'DTYPE MxNxK', got {label!r}")
-    mm, n, k = _positive(m.groups()[1:], label)
-    return {"dtype": _dtype(m.group(1), label), "m": mm, "n": n, "k": k}
-
-
-# Which label grammar each archbench kernel uses.
-LABEL_PARSERS = {
-    "cvt_color_bgr2gray": parse_image,
-    "gaussian_blur_5x5": parse_image,
-    "sobel_3x3_dx": parse_image,
-    "histogram_256": parse_image,
-    "resize_bilinear": parse_resize,
-    "add_gelu": parse_vector,
-    "reduce_sum": parse_vector,
-    "softmax": parse_matrix,
-    "layer_norm": parse_matrix,
-    "transpose": parse_matrix,
-    "gemm": parse_gemm,
-    "sgemm": parse_gemm,
+# The named sizes each archbench kernel's cases carry in `archbench kernels --json`
+# (`"shape"`), and whether the op depends on the case's dtype.
+SHAPE_KEYS = {
+    "cvt_color_bgr2gray": (("w", "h"), False),
+    "gaussian_blur_5x5": (("w", "h"), False),
+    "sobel_3x3_dx": (("w", "h"), False),
+    "histogram_256": (("w", "h"), False),
+    "resize_bilinear": (("sw", "sh", "dw", "dh"), False),
+    "add_gelu": (("n",), True),
+    "reduce_sum": (("n",), True),
+    "softmax": (("rows", "cols"), True),
+    "layer_norm": (("rows", "cols"), True),
+    "transpose": (("rows", "cols"), True),
+    "gemm": (("m", "n", "k"), True),
+    "sgemm": (("m", "n", "k"), True),
 }
 
 
-def parse_case(kernel, label):
-    """The shape dict of one archbench case; raises :class:`LabelError` when not understood."""
-    parser = LABEL_PARSERS.get(kernel)
-    if parser is None:
-        raise LabelError(f"no PyTorch counterpart for kernel {kernel!r}")
-    if not isinstance(label, str):
-        raise LabelError(f"case label {label!r} is not a string")
-    return parser(label)
+def shape_of(kernel, case):
+    """The shape dict of one case of ``archbench kernels --json`` (its ``shape`` object, plus
+    ``dtype`` where the op depends on it); raises :class:`ShapeError` when not usable."""
+    spec = SHAPE_KEYS.get(kernel)
+    if spec is None:
+        raise ShapeError(f"no PyTorch counterpart for kernel {kernel!r}")
+    keys, typed = spec
+    if not isinstance(case, dict) or not isinstance(case.get("shape"), dict):
+        raise ShapeError(f"{kernel}: the case has no `shape` object (archbench kernels --json "
+                         "of an older archbench?)")
+    given = case["shape"]
+    out = {}
+    for key in keys:
+        v = given.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ShapeError(f"{kernel} {case.get('label')!r}: shape {key!r} is {v!r}, "
+                             "expected a positive integer")
+        out[key] = v
+    if typed:
+        dtype = case.get("dtype")
+        if dtype not in _DTYPES:
+            raise ShapeError(f"{kernel} {case.get('label')!r}: dtype {dtype!r} is not one of "
+                             f"{', '.join(_DTYPES)}")
+        out["dtype"] = dtype
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -417,7 +372,7 @@ def build_ops(torch, kernel, shape, inputs, force_fallback=False):
                        (m, n), optional=True))
         return ops
 
-    raise LabelError(f"no PyTorch counterpart for kernel {kernel!r}")
+    raise ShapeError(f"no PyTorch counterpart for kernel {kernel!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -545,7 +500,7 @@ def new_entry(kernel, case, op=None, dtype=None, note="", error=None, bytes_=Non
         "kernel": kernel, "case": case, "op": op, "dtype": dtype,
         "median_s": None, "q1_s": None, "q3_s": None, "min_s": None, "mean_s": None, "n": 0,
         "note": note, "error": error,
-        # Extras (not needed by report.py, kept for later analysis).
+        # Extras (not needed by `archbench report`, kept for later analysis).
         "bytes": bytes_, "flops": flops, "samples_s": [], "sleep_us": None,
         "late_discarded": 0, "host_sync": False,
         # An extra counterpart whose failure is expected on some torch builds.
@@ -583,7 +538,7 @@ def print_entry(e):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Time PyTorch/torchvision counterparts of archbench's kernels on cuda:0 "
-                    "(archbench's cold method) and write them as JSON for report.py.")
+                    "(archbench's cold method) and write them as JSON for `archbench report --torch`.")
     p.add_argument("--kernels", help="output of `archbench kernels --json`")
     p.add_argument("--out", help="where to write the timings JSON")
     p.add_argument("--budget-s", type=float, default=0.5,
@@ -710,7 +665,7 @@ def run(args):
                 continue
             bytes_ = case.get("bytes") if isinstance(case, dict) else None
             flops = case.get("flops") if isinstance(case, dict) else None
-            for entry in run_case(torch, timer, args, kname, str(label), bytes_, flops):
+            for entry in run_case(torch, timer, args, kname, case, bytes_, flops):
                 doc["entries"].append(entry)
                 print_entry(entry)
                 save()
@@ -719,11 +674,12 @@ def run(args):
     return 0
 
 
-def run_case(torch, timer, args, kernel, label, bytes_, flops):
+def run_case(torch, timer, args, kernel, case, bytes_, flops):
     """Entries of one case: one per counterpart op, or one saying why there is none."""
+    label = str(case.get("label", "?")) if isinstance(case, dict) else "?"
     try:
-        shape = parse_case(kernel, label)
-    except LabelError as exc:
+        shape = shape_of(kernel, case)
+    except ShapeError as exc:
         return [new_entry(kernel, label, note="skipped", error=f"skipped: {exc}",
                           bytes_=bytes_, flops=flops)]
     entries = []
@@ -779,46 +735,63 @@ def run_case(torch, timer, args, kernel, label, bytes_, flops):
 # CPU self-test
 # --------------------------------------------------------------------------------------
 
-SELFTEST_LABELS = [
-    ("cvt_color_bgr2gray", "16x8", {"w": 16, "h": 8}),
-    ("resize_bilinear", "16x8 -> 8x4", {"sw": 16, "sh": 8, "dw": 8, "dh": 4}),
-    ("resize_bilinear", "16x8 -> 24x12", {"sw": 16, "sh": 8, "dw": 24, "dh": 12}),
-    ("gaussian_blur_5x5", "16x8", {"w": 16, "h": 8}),
-    ("sobel_3x3_dx", "16x8", {"w": 16, "h": 8}),
-    ("histogram_256", "16x8", {"w": 16, "h": 8}),
-    ("add_gelu", "f32 n=37", {"dtype": "f32", "n": 37}),
-    ("add_gelu", "bf16 n=37", {"dtype": "bf16", "n": 37}),
-    ("softmax", "f32 4x32", {"dtype": "f32", "rows": 4, "cols": 32}),
-    ("softmax", "bf16 4x32", {"dtype": "bf16", "rows": 4, "cols": 32}),
-    ("layer_norm", "f32 4x32", {"dtype": "f32", "rows": 4, "cols": 32}),
-    ("layer_norm", "bf16 4x32", {"dtype": "bf16", "rows": 4, "cols": 32}),
-    ("reduce_sum", "f32 n=37", {"dtype": "f32", "n": 37}),
-    ("transpose", "f32 5x7", {"dtype": "f32", "rows": 5, "cols": 7}),
-    ("gemm", "bf16 16x8x32", {"dtype": "bf16", "m": 16, "n": 8, "k": 32}),
-    ("sgemm", "f32 16x8x32", {"dtype": "f32", "m": 16, "n": 8, "k": 32}),
+def _case(label, dtype, **shape):
+    """A case as `archbench kernels --json` writes it (the fields this script reads)."""
+    return {"label": label, "dtype": dtype, "shape": shape}
+
+
+# Tiny cases for --selftest-cpu, and the shape each must give.
+SELFTEST_CASES = [
+    ("cvt_color_bgr2gray", _case("16x8", "u8", w=16, h=8), {"w": 16, "h": 8}),
+    ("resize_bilinear", _case("16x8 -> 8x4", "u8", sw=16, sh=8, dw=8, dh=4),
+     {"sw": 16, "sh": 8, "dw": 8, "dh": 4}),
+    ("resize_bilinear", _case("16x8 -> 24x12", "u8", sw=16, sh=8, dw=24, dh=12),
+     {"sw": 16, "sh": 8, "dw": 24, "dh": 12}),
+    ("gaussian_blur_5x5", _case("16x8", "u8", w=16, h=8), {"w": 16, "h": 8}),
+    ("sobel_3x3_dx", _case("16x8", "i16", w=16, h=8), {"w": 16, "h": 8}),
+    ("histogram_256", _case("16x8", "u8", w=16, h=8), {"w": 16, "h": 8}),
+    ("add_gelu", _case("f32 n=37", "f32", n=37), {"dtype": "f32", "n": 37}),
+    ("add_gelu", _case("bf16 n=37", "bf16", n=37), {"dtype": "bf16", "n": 37}),
+    ("softmax", _case("f32 4x32", "f32", rows=4, cols=32), {"dtype": "f32", "rows": 4, "cols": 32}),
+    ("softmax", _case("bf16 4x32", "bf16", rows=4, cols=32),
+     {"dtype": "bf16", "rows": 4, "cols": 32}),
+    ("layer_norm", _case("f32 4x32", "f32", rows=4, cols=32),
+     {"dtype": "f32", "rows": 4, "cols": 32}),
+    ("layer_norm", _case("bf16 4x32", "bf16", rows=4, cols=32),
+     {"dtype": "bf16", "rows": 4, "cols": 32}),
+    ("reduce_sum", _case("f32 n=37", "f32", n=37), {"dtype": "f32", "n": 37}),
+    ("transpose", _case("f32 5x7", "f32", rows=5, cols=7), {"dtype": "f32", "rows": 5, "cols": 7}),
+    ("gemm", _case("bf16 16x8x32", "bf16", m=16, n=8, k=32), {"dtype": "bf16", "m": 16, "n": 8, "k": 32}),
+    ("sgemm", _case("f32 16x8x32", "f32", m=16, n=8, k=32), {"dtype": "f32", "m": 16, "n": 8, "k": 32}),
 ]
 
-SELFTEST_BAD_LABELS = [
-    ("softmax", "f64 4x4"), ("softmax", "f32 4x"), ("gemm", "bf16 4x4"),
-    ("resize_bilinear", "16x8"), ("cvt_color_bgr2gray", "0x8"), ("no_such_kernel", "16x8"),
+# Cases shape_of must refuse: a dtype without a counterpart, a missing size, a zero size,
+# a size that is not an integer, no shape at all, an unknown kernel.
+SELFTEST_BAD_CASES = [
+    ("softmax", _case("f64 4x4", "f64", rows=4, cols=4)),
+    ("gemm", _case("bf16 4x4", "bf16", m=4, n=4)),
+    ("cvt_color_bgr2gray", _case("0x8", "u8", w=0, h=8)),
+    ("transpose", _case("f32 4x4", "f32", rows="4", cols=4)),
+    ("resize_bilinear", {"label": "16x8", "dtype": "u8"}),
+    ("no_such_kernel", _case("16x8", "u8", w=16, h=8)),
 ]
 
 
-def selftest_labels():
-    """Label parsing checks (no torch). Returns a list of failure messages."""
+def selftest_shapes():
+    """shape_of checks (no torch). Returns a list of failure messages."""
     failures = []
-    for kernel, label, want in SELFTEST_LABELS:
+    for kernel, case, want in SELFTEST_CASES:
         try:
-            got = parse_case(kernel, label)
+            got = shape_of(kernel, case)
             if got != want:
-                failures.append(f"parse_case({kernel!r}, {label!r}) = {got}, want {want}")
-        except LabelError as exc:
-            failures.append(f"parse_case({kernel!r}, {label!r}) failed: {exc}")
-    for kernel, label in SELFTEST_BAD_LABELS:
+                failures.append(f"shape_of({kernel!r}, {case['label']!r}) = {got}, want {want}")
+        except ShapeError as exc:
+            failures.append(f"shape_of({kernel!r}, {case['label']!r}) failed: {exc}")
+    for kernel, case in SELFTEST_BAD_CASES:
         try:
-            got = parse_case(kernel, label)
-            failures.append(f"parse_case({kernel!r}, {label!r}) = {got}, want LabelError")
-        except LabelError:
+            got = shape_of(kernel, case)
+            failures.append(f"shape_of({kernel!r}, {case['label']!r}) = {got}, want ShapeError")
+        except ShapeError:
             pass
     return failures
 
@@ -846,16 +819,17 @@ def _selftest_values(torch, kernel, shape, spec, out):
 
 
 def selftest_cpu():
-    failures = selftest_labels()
-    print(f"label parsing: {len(SELFTEST_LABELS) + len(SELFTEST_BAD_LABELS)} checks, "
+    failures = selftest_shapes()
+    print(f"case shapes: {len(SELFTEST_CASES) + len(SELFTEST_BAD_CASES)} checks, "
           f"{len(failures)} failure(s)", flush=True)
     try:
         import torch  # noqa: PLC0415
     except Exception as exc:
         print(f"cannot import torch: {_first_line(exc)}", flush=True)
         return 1
-    for kernel, label, _ in SELFTEST_LABELS:
-        shape = parse_case(kernel, label)
+    for kernel, case, _ in SELFTEST_CASES:
+        label = case["label"]
+        shape = shape_of(kernel, case)
         for fallback in (False, True) if kernel in ("resize_bilinear", "histogram_256") else (False,):
             try:
                 ops = build_ops(torch, kernel, shape, Inputs(torch, "cpu", 1), fallback)

@@ -13,7 +13,9 @@ pub fn run(json: bool, quick: bool) -> anyhow::Result<ExitCode> {
             .map(|c| {
                 let w = (c.workload)();
                 let launches: Vec<serde_json::Value> = w.launches.iter().map(launch_json).collect();
-                serde_json::json!({"label": c.label, "dtype": c.dtype, "bytes": c.bytes, "flops": c.flops, "launches": launches})
+                let shape: serde_json::Map<String, serde_json::Value> =
+                    c.shape.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+                serde_json::json!({"label": c.label, "dtype": c.dtype, "shape": shape, "bytes": c.bytes, "flops": c.flops, "launches": launches})
             })
             .collect();
         out.push(serde_json::json!({"name": k.name, "family": k.family, "file": k.file, "description": k.description, "dtypes": k.dtypes, "rule": k.rule, "cases": cases}));

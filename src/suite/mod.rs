@@ -62,6 +62,10 @@ pub struct Case {
     /// `3840x2160`, `f32 4096x4096`, `bf16 4096^3`, …
     pub label: String,
     pub dtype: DType,
+    /// The case's sizes as named numbers (`w`/`h` for images, `sw`/`sh`/`dw`/`dh` for a
+    /// resize, `n` for vectors, `rows`/`cols` for matrices, `m`/`n`/`k` for a GEMM): what
+    /// `archbench kernels --json` gives tools that rebuild the case elsewhere (PyTorch).
+    pub shape: Shape,
     /// Bytes the kernel must at least read plus write (roofline numerator for memory-bound).
     pub bytes: u64,
     /// Floating-point (or integer arithmetic) operations it must do.
@@ -69,6 +73,9 @@ pub struct Case {
     /// Builds the workload (allocates nothing on the GPU; may allocate reference inputs lazily).
     pub workload: Box<dyn Fn() -> Workload + Send + Sync>,
 }
+
+/// Named sizes of a case, in a fixed order.
+pub type Shape = Vec<(&'static str, u64)>;
 
 /// A kernel of the suite.
 pub struct KernelSpec {

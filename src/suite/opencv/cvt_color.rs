@@ -33,6 +33,7 @@ fn case(size: Size, w: usize, h: usize) -> Case {
     Case {
         label: image_label(w, h, size, sp),
         dtype: DType::U8,
+        shape: vec![("w", w as u64), ("h", h as u64)],
         // Read 3 bytes and write 1 per pixel; 3 multiply-adds (6 ops) per pixel.
         bytes: (4 * w * h) as u64,
         flops: (6 * w * h) as u64,

@@ -33,6 +33,7 @@ fn case(size: Size, w: usize, h: usize) -> Case {
     Case {
         label: image_label(w, h, size, p),
         dtype: DType::U8,
+        shape: vec![("w", w as u64), ("h", h as u64)],
         // Read every pixel, write 256 counters; one increment per pixel.
         bytes: (w * h + 256 * 4) as u64,
         flops: (w * h) as u64,

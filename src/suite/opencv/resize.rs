@@ -65,6 +65,12 @@ fn resize_case(size: Size, sw: usize, sh: usize, dw: usize, dh: usize) -> Case {
     Case {
         label,
         dtype: DType::U8,
+        shape: vec![
+            ("sw", sw as u64),
+            ("sh", sh as u64),
+            ("dw", dw as u64),
+            ("dh", dh as u64),
+        ],
         // Every source pixel is read at least once (both scales) and every output written;
         // 3 lerps of 2 ops per output channel.
         bytes: (3 * (sw * sh + dw * dh)) as u64,

@@ -40,6 +40,7 @@ fn case(size: Size, w: usize, h: usize, s: Stencil) -> Case {
     Case {
         label: image_label(w, h, size, sp),
         dtype: s.out,
+        shape: vec![("w", w as u64), ("h", h as u64)],
         bytes: s.bytes_per_pixel * px,
         flops: s.ops_per_pixel * px,
         workload: Box::new(move || {

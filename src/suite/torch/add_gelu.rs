@@ -57,6 +57,7 @@ fn case(dtype: DType, n: usize) -> Case {
     Case {
         label: format!("{} n={n}", dname(dtype)),
         dtype,
+        shape: vec![("n", n as u64)],
         // Two reads and one write per element; ~10 flops per element (add, x^3, fma, scale,
         // tanh counted as one, 1+, two multiplies).
         bytes: (3 * n * es) as u64,

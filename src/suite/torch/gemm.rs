@@ -80,6 +80,7 @@ pub fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
     Case {
         label: format!("{name} {m}x{n}x{k}"),
         dtype,
+        shape: vec![("m", m as u64), ("n", n as u64), ("k", k as u64)],
         // Read A and B once, write C once; 2mnk flops.
         bytes: ((m * k + n * k) * es + 4 * m * n) as u64,
         flops: (2 * m * n * k) as u64,

@@ -61,6 +61,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
     Case {
         label: format!("{} {rows}x{cols}", dname(dtype)),
         dtype,
+        shape: vec![("rows", rows as u64), ("cols", cols as u64)],
         // Read x, gamma, beta once, write y; ~8 flops per element (sum, square, normalize 4).
         bytes: ((2 * rows * cols + 2 * cols) * es) as u64,
         flops: (8 * rows * cols) as u64,

@@ -56,6 +56,7 @@ fn case(n: usize, partials: u32) -> Case {
     Case {
         label: format!("f32 n={n}"),
         dtype: DType::F32,
+        shape: vec![("n", n as u64)],
         // Read every element once; one add per element.
         bytes: (4 * n + 4) as u64,
         flops: n as u64,

@@ -62,6 +62,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
     Case {
         label: format!("{} {rows}x{cols}", dname(dtype)),
         dtype,
+        shape: vec![("rows", rows as u64), ("cols", cols as u64)],
         // Read and write every element once; max, exp, sum, subtract, scale: 5 per element.
         bytes: (2 * rows * cols * es) as u64,
         flops: (5 * rows * cols) as u64,

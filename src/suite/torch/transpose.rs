@@ -36,6 +36,7 @@ fn case(rows: usize, cols: usize) -> Case {
     Case {
         label: format!("f32 {rows}x{cols}"),
         dtype: DType::F32,
+        shape: vec![("rows", rows as u64), ("cols", cols as u64)],
         // Read and write every element once; no arithmetic.
         bytes: (8 * rows * cols) as u64,
         flops: 0,

@@ -38,6 +38,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code { background: #f5f5f5; padding: 0 0.2em; }
 blockquote { border-left: 4px solid #d55e00; margin: 1em 0; padding: 0.2em 1em; background: #fff4ec; }
 figure { margin: 1.5em 0; overflow-x: auto; }
+pre { background: #f5f5f5; padding: 0.5em; overflow-x: auto; }
 ";
 
 fn strip_xml_declaration(svg: &str) -> &str {
@@ -48,7 +49,8 @@ fn strip_xml_declaration(svg: &str) -> &str {
 }
 
 /// The small markdown subset [`super::markdown`] writes: `#`/`##`/`###` headings, tables, `>`
-/// quotes, `- ` lists, paragraphs; inline `code` and **bold**.
+/// quotes, `- ` lists, fenced blocks (shown as they are), paragraphs; inline `code` and
+/// **bold**.
 pub fn markdown_to_html(md: &str) -> String {
     let mut out = String::new();
     let lines: Vec<&str> = md.lines().collect();
@@ -61,6 +63,15 @@ pub fn markdown_to_html(md: &str) -> String {
             let _ = writeln!(out, "<h2>{}</h2>", inline(h));
         } else if let Some(h) = line.strip_prefix("# ") {
             let _ = writeln!(out, "<h1>{}</h1>", inline(h));
+        } else if line.starts_with("```") {
+            let fence = &line[..line.len() - line.trim_start_matches('`').len()];
+            out.push_str("<pre>");
+            i += 1;
+            while i < lines.len() && lines[i].trim_end() != fence {
+                let _ = writeln!(out, "{}", html_escape(lines[i]));
+                i += 1;
+            }
+            out.push_str("</pre>\n");
         } else if line.starts_with('|') {
             let mut rows = Vec::new();
             while i < lines.len() && lines[i].starts_with('|') {
@@ -152,4 +163,16 @@ fn inline(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fenced_blocks_are_shown_as_they_are() {
+        let html = super::markdown_to_html("a\n\n````text\n| not a table |\n``` <b>\n````\nb\n");
+        assert_eq!(
+            html,
+            "<p>a</p>\n<pre>| not a table |\n``` &lt;b&gt;\n</pre>\n<p>b</p>\n"
+        );
+    }
 }

@@ -10,10 +10,37 @@ use super::format::{self, md_cell, Bound};
 use super::merge::{GpuRun, Merged};
 use crate::results::schema::CaseResult;
 
+/// What a report holds beside its runs: a title and sections of its own (the device
+/// check's, [`super::devcheck`]), placed after the per-GPU tables and comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// The report's title; `archbench report` when `None`.
+    pub title: Option<String>,
+    /// Markdown placed before the unfolded tables.
+    pub sections: String,
+}
+
+impl Extra {
+    /// The title the report has.
+    pub fn title(&self) -> &str {
+        self.title.as_deref().unwrap_or("archbench report")
+    }
+}
+
 /// Render the whole report; `charts` are relative paths of chart files to link, if any.
 pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> String {
+    render_with(m, comparisons, charts, &Extra::default())
+}
+
+/// [`render`] with a title and sections of the caller's.
+pub fn render_with(
+    m: &Merged,
+    comparisons: &[Comparison],
+    charts: &[String],
+    extra: &Extra,
+) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# archbench report\n");
+    let _ = writeln!(s, "# {}\n", md_cell(extra.title()));
     let names: Vec<String> = m
         .gpus
         .iter()
@@ -32,6 +59,10 @@ pub fn render(m: &Merged, comparisons: &[Comparison], charts: &[String]) -> Stri
     }
     for c in comparisons {
         comparison_section(&mut s, c);
+    }
+    if !extra.sections.is_empty() {
+        s.push_str(&extra.sections);
+        s.push('\n');
     }
     if m.gpus.iter().any(|g| folds_anything(m, g)) {
         let _ = writeln!(

@@ -6,13 +6,15 @@
 //!
 //! One module per job: [`stats`] (medians, bootstrap, Mann–Whitney), [`verdict`] (the rule),
 //! [`baseline`] (save, list, pick), [`compare`] (run vs run), [`merge`] (runs → per-GPU
-//! tables), [`matrix`] (the cross-GPU view), [`markdown`], [`html`], [`charts`], [`output`]
-//! (writing a report directory).
+//! tables), [`matrix`] (the cross-GPU view), [`devcheck`] (the device check's PyTorch, ncu
+//! and library side files), [`markdown`], [`html`], [`charts`], [`output`] (writing a report
+//! directory).
 
 pub mod baseline;
 #[cfg(feature = "charts")]
 pub mod charts;
 pub mod compare;
+pub mod devcheck;
 pub mod differ;
 pub mod format;
 #[cfg(feature = "charts")]

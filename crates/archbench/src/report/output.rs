@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::baseline::write_atomic;
 use super::charts;
 use super::compare::Comparison;
+use super::markdown::Extra;
 use super::merge::Merged;
 use super::{html, markdown, ReportError};
 
@@ -46,6 +47,17 @@ pub fn write(
     comparisons: &[Comparison],
     out: &Path,
     formats: Formats,
+) -> Result<Vec<PathBuf>, ReportError> {
+    write_with(m, comparisons, out, formats, &Extra::default())
+}
+
+/// [`write`] with a title and sections of the caller's (see [`Extra`]).
+pub fn write_with(
+    m: &Merged,
+    comparisons: &[Comparison],
+    out: &Path,
+    formats: Formats,
+    extra: &Extra,
 ) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(out).map_err(|e| ReportError::io("cannot create", out, e))?;
     let charts = charts::all(m, comparisons);
@@ -87,23 +99,20 @@ pub fn write(
             }
         }
     }
-    let md = markdown::render(m, comparisons, &links);
+    let md = markdown::render_with(m, comparisons, &links, extra);
     if formats.md {
         let p = out.join("report.md");
         write_atomic(&p, md.as_bytes())?;
         written.push(p);
     }
     if formats.html {
-        let body = markdown::render(m, comparisons, &[]);
+        let body = markdown::render_with(m, comparisons, &[], extra);
         let svgs = charts
             .iter()
             .map(|c| Ok((c.id.clone(), c.to_svg()?)))
             .collect::<Result<Vec<_>, ReportError>>()?;
         let p = out.join("report.html");
-        write_atomic(
-            &p,
-            html::render("archbench report", &body, &svgs).as_bytes(),
-        )?;
+        write_atomic(&p, html::render(extra.title(), &body, &svgs).as_bytes())?;
         written.push(p);
     }
     Ok(written)
