@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use archbench::core::{db, spec, Capability, DriverVersion, Variant};
-use archbench_inspect::{payload, read_with, Binary, Image, ImageKind, ModuleKind, Options};
+use archbench::core::{spec, DriverVersion, Variant};
+use archbench_inspect::check::{arch_label, check, Check};
+use archbench_inspect::{payload, read_with, Binary, ImageKind, ModuleKind, Options};
 use serde::Serialize;
 
 use super::context::spec_context;
@@ -57,19 +58,6 @@ struct FileOut<'a> {
     binary: &'a Binary<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     check: Option<Check>,
-}
-
-/// The result of `--expect`.
-#[derive(Serialize, Default)]
-struct Check {
-    spec: String,
-    matches: bool,
-    missing_sass: Vec<String>,
-    unexpected_sass: Vec<String>,
-    missing_ptx: Vec<String>,
-    unexpected_ptx: Vec<String>,
-    ptx_too_new: Vec<String>,
-    notes: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -153,18 +141,6 @@ fn expected_variant(s: &str, cuda: &CudaArg) -> anyhow::Result<Variant> {
             anyhow::bail!("--expect `{s}` is not a valid spec: {}", msgs.join("; "))
         }
     }
-}
-
-/// `sm_80?` for standalone cubins whose suffix is unknown, `!` for images with warnings.
-fn arch_label(i: &Image<'_>) -> String {
-    let mut s = i.arch_name();
-    if i.kind == ImageKind::Sass && !i.suffix_known {
-        s.push('?');
-    }
-    if !i.warnings.is_empty() {
-        s.push('!');
-    }
-    s
 }
 
 /// `3 modules (1 loadable, 2 relocatable)`.
@@ -368,93 +344,6 @@ fn extract(path: &Path, bytes: &[u8], bin: &Binary<'_>, dir: &Path) -> anyhow::R
     }
     eprintln!("{line}");
     Ok(())
-}
-
-/// Compares the images with what the variant should produce.
-fn check(bin: &Binary<'_>, v: &Variant, driver: Option<DriverVersion>) -> Check {
-    let mut c = Check {
-        spec: v.name.clone(),
-        ..Check::default()
-    };
-    let of_kind = |k: ImageKind| -> Vec<&Image<'_>> {
-        bin.images
-            .iter()
-            .filter(|i| i.kind == k && i.arch.is_some())
-            .collect()
-    };
-    let same = |i: &Image<'_>, want: Capability| match i.arch {
-        Some(a) if i.suffix_known => a == want,
-        Some(a) => a.base() == want.base(),
-        None => false,
-    };
-    let sass = of_kind(ImageKind::Sass);
-    let ptx = of_kind(ImageKind::Ptx);
-    for &w in &v.capabilities {
-        if !sass.iter().any(|i| same(i, w)) {
-            c.missing_sass.push(w.sm());
-        }
-    }
-    for i in &sass {
-        let name = arch_label(i);
-        if !v.capabilities.iter().any(|&w| same(i, w)) && !c.unexpected_sass.contains(&name) {
-            c.unexpected_sass.push(name);
-        }
-    }
-    for &w in &v.ptx {
-        if !ptx.iter().any(|i| same(i, w)) {
-            c.missing_ptx.push(w.compute());
-        }
-    }
-    for i in &ptx {
-        let name = i.arch_name();
-        if !v.ptx.iter().any(|&w| same(i, w)) && !c.unexpected_ptx.contains(&name) {
-            c.unexpected_ptx.push(name);
-        }
-    }
-    if v.ptx.is_empty() && !ptx.is_empty() {
-        c.notes.push(
-            "the variant has no forward compatibility (no PTX), but the binary carries PTX".into(),
-        );
-    }
-    if !v.ptx.is_empty() && ptx.is_empty() {
-        c.notes.push("the variant asks for forward compatibility (PTX), but the binary has none: newer GPUs get CUDA_ERROR_NO_BINARY_FOR_GPU".into());
-    }
-    let want_isa = db::release(v.cuda).map(|r| (u16::from(r.ptx_isa.0), u16::from(r.ptx_isa.1)));
-    let max = driver.and_then(db::driver_max_ptx_isa);
-    for i in &ptx {
-        let Some(isa) = i.ptx_isa else { continue };
-        if let Some((a, b)) = max {
-            if isa > (u16::from(a), u16::from(b)) {
-                c.ptx_too_new.push(format!(
-                    "{} has PTX ISA {}.{}, driver {} JITs ≤ {a}.{b} (CUDA_ERROR_UNSUPPORTED_PTX_VERSION on GPUs without a cubin)",
-                    i.arch_name(),
-                    isa.0,
-                    isa.1,
-                    driver.map(|d| d.to_string()).unwrap_or_default()
-                ));
-            }
-        }
-        if let Some(w) = want_isa {
-            if isa != w {
-                c.notes.push(format!(
-                    "{} has PTX ISA {}.{}; CUDA {} emits {}.{} (built with another CUDA?)",
-                    i.arch_name(),
-                    isa.0,
-                    isa.1,
-                    v.cuda,
-                    w.0,
-                    w.1
-                ));
-            }
-        }
-    }
-    c.notes.dedup();
-    c.matches = c.missing_sass.is_empty()
-        && c.unexpected_sass.is_empty()
-        && c.missing_ptx.is_empty()
-        && c.unexpected_ptx.is_empty()
-        && c.ptx_too_new.is_empty();
-    c
 }
 
 fn print_check(out: &mut String, c: &Check) {

@@ -9,7 +9,8 @@
 //! - [`host`]: where a host ELF keeps device code (`.nv_fatbin`, relocatable `__nv_relfatbin`,
 //!   fatbins embedded in other sections); [`arch`]: which targets and PTX ISAs exist;
 //! - [`image`]: any file → its modules and images, decoded in parallel;
-//! - [`predict`]: which image the driver loads on a GPU, or error 209/222, and why.
+//! - [`predict`]: which image the driver loads on a GPU, or error 209/222, and why;
+//! - [`check`]: whether a binary holds the images a variant spec should produce.
 //!
 //! ```no_run
 //! use archbench_inspect::{predict_binary, Capability};
@@ -22,6 +23,7 @@
 
 pub mod arch;
 mod bytes;
+pub mod check;
 pub mod cubin;
 pub mod decompress;
 pub mod elf;

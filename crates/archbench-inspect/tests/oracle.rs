@@ -9,7 +9,7 @@ use std::process::Command;
 
 use archbench_core::toolchain::{self, cuobjdump, install_wheels};
 use archbench_core::{Capability, CudaVersion, Suffix};
-use archbench_inspect::{read, Codec, ImageKind, Options};
+use archbench_inspect::{read, Binary, Codec, ImageKind, Options};
 
 const KERNELS: &str = r#"
 __global__ void add(float* a, const float* b, int n) {
@@ -120,210 +120,238 @@ fn nvcc() -> PathBuf {
         .bin
 }
 
+/// A fatbin nvcc 13.0 builds: (name, nvcc arguments, expected codec of cubins, expected
+/// codec of PTX).
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    Option<Codec>,
+    Option<Codec>,
+);
+
+const ZSTD: Option<Codec> = Some(Codec::Zstd);
+const LZ4: Option<Codec> = Some(Codec::Lz4);
+
+/// Gencode and compression combinations, with the codecs nvcc 13.0 picks for them.
+const FATBIN_CASES: &[Case] = &[
+    (
+        "plain",
+        &[
+            "-gencode=arch=compute_75,code=sm_75",
+            "-gencode=arch=compute_90a,code=sm_90a",
+            "-gencode=arch=compute_90,code=compute_90",
+        ],
+        None,
+        ZSTD,
+    ),
+    (
+        "many",
+        &[
+            "-gencode=arch=compute_80,code=[sm_80,sm_86,sm_89]",
+            "-gencode=arch=compute_100a,code=[sm_100a,compute_100a]",
+            "-gencode=arch=compute_120f,code=sm_120f",
+            "-gencode=arch=compute_75,code=compute_75",
+        ],
+        None,
+        ZSTD,
+    ),
+    (
+        "family",
+        &[
+            "-gencode=arch=compute_100f,code=[sm_100f,sm_103f]",
+            "-gencode=arch=compute_100,code=compute_100",
+        ],
+        None,
+        ZSTD,
+    ),
+    (
+        "compress-all",
+        &[
+            "-gencode=arch=compute_86,code=sm_86",
+            "-gencode=arch=compute_120,code=compute_120",
+            "-Xfatbin",
+            "-compress-all",
+        ],
+        ZSTD,
+        ZSTD,
+    ),
+    (
+        "speed",
+        &[
+            "-gencode=arch=compute_80,code=sm_80",
+            "-gencode=arch=compute_90,code=compute_90",
+            "--compress-mode=speed",
+        ],
+        None,
+        LZ4,
+    ),
+    (
+        "speed-all",
+        &[
+            "-gencode=arch=compute_90,code=[sm_90,compute_90]",
+            "--compress-mode=speed",
+            "-Xfatbin",
+            "-compress-all",
+        ],
+        LZ4,
+        LZ4,
+    ),
+    (
+        "size",
+        &[
+            "-arch=sm_89",
+            "--compress-mode=size",
+            "-Xfatbin",
+            "-compress-all",
+        ],
+        ZSTD,
+        ZSTD,
+    ),
+    ("none", &["-arch=sm_89", "--no-compress"], None, None),
+    // nvcc 13.0 compresses -G cubins with zstd even without -compress-all.
+    (
+        "debug",
+        &["-G", "-gencode=arch=compute_90,code=[sm_90,compute_90]"],
+        ZSTD,
+        ZSTD,
+    ),
+];
+
 #[test]
 fn nvcc_13_fatbins_match_cuobjdump() {
     let dir = tmpdir("fatbin");
     let src = dir.join("k.cu");
     std::fs::write(&src, KERNELS).unwrap();
     let nvcc = nvcc();
-    // (name, nvcc arguments, expected codec of cubins, expected codec of PTX)
-    let zstd = Some(Codec::Zstd);
-    let lz4 = Some(Codec::Lz4);
-    type Case = (
-        &'static str,
-        &'static [&'static str],
-        Option<Codec>,
-        Option<Codec>,
-    );
-    let cases: &[Case] = &[
-        (
-            "plain",
-            &[
-                "-gencode=arch=compute_75,code=sm_75",
-                "-gencode=arch=compute_90a,code=sm_90a",
-                "-gencode=arch=compute_90,code=compute_90",
-            ],
-            None,
-            zstd,
-        ),
-        (
-            "many",
-            &[
-                "-gencode=arch=compute_80,code=[sm_80,sm_86,sm_89]",
-                "-gencode=arch=compute_100a,code=[sm_100a,compute_100a]",
-                "-gencode=arch=compute_120f,code=sm_120f",
-                "-gencode=arch=compute_75,code=compute_75",
-            ],
-            None,
-            zstd,
-        ),
-        (
-            "family",
-            &[
-                "-gencode=arch=compute_100f,code=[sm_100f,sm_103f]",
-                "-gencode=arch=compute_100,code=compute_100",
-            ],
-            None,
-            zstd,
-        ),
-        (
-            "compress-all",
-            &[
-                "-gencode=arch=compute_86,code=sm_86",
-                "-gencode=arch=compute_120,code=compute_120",
-                "-Xfatbin",
-                "-compress-all",
-            ],
-            zstd,
-            zstd,
-        ),
-        (
-            "speed",
-            &[
-                "-gencode=arch=compute_80,code=sm_80",
-                "-gencode=arch=compute_90,code=compute_90",
-                "--compress-mode=speed",
-            ],
-            None,
-            lz4,
-        ),
-        (
-            "speed-all",
-            &[
-                "-gencode=arch=compute_90,code=[sm_90,compute_90]",
-                "--compress-mode=speed",
-                "-Xfatbin",
-                "-compress-all",
-            ],
-            lz4,
-            lz4,
-        ),
-        (
-            "size",
-            &[
-                "-arch=sm_89",
-                "--compress-mode=size",
-                "-Xfatbin",
-                "-compress-all",
-            ],
-            zstd,
-            zstd,
-        ),
-        ("none", &["-arch=sm_89", "--no-compress"], None, None),
-        // nvcc 13.0 compresses -G cubins with zstd even without -compress-all.
-        (
-            "debug",
-            &["-G", "-gencode=arch=compute_90,code=[sm_90,compute_90]"],
-            zstd,
-            zstd,
-        ),
-    ];
-    for (name, args, cubin_codec, ptx_codec) in cases {
+    for &(name, args, cubin_codec, ptx_codec) in FATBIN_CASES {
         let out = dir.join(format!("{name}.fatbin"));
         run(Command::new(&nvcc)
             .arg("-fatbin")
-            .args(*args)
+            .args(args)
             .arg(&src)
             .arg("-o")
             .arg(&out));
         let bytes = std::fs::read(&out).unwrap();
-        let oracle = cuobjdump_list(&out);
-        assert!(
-            !oracle.0.is_empty() || !oracle.1.is_empty(),
-            "{name}: cuobjdump listed nothing"
-        );
-        assert_eq!(
-            our_list(&bytes, Options::default()),
-            oracle,
-            "{name}: full read"
-        );
-        let list_only = Options {
-            decode: false,
-            ..Options::default()
-        };
-        assert_eq!(our_list(&bytes, list_only), oracle, "{name}: --list");
+        lists_match(name, &out, &bytes);
         let bin = read(&bytes, Options::default()).unwrap();
-        for i in &bin.images {
-            let want = if i.kind == ImageKind::Sass {
-                cubin_codec
-            } else {
-                ptx_codec
-            };
-            assert_eq!(i.codec, *want, "{name}: codec of {}", i.arch_name());
-            let mut k: Vec<&str> = i.kernels.iter().map(|k| k.name.as_str()).collect();
-            k.sort();
-            assert_eq!(k, NAMES, "{name}: kernels of {}", i.arch_name());
-            if i.kind == ImageKind::Ptx {
-                assert_eq!(
-                    i.ptx_isa,
-                    Some((9, 0)),
-                    "{name}: CUDA 13.0 emits PTX ISA 9.0"
-                );
-            }
-            if *name == "debug" {
-                assert!(
-                    i.debug,
-                    "{name}: -G sets the debug flag on {}",
-                    i.arch_name()
-                );
-            }
-        }
-        // Suffixes cuobjdump does not show, from the gencode we asked for.
-        let archs: Vec<String> = bin.images.iter().map(|i| i.arch_name()).collect();
-        match *name {
-            "many" => assert_eq!(
-                archs,
-                [
-                    "sm_80",
-                    "sm_86",
-                    "sm_89",
-                    "sm_100a",
-                    "compute_100a",
-                    "sm_120f",
-                    "compute_75"
-                ],
-                "{name}"
-            ),
-            "family" => assert_eq!(archs, ["sm_100f", "sm_103f", "compute_100"], "{name}"),
-            _ => {}
-        }
-        // Registers and shared memory agree with cuobjdump -res-usage, cubin by cubin.
-        let extract = dir.join(format!("{name}-x"));
-        std::fs::create_dir_all(&extract).unwrap();
-        let keep = read(
-            &bytes,
-            Options {
-                keep_data: true,
-                ..Options::default()
-            },
-        )
-        .unwrap();
-        for (n, i) in keep
-            .images
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.kind == ImageKind::Sass)
-        {
-            let f = extract.join(format!("{n}.cubin"));
-            std::fs::write(&f, i.data.as_deref().unwrap()).unwrap();
-            let mut ours: Vec<(String, u32, u64)> = i
-                .kernels
-                .iter()
-                .map(|k| {
-                    (
-                        k.name.clone(),
-                        k.registers.unwrap(),
-                        k.shared_bytes.unwrap(),
-                    )
-                })
-                .collect();
-            let mut theirs = res_usage(&f);
-            ours.sort();
-            theirs.sort();
-            assert_eq!(ours, theirs, "{name}: resources of {}", i.arch_name());
-        }
+        check_images(name, &bin, cubin_codec, ptx_codec);
+        check_suffixes(name, &bin);
+        check_resources(name, &dir, &bytes);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Our image list, read fully and with `--list`, is cuobjdump's.
+fn lists_match(name: &str, out: &Path, bytes: &[u8]) {
+    let oracle = cuobjdump_list(out);
+    assert!(
+        !oracle.0.is_empty() || !oracle.1.is_empty(),
+        "{name}: cuobjdump listed nothing"
+    );
+    assert_eq!(
+        our_list(bytes, Options::default()),
+        oracle,
+        "{name}: full read"
+    );
+    let list_only = Options {
+        decode: false,
+        ..Options::default()
+    };
+    assert_eq!(our_list(bytes, list_only), oracle, "{name}: --list");
+}
+
+/// Codecs, kernels, PTX ISA and the debug flag of every image.
+fn check_images(
+    name: &str,
+    bin: &Binary<'_>,
+    cubin_codec: Option<Codec>,
+    ptx_codec: Option<Codec>,
+) {
+    for i in &bin.images {
+        let want = if i.kind == ImageKind::Sass {
+            cubin_codec
+        } else {
+            ptx_codec
+        };
+        assert_eq!(i.codec, want, "{name}: codec of {}", i.arch_name());
+        let mut k: Vec<&str> = i.kernels.iter().map(|k| k.name.as_str()).collect();
+        k.sort();
+        assert_eq!(k, NAMES, "{name}: kernels of {}", i.arch_name());
+        if i.kind == ImageKind::Ptx {
+            assert_eq!(
+                i.ptx_isa,
+                Some((9, 0)),
+                "{name}: CUDA 13.0 emits PTX ISA 9.0"
+            );
+        }
+        if name == "debug" {
+            assert!(
+                i.debug,
+                "{name}: -G sets the debug flag on {}",
+                i.arch_name()
+            );
+        }
+    }
+}
+
+/// Suffixes cuobjdump does not show, from the gencode we asked for.
+fn check_suffixes(name: &str, bin: &Binary<'_>) {
+    let archs: Vec<String> = bin.images.iter().map(|i| i.arch_name()).collect();
+    match name {
+        "many" => assert_eq!(
+            archs,
+            [
+                "sm_80",
+                "sm_86",
+                "sm_89",
+                "sm_100a",
+                "compute_100a",
+                "sm_120f",
+                "compute_75"
+            ],
+            "{name}"
+        ),
+        "family" => assert_eq!(archs, ["sm_100f", "sm_103f", "compute_100"], "{name}"),
+        _ => {}
+    }
+}
+
+/// Registers and shared memory agree with cuobjdump -res-usage, cubin by cubin.
+fn check_resources(name: &str, dir: &Path, bytes: &[u8]) {
+    let extract = dir.join(format!("{name}-x"));
+    std::fs::create_dir_all(&extract).unwrap();
+    let keep = read(
+        bytes,
+        Options {
+            keep_data: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    for (n, i) in keep
+        .images
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == ImageKind::Sass)
+    {
+        let f = extract.join(format!("{n}.cubin"));
+        std::fs::write(&f, i.data.as_deref().unwrap()).unwrap();
+        let mut ours: Vec<(String, u32, u64)> = i
+            .kernels
+            .iter()
+            .map(|k| {
+                (
+                    k.name.clone(),
+                    k.registers.unwrap(),
+                    k.shared_bytes.unwrap(),
+                )
+            })
+            .collect();
+        let mut theirs = res_usage(&f);
+        ours.sort();
+        theirs.sort();
+        assert_eq!(ours, theirs, "{name}: resources of {}", i.arch_name());
+    }
 }
 
 #[test]
