@@ -11,7 +11,7 @@ use archbench_core::loading::{ptx_runs_on, sass_runs_on};
 use archbench_core::spec::{self, SpecContext};
 use archbench_core::validate::{self, ValidateOptions};
 use archbench_core::{db, Capability, CudaVersion, DriverVersion, Suffix, Variant};
-use archbench_inspect::predict::predict_variant;
+use archbench_inspect::predict::{predict_variant, ErrorOut, Rule};
 
 use super::AdviseError;
 
@@ -41,6 +41,36 @@ pub struct Served {
     /// The predictor's rule (`sass-exact`, `sass-lower-minor`, `sass-family`, `ptx-jit`).
     pub rule: String,
     pub best_guess: bool,
+}
+
+/// Why a GPU loads nothing from a build.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotServed {
+    /// The prediction has no module to judge.
+    #[error("the build has no image")]
+    NoImage,
+    /// The predictor says the driver refuses every image the build has.
+    #[error("{summary}")]
+    Refused {
+        /// The rule that decided (`no-binary-for-gpu`, `ptx-too-new-for-driver`).
+        rule: Rule,
+        /// The driver's error (209 `CUDA_ERROR_NO_BINARY_FOR_GPU`, 222
+        /// `CUDA_ERROR_UNSUPPORTED_PTX_VERSION`), where the predictor names one.
+        error: Option<ErrorOut>,
+        /// The predictor's one line (`error 209 CUDA_ERROR_NO_BINARY_FOR_GPU
+        /// (no-binary-for-gpu)`).
+        summary: String,
+    },
+}
+
+impl NotServed {
+    /// The driver's error code (209, 222), where there is one.
+    pub fn error_code(&self) -> Option<u32> {
+        match self {
+            NotServed::NoImage => None,
+            NotServed::Refused { error, .. } => error.as_ref().map(|e| e.code),
+        }
+    }
 }
 
 /// A config that Nixpkgs accepts and every GPU loads, with what each loads.
@@ -228,10 +258,10 @@ fn check_gpus(gpus: &[Gpu], cuda: CudaVersion) -> Result<(), AdviseError> {
 
 /// What `gpu` loads from a build of `variant`, or why it loads nothing (the predictor's
 /// reason, with the driver's error).
-pub fn serve(variant: &Variant, gpu: &Gpu) -> Result<Served, String> {
+pub fn serve(variant: &Variant, gpu: &Gpu) -> Result<Served, NotServed> {
     let p = predict_variant(variant, gpu.capability, gpu.driver);
     let Some(v) = p.modules.first().map(|m| &m.verdict) else {
-        return Err("the build has no image".into());
+        return Err(NotServed::NoImage);
     };
     match &v.image {
         Some(image) => Ok(Served {
@@ -239,7 +269,11 @@ pub fn serve(variant: &Variant, gpu: &Gpu) -> Result<Served, String> {
             rule: v.rule.as_str().to_string(),
             best_guess: v.best_guess,
         }),
-        None => Err(v.summary()),
+        None => Err(NotServed::Refused {
+            rule: v.rule,
+            error: v.error.clone(),
+            summary: v.summary(),
+        }),
     }
 }
 
@@ -253,7 +287,7 @@ fn check(
 ) -> Vec<Candidate> {
     let ctx = SpecContext { default_cuda: cuda };
     type Key = (usize, Vec<Capability>, Vec<Capability>);
-    let mut seen: HashMap<Key, Result<Served, String>> = HashMap::new();
+    let mut seen: HashMap<Key, Result<Served, NotServed>> = HashMap::new();
     let mut out = Vec::new();
     'configs: for config in configs {
         if future
@@ -377,6 +411,46 @@ mod tests {
         assert!(f
             .iter()
             .all(|x| x.config.capabilities.last().unwrap().suffix == Suffix::None));
+    }
+
+    #[test]
+    fn a_gpu_no_image_fits_is_refused_with_the_driver_error() {
+        let ctx = SpecContext {
+            default_cuda: "13.0".parse().unwrap(),
+        };
+        let config = NixConfig {
+            capabilities: vec!["8.0".parse().unwrap()],
+            forward_compat: false,
+        };
+        let variant = spec::parse(&config.nix(), &ctx)
+            .into_iter()
+            .next()
+            .and_then(|e| e.variant)
+            .expect("a Nix config parses");
+        // sm_80 SASS, no PTX: a 9.0 loads nothing (CUDA_ERROR_NO_BINARY_FOR_GPU).
+        let e = serve(&variant, &gpu("9.0")).unwrap_err();
+        match &e {
+            NotServed::Refused {
+                rule,
+                error,
+                summary,
+            } => {
+                assert_eq!(*rule, Rule::NoBinaryForGpu);
+                assert_eq!(error.as_ref().map(|e| e.code), Some(209));
+                assert_eq!(e.to_string(), *summary);
+            }
+            other => panic!("expected Refused, got {other:?}"),
+        }
+        assert_eq!(e.error_code(), Some(209));
+        assert_eq!(
+            e.to_string(),
+            "error 209 CUDA_ERROR_NO_BINARY_FOR_GPU (no-binary-for-gpu)"
+        );
+        // An 8.6 loads the sm_80 SASS.
+        let s = serve(&variant, &gpu("8.6")).unwrap();
+        assert_eq!(s.image, "sm_80");
+        assert_eq!(NotServed::NoImage.to_string(), "the build has no image");
+        assert_eq!(NotServed::NoImage.error_code(), None);
     }
 
     #[test]

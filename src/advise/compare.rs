@@ -95,9 +95,9 @@ pub fn compare(
     for g in gpus {
         match candidates::serve(variant, g) {
             Ok(s) => per_gpu.push(PerGpu::assess(g, &s, evidence)),
-            Err(reason) => unserved.push(Unserved {
+            Err(why) => unserved.push(Unserved {
                 gpu: g.label.clone(),
-                reason,
+                reason: why.to_string(),
             }),
         }
     }

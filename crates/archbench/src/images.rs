@@ -16,15 +16,23 @@ use archbench_core::manifest::{
 
 use crate::workload::HostBytes;
 
+pub use crate::binary::BinaryError;
+
 /// Why the images cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ImagesError {
     #[error("the embedded kernel images are unreadable ({0}); rebuild the crate (`cargo clean -p <crate>` if it persists)")]
     Container(String),
     #[error("the embedded build manifest is unreadable ({0}); rebuild the crate")]
     Manifest(String),
+    /// No images, for this reason (free text: what a caller of
+    /// [`Images::unavailable`] says, such as a suite that needs none).
     #[error("{0}")]
     Binary(String),
+    /// A binary given to [`Images::from_binary`] gives no module to load: which file, and
+    /// why (unreadable, no CUDA device code, no module defining the kernel, …).
+    #[error("{0}")]
+    Load(#[from] BinaryError),
 }
 
 /// One image: a fatbin (or cubin, or PTX text) of one kernel source for one variant.
@@ -138,7 +146,7 @@ impl Images {
             sass: caps,
             ptx,
             ptx_isa,
-        } = crate::binary::load(path, entry).map_err(ImagesError::Binary)?;
+        } = crate::binary::load(path, entry)?;
         // The CUDA release whose nvcc writes that PTX ISA: which drivers can JIT it (the
         // predictor reads the building CUDA from `cuda_built`). Unknown ISA or no PTX: the
         // newest release that writes no newer ISA, or none.
@@ -235,4 +243,29 @@ macro_rules! images {
     () => {
         $crate::Images::from_container(include!(concat!(env!("OUT_DIR"), "/archbench_images.rs")))
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_that_cannot_load_says_why_in_a_type() {
+        let missing = Path::new("/no/such/archbench/lib.so");
+        let e = Images::from_binary(missing, None, None, None).unwrap_err();
+        assert!(
+            matches!(&e, ImagesError::Load(BinaryError::Io { path, .. }) if path == missing),
+            "{e:?}"
+        );
+        // The text is the binary error's own.
+        assert!(
+            e.to_string()
+                .starts_with("cannot read /no/such/archbench/lib.so: "),
+            "{e}"
+        );
+        let none = ImagesError::Binary("none".into());
+        assert_eq!(none.to_string(), "none");
+        let images = Images::unavailable(none);
+        assert!(matches!(images.manifest(), Err(ImagesError::Binary(s)) if s == "none"));
+    }
 }

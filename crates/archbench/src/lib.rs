@@ -44,4 +44,4 @@ pub mod results;
 pub mod run;
 pub mod workload;
 
-pub use images::{Image, Images, ImagesError};
+pub use images::{BinaryError, Image, Images, ImagesError};
