@@ -179,7 +179,7 @@ import() {
   local stamp gpu
   stamp=$(header "$main" '["started"]' | tr -cd '0-9TZ')
   gpu=$(header "$main" '["device"]["name"]')
-  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl" "$dir/example.jsonl" "$dir/example-quick.jsonl"; do
+  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl" "$dir/jit-fill.jsonl" "$dir/jit-cached.jsonl" "$dir/example.jsonl" "$dir/example-quick.jsonl"; do
     [ -f "$f" ] || continue
     echo "gpu-check: $("$ab" baseline save "$f" --dir "$results" --name "$stamp-gpu-check-$(basename "$f" .jsonl)" --force | tail -1)"
   done

@@ -220,6 +220,21 @@ grep -E "^(softmax|layer_norm)/|time:|HOT" "$out/bench.log" | head -40 >> "$log"
 # 8. Hot mode, quick sizes, native variant.
 step hot-quick 120 "$ab" run --hot --quick --seed 1 --variant "$native" --out "$out/hot-quick.jsonl"
 
+# 9. PTX loads with the driver's JIT cache on: the PTX-only variants, quick sizes, twice with
+#    one cache directory (the first run JIT-compiles and fills it, the second loads from it);
+#    the default run above had the cache off (every load a JIT compile).
+ptx=()
+while read -r name; do ptx+=(--variant "$name"); done < <(
+  "$ab" build-info 2>/dev/null | awk '$1 ~ /^cmake:[0-9]+-virtual$/ {print $1}' | sort -u)
+if [ ${#ptx[@]} -gt 0 ] && [ -n "$cap" ]; then
+  jit_dir="$(mktemp -d)"  # outside $out: the cache is not a result
+  step jit-fill 90 "$ab" run --quick --seed 1 "${ptx[@]}" --jit-cache "$jit_dir" --out "$out/jit-fill.jsonl"
+  step jit-cached 90 "$ab" run --quick --seed 1 "${ptx[@]}" --jit-cache "$jit_dir" --out "$out/jit-cached.jsonl"
+  rm -rf "$jit_dir"
+else
+  say "jit-cache: SKIPPED (no PTX-only variant or no GPU)"
+fi
+
 say "done in $(( $(date +%s) - t0 )) s"
 save
 say "archive: $archive ($(stat -c %s "$archive") bytes)"

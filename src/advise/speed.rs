@@ -90,6 +90,7 @@ impl Evidence {
                 continue;
             };
             caps.insert(run.device.name.clone(), cap);
+            let cache_on = run.settings.environment.jit_cache_on();
             let plain = format!("pkgsForCudaArch.{}", cap.sm());
             let arch = format!("pkgsForCudaArch.{}a", cap.sm());
             for c in run.cases.iter().filter(|c| c.variant == plain) {
@@ -107,7 +108,9 @@ impl Evidence {
                     {
                         let ptx = o.image.as_ref().map(|i| i.name()).unwrap_or_default();
                         a.1.push((base / t, ptx));
-                        if let Some(ms) = o.load_ms {
+                        // A run with the JIT cache on may have loaded from the cache:
+                        // its load times are not what a first start costs.
+                        if let Some(ms) = o.load_ms.filter(|_| !cache_on) {
                             a.2.push(ms);
                         }
                     }

@@ -77,6 +77,12 @@ pub struct Args {
     /// quarters differ: clocks settling under sustained load), as archbench did before.
     #[arg(long)]
     pub no_drift_check: bool,
+    /// Keep the driver's JIT cache on, in DIR (created if missing): a PTX variant's first
+    /// load JIT-compiles and stores, a second run with the same DIR loads from the cache, so
+    /// its load times are what users see after the first start. Default: the cache off, every
+    /// load pays the JIT. Recorded in the results (`settings.environment`).
+    #[arg(long, value_name = "DIR")]
+    pub jit_cache: Option<PathBuf>,
     /// For profilers (ncu, nsys), which serialise launches: no blocking kernel and no clock
     /// stamps, 1 sample per case unless `--samples` says otherwise.
     #[arg(long)]
@@ -164,6 +170,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             profile: a.profile,
             check_only: false,
             limits,
+            jit_cache: jit_cache_dir(a.jit_cache.as_deref())?,
         },
         &suite,
         suite.images(),
@@ -204,4 +211,18 @@ pub fn worker(task_json: &str) -> anyhow::Result<ExitCode> {
         let suite = suite::suite();
         archbench::run::worker::run(&task, &suite, suite.images()).clamp(0, 255) as u8
     }))
+}
+
+/// `--jit-cache DIR`: created, and made absolute (workers may start elsewhere).
+fn jit_cache_dir(dir: Option<&std::path::Path>) -> anyhow::Result<Option<PathBuf>> {
+    let Some(dir) = dir else { return Ok(None) };
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "--jit-cache {}: cannot create the directory: {e}",
+            dir.display()
+        )
+    })?;
+    let abs = std::fs::canonicalize(dir)
+        .map_err(|e| anyhow::anyhow!("--jit-cache {}: {e}", dir.display()))?;
+    Ok(Some(abs))
 }

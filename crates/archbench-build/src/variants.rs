@@ -68,8 +68,12 @@ pub(crate) struct Selection {
 
 /// The default matrix for CUDA `cuda`: Nixpkgs' default capabilities as
 /// `pkgsForCudaArch.sm_XX`, `pkgsForCudaArch.sm_90a` (where Nixpkgs has it), `pkgsCuda`, and
-/// a PTX-only build of the oldest default capability (`cmake:75-virtual`), which every GPU
-/// JIT-compiles. The same list archbench's own build has always used.
+/// PTX-only builds (`cmake:75-virtual`, `cmake:80-virtual`, `cmake:90-virtual`): of the oldest
+/// default capability, which every GPU JIT-compiles, and of [`PTX_ONLY`]'s newer virtual
+/// architectures where they are default capabilities, so that what JIT costs can be told
+/// apart from what the older instruction set costs (bf16 and tensor-core code lose most
+/// through `compute_75`, which has neither). Each costs one more front-end pass per kernel
+/// file in a cold build.
 pub fn default_specs(cuda: CudaVersion) -> Vec<String> {
     let defaults = db::default_capabilities(cuda);
     let mut v: Vec<String> = defaults
@@ -81,11 +85,21 @@ pub fn default_specs(cuda: CudaVersion) -> Vec<String> {
         v.push(format!("pkgsForCudaArch.{}", sm90a.sm()));
     }
     v.push("pkgsCuda".into());
-    if let Some(oldest) = defaults.first() {
-        v.push(format!("cmake:{}-virtual", oldest.dotless()));
+    let mut ptx_only: Vec<Capability> = defaults.first().copied().into_iter().collect();
+    for c in &defaults {
+        if PTX_ONLY.contains(&(c.major, c.minor)) && !ptx_only.contains(c) {
+            ptx_only.push(*c);
+        }
+    }
+    for c in ptx_only {
+        v.push(format!("cmake:{}-virtual", c.dotless()));
     }
     v
 }
+
+/// The newer virtual architectures the default matrix also builds as PTX only: Ampere's
+/// (bf16, `mma.sync`) and Hopper's (`wgmma` needs `sm_90a`, so its PTX is the sm_80 path's).
+pub const PTX_ONLY: &[(u8, u8)] = &[(8, 0), (9, 0)];
 
 /// The capabilities `CUDA_COMPUTE_CAP=all` means for CUDA `cuda`: every plain capability
 /// that both Nixpkgs (so `pkgsForCudaArch.sm_XX` exists) and that release's nvcc support,
@@ -391,15 +405,21 @@ mod tests {
         assert_eq!(s.specs, default_specs(CUDA));
     }
 
-    /// The default matrix is what archbench's own build.rs has built: the default
-    /// capabilities, sm_90a, pkgsCuda, and the oldest default capability as PTX only.
+    /// The default matrix: the default capabilities, sm_90a, pkgsCuda, and PTX only of the
+    /// oldest default capability, of Ampere and of Hopper.
     #[test]
     fn default_matrix_for_cuda_13() {
         let d = default_specs(CUDA);
         assert_eq!(d.first().map(String::as_str), Some("pkgsForCudaArch.sm_75"));
         assert_eq!(
-            &d[d.len() - 3..],
-            ["pkgsForCudaArch.sm_90a", "pkgsCuda", "cmake:75-virtual"]
+            &d[d.len() - 5..],
+            [
+                "pkgsForCudaArch.sm_90a",
+                "pkgsCuda",
+                "cmake:75-virtual",
+                "cmake:80-virtual",
+                "cmake:90-virtual"
+            ]
         );
         let ok = resolve(&env(&[]), &pick(&[], &[]), CUDA, "13.0.88")
             .unwrap_or_else(|e| panic!("{e:?}"));

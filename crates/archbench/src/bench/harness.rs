@@ -181,6 +181,8 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
             case_slack: Duration::from_secs_f64(opts.watchdog),
             ..Limits::default()
         },
+        // Every load pays the JIT, as in `archbench run` without `--jit-cache`.
+        jit_cache: None,
     };
     let outcome = match orchestrate::run(ropts, suite, suite.images()) {
         Ok(o) => o,

@@ -54,6 +54,7 @@ pub fn render_with(
     super::matrix::absent_section(&mut s, m);
     super::differ::section(&mut s, m);
     super::matrix::across_gpus_section(&mut s, m);
+    super::jit::section(&mut s, m);
     for g in &m.gpus {
         gpu_section(&mut s, m, g);
     }

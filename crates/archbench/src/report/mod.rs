@@ -7,7 +7,7 @@
 //! One module per job: [`stats`] (medians, bootstrap, Mann–Whitney), [`verdict`] (the rule),
 //! [`baseline`] (save, list, pick), [`compare`] (run vs run), [`merge`] (runs → per-GPU
 //! tables), [`matrix`] (the cross-GPU view), [`devcheck`] (the device check's PyTorch, ncu
-//! and library side files), [`markdown`], [`html`], [`charts`], [`output`] (writing a report
+//! and library side files), [`jit`] (what PTX JIT costs per kernel class), [`markdown`], [`html`], [`charts`], [`output`] (writing a report
 //! directory).
 
 pub mod baseline;
@@ -20,6 +20,7 @@ pub mod format;
 #[cfg(feature = "charts")]
 pub mod glyphs;
 pub mod html;
+pub mod jit;
 pub mod markdown;
 pub mod matrix;
 pub mod merge;

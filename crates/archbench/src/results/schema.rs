@@ -155,6 +155,15 @@ pub struct Environment {
     pub removed: Vec<String>,
 }
 
+impl Environment {
+    /// Whether workers ran with the driver's JIT cache on (`archbench run --jit-cache DIR`):
+    /// their PTX load times may then be cache hits, not JIT compiles. Files written before
+    /// the option had it off.
+    pub fn jit_cache_on(&self) -> bool {
+        self.set.iter().any(|v| v == "CUDA_CACHE_DISABLE=0")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ceilings {
     /// Device-to-device copy bandwidth, GB/s (read + write bytes / time).

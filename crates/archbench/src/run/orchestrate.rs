@@ -5,7 +5,7 @@
 //! results file.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,10 @@ pub struct RunOptions {
     /// Check every case once and time nothing (`cargo test --benches`).
     pub check_only: bool,
     pub limits: Limits,
+    /// Keep the driver's JIT cache on, in this directory (`--jit-cache DIR`): a PTX variant's
+    /// first load compiles and stores, later loads (a second run with the same directory)
+    /// read the cache. `None` (the default): the cache is off and every load pays the JIT.
+    pub jit_cache: Option<PathBuf>,
 }
 
 /// How a run ended.
@@ -88,10 +92,33 @@ pub const RECORDED_ENV: &[&str] = &[
     "CUDA_MPS_PIPE_DIRECTORY",
 ];
 
-/// The environment workers run with, read from `get` (the process environment in a run).
-pub fn worker_environment(get: impl Fn(&str) -> Option<String>) -> Environment {
+/// The variables set for workers: [`WORKER_ENV`], or with `jit_cache` the JIT cache on in
+/// that directory (`CUDA_CACHE_DISABLE=0`, `CUDA_CACHE_PATH=DIR`).
+pub fn worker_vars(jit_cache: Option<&Path>) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = WORKER_ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Some(dir) = jit_cache {
+        for (k, v) in &mut vars {
+            if k == "CUDA_CACHE_DISABLE" {
+                *v = "0".into();
+            }
+        }
+        vars.push(("CUDA_CACHE_PATH".into(), dir.display().to_string()));
+    }
+    vars
+}
+
+/// The environment workers run with, read from `get` (the process environment in a run),
+/// with the JIT cache as `jit_cache` says ([`worker_vars`]).
+pub fn worker_environment(
+    get: impl Fn(&str) -> Option<String>,
+    jit_cache: Option<&Path>,
+) -> Environment {
+    let vars = worker_vars(jit_cache);
     let mut env = Environment {
-        set: WORKER_ENV.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        set: vars.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         ..Environment::default()
     };
     for k in SCRUBBED_ENV {
@@ -112,8 +139,8 @@ pub fn worker_environment(get: impl Fn(&str) -> Option<String>) -> Environment {
     env
 }
 
-/// A worker command with the clean environment.
-fn worker_command(task: &WorkerTask) -> Result<Command, RunError> {
+/// A worker command with the clean environment and `vars` ([`worker_vars`]).
+fn worker_command(task: &WorkerTask, vars: &[(String, String)]) -> Result<Command, RunError> {
     let exe = std::env::current_exe().map_err(|e| RunError::Io {
         path: "current_exe".into(),
         source: e,
@@ -124,7 +151,7 @@ fn worker_command(task: &WorkerTask) -> Result<Command, RunError> {
     for k in SCRUBBED_ENV {
         cmd.env_remove(k);
     }
-    cmd.envs(WORKER_ENV.iter().copied());
+    cmd.envs(vars.iter().map(|(k, v)| (k, v)));
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -158,7 +185,7 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
     let plan = Plan::new(manifest, suite, &plan_options_for(&opts.plan, &info))?;
     eprint!("{}", plan.render());
 
-    let environment = worker_environment(|k| std::env::var(k).ok());
+    let environment = worker_environment(|k| std::env::var(k).ok(), opts.jit_cache.as_deref());
     if !environment.removed.is_empty() {
         eprintln!(
             "note: removed from the workers' environment: {}",
@@ -188,10 +215,11 @@ pub fn run(opts: RunOptions, suite: &dyn CaseSource, images: &Images) -> Result<
     let mut writer = ResultsWriter::create(&path, run)?;
 
     let jobs = job_plans(&plan, suite, opts.rule);
+    let vars = worker_vars(opts.jit_cache.as_deref());
     let task = kernels_task(&opts, &plan, ceilings);
     let mut cmd_err = None;
     let mut pool = Pool::new(
-        || match worker_command(&task) {
+        || match worker_command(&task, &vars) {
             Ok(mut c) => c.spawn(),
             Err(e) => {
                 cmd_err = Some(e.to_string());
@@ -522,15 +550,17 @@ fn measure_ceilings(device: usize, limit: Duration) -> Ceilings {
         gemm_bf16_tflops: None,
         note: Some(note),
     };
-    let mut child = match worker_command(&WorkerTask::Ceilings { device }).and_then(|mut c| {
-        c.stdin(Stdio::null()).spawn().map_err(|e| RunError::Io {
-            path: "archbench __worker".into(),
-            source: e,
-        })
-    }) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("ceilings worker failed to start: {e}")),
-    };
+    let vars = worker_vars(None);
+    let mut child =
+        match worker_command(&WorkerTask::Ceilings { device }, &vars).and_then(|mut c| {
+            c.stdin(Stdio::null()).spawn().map_err(|e| RunError::Io {
+                path: "archbench __worker".into(),
+                source: e,
+            })
+        }) {
+            Ok(c) => c,
+            Err(e) => return failed(format!("ceilings worker failed to start: {e}")),
+        };
     let Some(out) = child.stdout.take() else {
         return failed("ceilings worker has no stdout".into());
     };
@@ -643,12 +673,16 @@ mod tests {
 
     #[test]
     fn worker_environment_is_recorded_and_scrubbed() {
-        let env = worker_environment(|k| match k {
-            "CUDA_FORCE_PTX_JIT" => Some("1".into()),
-            "CUDA_VISIBLE_DEVICES" => Some("GPU-1234".into()),
-            "CUDA_MODULE_LOADING" => Some("LAZY".into()),
-            _ => None,
-        });
+        let env = worker_environment(
+            |k| match k {
+                "CUDA_FORCE_PTX_JIT" => Some("1".into()),
+                "CUDA_VISIBLE_DEVICES" => Some("GPU-1234".into()),
+                "CUDA_MODULE_LOADING" => Some("LAZY".into()),
+                "CUDA_CACHE_PATH" => Some("/home/u/.nv".into()),
+                _ => None,
+            },
+            None,
+        );
         assert_eq!(
             env.set,
             ["CUDA_MODULE_LOADING=EAGER", "CUDA_CACHE_DISABLE=1"]
@@ -657,12 +691,25 @@ mod tests {
             env.removed,
             [
                 "CUDA_FORCE_PTX_JIT=1",
+                "CUDA_CACHE_PATH=/home/u/.nv",
                 "CUDA_MODULE_LOADING=LAZY (replaced)"
             ]
         );
         assert_eq!(env.kept, ["CUDA_VISIBLE_DEVICES=GPU-1234"]);
+        // `--jit-cache DIR`: the cache on, in DIR, and recorded so.
+        let on = worker_environment(|_| None, Some(Path::new("/tmp/jit")));
+        assert_eq!(
+            on.set,
+            [
+                "CUDA_MODULE_LOADING=EAGER",
+                "CUDA_CACHE_DISABLE=0",
+                "CUDA_CACHE_PATH=/tmp/jit"
+            ]
+        );
+        assert!(on.jit_cache_on());
+        assert!(!env.jit_cache_on());
         // The worker command really carries it.
-        let cmd = worker_command(&WorkerTask::Ceilings { device: 0 }).unwrap();
+        let cmd = worker_command(&WorkerTask::Ceilings { device: 0 }, &worker_vars(None)).unwrap();
         let envs: Vec<(String, Option<String>)> = cmd
             .get_envs()
             .map(|(k, v)| {
