@@ -163,14 +163,16 @@ else
   say "torch: SKIPPED (python3 with CUDA-enabled torch not found)"
 fi
 
-# 6. ncu on two kernels (archbench's launches under the profiler, cold caches as in
-#    archbench's cold mode, clocks left alone).
-if command -v ncu >/dev/null 2>&1 && [ -n "$cap" ]; then
+# 6. ncu on every kernel's default cases (archbench's launches under the profiler, cold
+#    caches as in archbench's cold mode, clocks left alone), the native variant only; only
+#    the suite's own entries are profiled (not the L2 flush or the ceilings' copy and cuBLAS).
+entries=$(python3 -c 'import json, sys; print("|".join(sorted({l["entry"] for k in json.load(open(sys.argv[1])) for c in k["cases"] for l in c["launches"]})))' "$out/kernels.json" 2>/dev/null || true)
+if command -v ncu >/dev/null 2>&1 && [ -n "$cap" ] && [ -n "$entries" ]; then
   echo "$native" > "$out/ncu-variant.txt"
   step ncu 240 ncu --clock-control none --cache-control all --target-processes all \
     --csv --page raw --metrics gpu__time_duration.sum \
-    -k 'regex:^(layer_norm_f32|gemm_bf16)$' \
-    "$ab" run --profile --samples 20 --seed 1 --kernel '^layer_norm$' --kernel '^gemm$' \
+    -k "regex:^($entries)\$" \
+    "$ab" run --profile --samples 20 --seed 1 \
     --variant "$native" --out "$out/ncu-run.jsonl"
   grep -v '^==' "$out/ncu.log" | grep -E '^"' > "$out/ncu.csv" || true
   say "ncu: $(grep -c '^"[0-9]' "$out/ncu.csv" 2>/dev/null || echo 0) profiled launches"
