@@ -80,7 +80,6 @@ fn nix_error(code: Code, message: String, severity: Severity) -> Diagnostic {
 pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let nix = v.origin.is_nixpkgs();
-    let rules = opts.nixpkgs;
     if db::release(v.cuda).is_none() {
         out.push(unknown_release(v.cuda));
     }
@@ -101,8 +100,23 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
     } else {
         v.all_capabilities()
     };
+    let infos = unknown_capabilities(&checked, nix, &mut out);
+    duplicate_capabilities(v, &mut out);
+    plain_and_family_sass(v, opts.nixpkgs, nix, &mut out);
+    range_checks(v, &infos, nix, &mut out);
+    jetson_rules(v, &checked, opts, nix, &mut out);
+    forward_compat(v, nix, &mut out);
+    ptx_too_new_for_driver(v, opts.driver, &mut out);
+    out
+}
 
-    // Unknown capabilities.
+/// Reports the capabilities of `checked` that the table (Nixpkgs' for Nix specs) does not know,
+/// and returns what it knows about the others.
+fn unknown_capabilities(
+    checked: &[Capability],
+    nix: bool,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<&'static CapabilityInfo> {
     let known = |c: &Capability| db::capability(*c).filter(|i| !nix || i.in_nixpkgs());
     let unknown: Vec<Capability> = checked
         .iter()
@@ -130,9 +144,11 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
             .with_help(help.join("\n")),
         );
     }
-    let infos: Vec<&CapabilityInfo> = checked.iter().filter_map(known).collect();
+    checked.iter().filter_map(known).collect()
+}
 
-    // Duplicates.
+/// Warns about every capability listed more than once.
+fn duplicate_capabilities(v: &Variant, out: &mut Vec<Diagnostic>) {
     let mut seen = Vec::new();
     for c in &v.capabilities {
         if seen.contains(c) {
@@ -143,8 +159,10 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
         }
         seen.push(*c);
     }
+}
 
-    // nvcc refuses SASS for X and Xf together; Nixpkgs does not check it.
+/// nvcc refuses SASS for X and Xf together; Nixpkgs does not check it.
+fn plain_and_family_sass(v: &Variant, rules: &RuleSet, nix: bool, out: &mut Vec<Diagnostic>) {
     for c in v.capabilities.iter().filter(|c| c.suffix == Suffix::Family) {
         if v.capabilities.contains(&c.base()) {
             let accepted = if nix {
@@ -161,8 +179,10 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
             });
         }
     }
+}
 
-    // Range checks, Nixpkgs' table for Nix specs, NVIDIA's toolchain range otherwise.
+/// Range checks, Nixpkgs' table for Nix specs, NVIDIA's toolchain range otherwise.
+fn range_checks(v: &Variant, infos: &[&CapabilityInfo], nix: bool, out: &mut Vec<Diagnostic>) {
     let supports = |i: &CapabilityInfo, cv: CudaVersion| {
         if nix {
             i.nix_supports(cv)
@@ -189,7 +209,7 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
         .filter(|i| v.cuda < min_of(i))
         .collect();
     let mut distinct: Vec<&CapabilityInfo> = Vec::new();
-    for i in &infos {
+    for i in infos {
         if !distinct.iter().any(|d| d.capability == i.capability) {
             distinct.push(i);
         }
@@ -224,10 +244,10 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
             .with_help(lines.join("\n")),
         );
     }
+}
 
-    jetson_rules(v, &checked, opts, nix, &mut out);
-
-    // a/f with forward compatibility.
+/// `a`/`f` with forward compatibility.
+fn forward_compat(v: &Variant, nix: bool, out: &mut Vec<Diagnostic>) {
     let specific_ptx: Vec<String> = v
         .ptx
         .iter()
@@ -250,32 +270,36 @@ pub fn validate(v: &Variant, opts: &ValidateOptions) -> Vec<Diagnostic> {
                 .with_help("set `cudaForwardCompat = false;`, or build the `a`/`f` capability in its own variant"),
         );
     }
+}
 
-    // PTX newer than the driver.
-    if let (Some(driver), false) = (opts.driver, v.ptx.is_empty()) {
-        if let Some(rel) = db::release(v.cuda) {
-            let max = db::driver_max_ptx_isa(driver);
-            if max.is_none_or(|m| m < rel.ptx_isa) {
-                let can = match (db::driver_max_cuda(driver), max) {
-                    (Some(c), Some(m)) => format!(
-                        "driver {driver} supports CUDA ≤ {c} (PTX ISA ≤ {}.{})",
-                        m.0, m.1
-                    ),
-                    _ => {
-                        format!("driver {driver} is older than every CUDA release archbench knows")
-                    }
-                };
-                let older = db::driver_max_cuda(driver)
-                    .map(|c| format!("build with CUDA {c} or older, or "))
-                    .unwrap_or_default();
-                out.push(
-                    Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.needs_driver(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
-                        .with_help(format!("{older}upgrade to {}", rel.needs_driver())),
-                );
-            }
-        }
+/// PTX newer than the driver.
+fn ptx_too_new_for_driver(v: &Variant, driver: Option<DriverVersion>, out: &mut Vec<Diagnostic>) {
+    let (Some(driver), false) = (driver, v.ptx.is_empty()) else {
+        return;
+    };
+    let Some(rel) = db::release(v.cuda) else {
+        return;
+    };
+    let max = db::driver_max_ptx_isa(driver);
+    if max.is_some_and(|m| m >= rel.ptx_isa) {
+        return;
     }
-    out
+    let can = match (db::driver_max_cuda(driver), max) {
+        (Some(c), Some(m)) => format!(
+            "driver {driver} supports CUDA ≤ {c} (PTX ISA ≤ {}.{})",
+            m.0, m.1
+        ),
+        _ => {
+            format!("driver {driver} is older than every CUDA release archbench knows")
+        }
+    };
+    let older = db::driver_max_cuda(driver)
+        .map(|c| format!("build with CUDA {c} or older, or "))
+        .unwrap_or_default();
+    out.push(
+        Diagnostic::error(Code::PtxTooNewForDriver, format!("the PTX is ISA {} (CUDA {}), which needs {}, but {can}: loading it fails with {} ({})", rel.ptx_isa_string(), v.cuda, rel.needs_driver(), LoadError::UnsupportedPtxVersion.name(), LoadError::UnsupportedPtxVersion.code()))
+            .with_help(format!("{older}upgrade to {}", rel.needs_driver())),
+    );
 }
 
 /// The Jetson assertions of the chosen rule set (errors for Nixpkgs specs, warnings for

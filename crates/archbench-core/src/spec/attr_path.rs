@@ -82,29 +82,7 @@ fn parse_inner(
     ctx: &SpecContext,
     base: &Config,
 ) -> Result<(Variant, Vec<Diagnostic>), Failure> {
-    // Segments with their byte offsets.
-    let mut segs: Vec<(usize, &str)> = Vec::new();
-    let mut off = 0;
-    for s in spec.split('.') {
-        segs.push((off, s));
-        off += s.len() + 1;
-    }
-    for &(o, s) in &segs {
-        if s.is_empty() {
-            return Err(ParseError::at(spec, o, "empty attribute name").into());
-        }
-        if let Some(bad) = s
-            .char_indices()
-            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')))
-        {
-            return Err(ParseError::at(
-                spec,
-                o + bad.0,
-                format!("`{}` cannot appear in an attribute name", bad.1),
-            )
-            .into());
-        }
-    }
+    let segs = segments(spec)?;
     let mut cuda = ctx.default_cuda;
     let mut config = base.clone();
     let mut base_path: Vec<&str> = Vec::new();
@@ -133,77 +111,15 @@ fn parse_inner(
                     )
                     .into());
                 };
-                let cap = Capability::parse_dotless(arch).ok().filter(|c| {
-                    arch.starts_with("sm_") && db::capability(*c).is_some_and(|i| i.in_nixpkgs())
-                });
-                let Some(cap) = cap else {
-                    let mut d = ParseError::at(
-                        spec,
-                        ao,
-                        format!("`{arch}` is not an attribute of `pkgsForCudaArch`: Nixpkgs makes one `sm_XX` attribute per capability of its table"),
-                    )
-                    .into_diagnostic("the attribute path", spec);
-                    let near = nearest_arch_attributes(arch.strip_prefix("sm_").unwrap_or(arch), 3);
-                    let mut help = vec![format!(
-                        "nearest attributes: {}",
-                        near.iter()
-                            .map(|n| format!("`pkgsForCudaArch.{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )];
-                    if let Some(info) = Capability::parse_dotless(arch)
-                        .ok()
-                        .and_then(db::capability)
-                        .filter(|i| !i.in_nixpkgs())
-                    {
-                        help.push(format!(
-                            "{} is a real target ({}), but not in Nixpkgs' table: build it with a `torch:` or `cmake:` spec, e.g. `cmake:{}-real`",
-                            info.capability, info.note, info.capability.dotless()
-                        ));
-                    }
-                    help.push(format!("all: {}", cuda_arch_attributes().join(" ")));
-                    d.help = Some(format!(
-                        "{}\n{}",
-                        d.help.unwrap_or_default(),
-                        help.join("\n")
-                    ));
-                    return Err(Failure::Diag(d));
-                };
+                let cap = cuda_arch(spec, ao, arch)?;
                 config = config.overlay(&Config::for_cuda_arch(cap));
                 base_path.push(s);
                 base_path.push(arch);
                 i += 1;
             }
             _ if s.starts_with("cudaPackages_") => {
-                let ver = &s["cudaPackages_".len()..];
-                let v = parse_set_version(ver).ok_or_else(|| {
-                    ParseError::at(spec, o, format!("`{s}` is not a CUDA package set: expected `cudaPackages_X_Y`, e.g. `cudaPackages_12_8`"))
-                })?;
-                cuda = v;
+                cuda = package_set(spec, o, s)?;
                 recognized = true;
-                if !db::release(v).is_some_and(|r| r.in_nixpkgs) {
-                    let sets: Vec<String> = db::RELEASES
-                        .iter()
-                        .filter(|r| r.in_nixpkgs)
-                        .map(|r| r.version.nix_attr())
-                        .collect();
-                    let real = db::release(v).map_or(String::new(), |_| {
-                        format!(" (CUDA {v} is a real release: check it with a `torch:`/`cmake:` spec and `--cuda {v}`)")
-                    });
-                    let mut d = ParseError::at(
-                        spec,
-                        o,
-                        format!("`{s}` is not a package set of Nixpkgs{real}"),
-                    )
-                    .into_diagnostic("the attribute path", spec);
-                    d.code = crate::diagnostic::Code::UnknownCudaVersion;
-                    d.help = Some(format!(
-                        "{}\nNixpkgs' sets (pkgs/top-level/cuda-packages.nix): {}",
-                        d.help.unwrap_or_default(),
-                        sets.join(", ")
-                    ));
-                    return Err(Failure::Diag(d));
-                }
                 if segs.get(i + 1).map(|x| x.1) == Some("pkgs") {
                     i += 1;
                 } else {
@@ -244,6 +160,108 @@ fn parse_inner(
         },
     );
     Ok((v, diags))
+}
+
+/// The dot-separated attribute names of `spec` with their byte offsets; each must be a
+/// non-empty Nix identifier.
+fn segments(spec: &str) -> Result<Vec<(usize, &str)>, ParseError> {
+    let mut segs: Vec<(usize, &str)> = Vec::new();
+    let mut off = 0;
+    for s in spec.split('.') {
+        segs.push((off, s));
+        off += s.len() + 1;
+    }
+    for &(o, s) in &segs {
+        if s.is_empty() {
+            return Err(ParseError::at(spec, o, "empty attribute name"));
+        }
+        if let Some(bad) = s
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')))
+        {
+            return Err(ParseError::at(
+                spec,
+                o + bad.0,
+                format!("`{}` cannot appear in an attribute name", bad.1),
+            ));
+        }
+    }
+    Ok(segs)
+}
+
+/// The capability of the `pkgsForCudaArch` attribute `arch` (at byte `ao` of `spec`), or a
+/// diagnostic naming the nearest real attributes.
+fn cuda_arch(spec: &str, ao: usize, arch: &str) -> Result<Capability, Failure> {
+    let cap = Capability::parse_dotless(arch)
+        .ok()
+        .filter(|c| arch.starts_with("sm_") && db::capability(*c).is_some_and(|i| i.in_nixpkgs()));
+    if let Some(cap) = cap {
+        return Ok(cap);
+    }
+    let mut d = ParseError::at(
+        spec,
+        ao,
+        format!("`{arch}` is not an attribute of `pkgsForCudaArch`: Nixpkgs makes one `sm_XX` attribute per capability of its table"),
+    )
+    .into_diagnostic("the attribute path", spec);
+    let near = nearest_arch_attributes(arch.strip_prefix("sm_").unwrap_or(arch), 3);
+    let mut help = vec![format!(
+        "nearest attributes: {}",
+        near.iter()
+            .map(|n| format!("`pkgsForCudaArch.{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    if let Some(info) = Capability::parse_dotless(arch)
+        .ok()
+        .and_then(db::capability)
+        .filter(|i| !i.in_nixpkgs())
+    {
+        help.push(format!(
+            "{} is a real target ({}), but not in Nixpkgs' table: build it with a `torch:` or `cmake:` spec, e.g. `cmake:{}-real`",
+            info.capability, info.note, info.capability.dotless()
+        ));
+    }
+    help.push(format!("all: {}", cuda_arch_attributes().join(" ")));
+    d.help = Some(format!(
+        "{}\n{}",
+        d.help.unwrap_or_default(),
+        help.join("\n")
+    ));
+    Err(Failure::Diag(d))
+}
+
+/// The CUDA release of the package set `s` (`cudaPackages_X_Y`, at byte `o` of `spec`), which
+/// Nixpkgs must have.
+fn package_set(spec: &str, o: usize, s: &str) -> Result<CudaVersion, Failure> {
+    let ver = &s["cudaPackages_".len()..];
+    let v = parse_set_version(ver).ok_or_else(|| {
+        ParseError::at(spec, o, format!("`{s}` is not a CUDA package set: expected `cudaPackages_X_Y`, e.g. `cudaPackages_12_8`"))
+    })?;
+    if db::release(v).is_some_and(|r| r.in_nixpkgs) {
+        return Ok(v);
+    }
+    let sets: Vec<String> = db::RELEASES
+        .iter()
+        .filter(|r| r.in_nixpkgs)
+        .map(|r| r.version.nix_attr())
+        .collect();
+    let real = db::release(v).map_or(String::new(), |_| {
+        format!(" (CUDA {v} is a real release: check it with a `torch:`/`cmake:` spec and `--cuda {v}`)")
+    });
+    let mut d = ParseError::at(
+        spec,
+        o,
+        format!("`{s}` is not a package set of Nixpkgs{real}"),
+    )
+    .into_diagnostic("the attribute path", spec);
+    d.code = crate::diagnostic::Code::UnknownCudaVersion;
+    d.help = Some(format!(
+        "{}\nNixpkgs' sets (pkgs/top-level/cuda-packages.nix): {}",
+        d.help.unwrap_or_default(),
+        sets.join(", ")
+    ));
+    Err(Failure::Diag(d))
 }
 
 fn parse_set_version(s: &str) -> Option<CudaVersion> {
