@@ -22,7 +22,7 @@ use crate::error::BuildError;
 use crate::fatbin::{self, FatbinOptions};
 use crate::link;
 use crate::plan::{self, Image, Target, Unit};
-use crate::variants::{self, VariantOrigin};
+use crate::variants::{self, Selection, VariantOrigin};
 use crate::{Built, Kernels};
 
 pub(crate) fn run(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
@@ -31,22 +31,7 @@ pub(crate) fn run(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
         env.directive(&format!("rerun-if-env-changed={v}"));
     }
     if env.get("ARCHBENCH_SKIP_KERNELS") == Some("1") {
-        env.warning("archbench-build: ARCHBENCH_SKIP_KERNELS=1: building without kernels (an empty kernel table)");
-        let m = CrateManifest {
-            build: BuildManifest {
-                manifest_version: MANIFEST_VERSION,
-                skipped: Some("built with ARCHBENCH_SKIP_KERNELS=1".into()),
-                nvcc: None,
-                variants: Vec::new(),
-                wall_seconds: 0.0,
-                jobs: 0,
-            },
-            package: Some(env.package.clone()),
-            variants_from: None,
-            options: options(k),
-            images: Vec::new(),
-        };
-        return write(env, m, &[], None, 0, 0);
+        return skipped(k, env);
     }
     for (name, _) in &k.defines {
         if archbench_core::manifest::check_axis_name(name).is_err() {
@@ -55,14 +40,75 @@ pub(crate) fn run(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
     }
     // Sources and axes first: their errors need no toolchain.
     let images = plan::images(k, env)?;
-    for (n, i) in images.iter().enumerate() {
-        if !images[..n].iter().any(|o| o.source == i.source) {
-            env.directive(&format!(
-                "rerun-if-changed={}",
-                env.manifest_dir().join(&i.source).display()
-            ));
-        }
+    watch_sources(env, &images);
+    let (tc, sel, variants) = nvcc_and_variants(k, env)?;
+
+    let cache = Cache::open(&env.cache_dir(), env.manifest_dir())?;
+    let targets: Vec<Vec<Target>> = variants.iter().map(plan::targets_of).collect();
+    let units = plan::units(images.len(), &targets);
+    let ctx = Ctx {
+        env,
+        tc: &tc,
+        cache: &cache,
+        rules: DepRules::new(&tc.bin),
+        include_define_args: include_define_args(k, env),
+        extra_args: k.nvcc_args.clone(),
+        scratch: env.out_dir().join("archbench-uncached"),
+    };
+    let jobs = env.jobs.max(1);
+    let compiled = compile_all(&ctx, &images, &units, &variants, &targets, jobs)?;
+    let compile_seconds = start.elapsed().as_secs_f64();
+    watch_user_headers(&ctx, &compiled);
+    check_tables(&images, &units, &compiled, &variants, &targets)?;
+
+    let mut builds: Vec<VariantBuild> = variants.iter().map(|v| variant_build(v, &tc)).collect();
+    let pieces = Pieces {
+        images: &images,
+        units: &units,
+        compiled: &compiled,
+    };
+    let fat_opts = fatbin_options(env, &tc, &targets, &k.nvcc_args);
+    let images_out = assemble_fatbins(&ctx, &fat_opts, &pieces, &mut builds, &targets)?;
+    let (n_compiled, n_cached) = (
+        compiled.iter().filter(|c| !c.cached).count(),
+        compiled.iter().filter(|c| c.cached).count(),
+    );
+    let build = BuildManifest {
+        manifest_version: MANIFEST_VERSION,
+        skipped: None,
+        nvcc: Some(NvccInfo {
+            path: tc.bin.display().to_string(),
+            release: tc.release.clone(),
+            cuda: tc.version.to_string(),
+        }),
+        variants: builds,
+        wall_seconds: start.elapsed().as_secs_f64(),
+        jobs: u32::try_from(jobs).unwrap_or(u32::MAX),
+    };
+    let m = CrateManifest {
+        build,
+        package: Some(env.package.clone()),
+        variants_from: Some(sel.origin.to_string()),
+        options: resolved_options(k, env),
+        images: image_sources(&images),
+    };
+    if !env.quiet {
+        eprintln!(
+        "archbench-build: {} units ({n_compiled} compiled, {n_cached} from the cache) on {jobs} threads, {} fatbins, in {:.1} s ({compile_seconds:.1} s compiling)",
+        units.len(),
+        variants.len() * images.len(),
+        start.elapsed().as_secs_f64()
+    );
     }
+    write(env, m, &images_out, Some(sel.origin), n_compiled, n_cached)
+}
+
+/// The toolchain (nvcc, not ptxas alone; rebuilds when it changes) and the variants to
+/// build with it, named in a build warning.
+fn nvcc_and_variants(
+    k: &Kernels,
+    env: &BuildEnv,
+) -> Result<(Toolchain, Selection, Vec<Variant>), BuildError> {
     let tc = toolchain::find_or_install().map_err(|e| BuildError::Toolchain { source: e })?;
     if tc.kind != ToolKind::Nvcc {
         return Err(BuildError::PtxasOnly { bin: tc.bin });
@@ -77,128 +123,156 @@ pub(crate) fn run(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
         sel.origin,
         names.join(", ")
     ));
+    Ok((tc, sel, variants))
+}
 
-    let cache = Cache::open(&env.cache_dir(), env.manifest_dir())?;
-    let targets: Vec<Vec<Target>> = variants.iter().map(plan::targets_of).collect();
-    let units = plan::units(images.len(), &targets);
-    let mut include_define_args = Vec::new();
-    for dir in &k.includes {
-        include_define_args.push("-I".to_string());
-        include_define_args.push(plan::nvcc_path(env, dir).display().to_string());
-    }
-    include_define_args.extend(k.defines.iter().map(|(n, v)| format!("-D{n}={v}")));
-    let ctx = Ctx {
-        env,
-        tc: &tc,
-        cache: &cache,
-        rules: DepRules::new(&tc.bin),
-        include_define_args,
-        extra_args: k.nvcc_args.clone(),
-        scratch: env.out_dir().join("archbench-uncached"),
+/// `ARCHBENCH_SKIP_KERNELS=1`: an empty kernel table and a manifest that says why.
+fn skipped(k: &Kernels, env: &BuildEnv) -> Result<Built, BuildError> {
+    env.warning("archbench-build: ARCHBENCH_SKIP_KERNELS=1: building without kernels (an empty kernel table)");
+    let m = CrateManifest {
+        build: BuildManifest {
+            manifest_version: MANIFEST_VERSION,
+            skipped: Some("built with ARCHBENCH_SKIP_KERNELS=1".into()),
+            nvcc: None,
+            variants: Vec::new(),
+            wall_seconds: 0.0,
+            jobs: 0,
+        },
+        package: Some(env.package.clone()),
+        variants_from: None,
+        options: options(k),
+        images: Vec::new(),
     };
-    let jobs = env.jobs.max(1);
-    let compiled = compile_all(&ctx, &images, &units, &variants, &targets, jobs)?;
-    let compile_seconds = start.elapsed().as_secs_f64();
+    write(env, m, &[], None, 0, 0)
+}
 
-    // Rebuild when a header changes: the crate's own and the user's, not the toolchain's or
-    // the system's.
+/// Rebuilds when a kernel source changes (each source once).
+fn watch_sources(env: &BuildEnv, images: &[Image]) {
+    for (n, i) in images.iter().enumerate() {
+        if !images[..n].iter().any(|o| o.source == i.source) {
+            env.directive(&format!(
+                "rerun-if-changed={}",
+                env.manifest_dir().join(&i.source).display()
+            ));
+        }
+    }
+}
+
+/// nvcc's `-I` and `-D` arguments of the crate's include directories and defines.
+fn include_define_args(k: &Kernels, env: &BuildEnv) -> Vec<String> {
+    let mut args = Vec::new();
+    for dir in &k.includes {
+        args.push("-I".to_string());
+        args.push(plan::nvcc_path(env, dir).display().to_string());
+    }
+    args.extend(k.defines.iter().map(|(n, v)| format!("-D{n}={v}")));
+    args
+}
+
+/// Rebuild when a header changes: the crate's own and the user's, not the toolchain's or
+/// the system's.
+fn watch_user_headers(ctx: &Ctx<'_>, compiled: &[Compiled]) {
     let mut reported: Vec<&str> = Vec::new();
     for d in compiled.iter().flat_map(|c| &c.deps) {
         if ctx.rules.kind(std::path::Path::new(&d.path)) == DepKind::User
             && !reported.contains(&d.path.as_str())
         {
             reported.push(&d.path);
-            env.directive(&format!(
+            ctx.env.directive(&format!(
                 "rerun-if-changed={}",
-                env.manifest_dir().join(&d.path).display()
+                ctx.env.manifest_dir().join(&d.path).display()
             ));
         }
     }
+}
 
-    // Every kernel table must be non-empty.
-    for (u, c) in units.iter().zip(&compiled) {
+/// Every kernel table must be non-empty.
+fn check_tables(
+    images: &[Image],
+    units: &[Unit],
+    compiled: &[Compiled],
+    variants: &[Variant],
+    targets: &[Vec<Target>],
+) -> Result<(), BuildError> {
+    for (u, c) in units.iter().zip(compiled) {
         if c.entries.is_empty() {
             let image = &images[u.image];
             return Err(BuildError::NoKernels {
                 source_file: image.source_display(),
                 key: image.key.clone(),
                 target: u.target.code.clone(),
-                variants: plan::variants_holding(&variants, &targets, &u.target),
+                variants: plan::variants_holding(variants, targets, &u.target),
             });
         }
     }
+    Ok(())
+}
 
-    let fat_opts = fatbin_options(env, &tc, &targets, &k.nvcc_args);
-    let mut builds: Vec<VariantBuild> = variants.iter().map(|v| variant_build(v, &tc)).collect();
+/// The compiled units of a build, by image.
+struct Pieces<'a> {
+    images: &'a [Image],
+    units: &'a [Unit],
+    compiled: &'a [Compiled],
+}
+
+/// Assembles each variant's fatbin per image into `builds`; returns (variant, image key,
+/// fatbin path) for each.
+fn assemble_fatbins(
+    ctx: &Ctx<'_>,
+    fat_opts: &FatbinOptions,
+    p: &Pieces<'_>,
+    builds: &mut [VariantBuild],
+    targets: &[Vec<Target>],
+) -> Result<Vec<(String, String, PathBuf)>, BuildError> {
     let mut images_out: Vec<(String, String, PathBuf)> = Vec::new();
-    for (build, ts) in builds.iter_mut().zip(&targets) {
-        for (ii, image) in images.iter().enumerate() {
+    for (build, ts) in builds.iter_mut().zip(targets) {
+        for (ii, image) in p.images.iter().enumerate() {
             let pieces: Vec<&Compiled> = plan::nvcc_image_order(ts)
                 .into_iter()
                 .filter_map(|t| {
-                    units
+                    p.units
                         .iter()
                         .position(|u| u.image == ii && u.target == *t)
-                        .and_then(|i| compiled.get(i))
+                        .and_then(|i| p.compiled.get(i))
                 })
                 .collect();
             let name = fatbin_name(image);
-            let (path, fb) = fatbin::assemble(&tc, &fat_opts, &cache, image, &pieces, &name)
+            let (path, fb) = fatbin::assemble(ctx.tc, fat_opts, ctx.cache, image, &pieces, &name)
                 .map_err(|(command, stderr)| BuildError::Fatbinary {
-                    key: image.key.clone(),
-                    variant: build.name.clone(),
-                    command,
-                    stderr,
-                })?;
+                key: image.key.clone(),
+                variant: build.name.clone(),
+                command,
+                stderr,
+            })?;
             images_out.push((build.name.clone(), image.key.clone(), path));
             build.files.push(fb);
         }
     }
-    let (n_compiled, n_cached) = (
-        compiled.iter().filter(|c| !c.cached).count(),
-        compiled.iter().filter(|c| c.cached).count(),
-    );
-    let m = CrateManifest {
-        build: BuildManifest {
-            manifest_version: MANIFEST_VERSION,
-            skipped: None,
-            nvcc: Some(NvccInfo {
-                path: tc.bin.display().to_string(),
-                release: tc.release.clone(),
-                cuda: tc.version.to_string(),
-            }),
-            variants: builds,
-            wall_seconds: start.elapsed().as_secs_f64(),
-            jobs: u32::try_from(jobs).unwrap_or(u32::MAX),
-        },
-        package: Some(env.package.clone()),
-        variants_from: Some(sel.origin.to_string()),
-        options: CompileOptions {
-            include_dirs: k
-                .includes
-                .iter()
-                .map(|d| plan::nvcc_path(env, d).display().to_string())
-                .collect(),
-            ..options(k)
-        },
-        images: images
+    Ok(images_out)
+}
+
+/// The manifest's record of each image's source and axes.
+fn image_sources(images: &[Image]) -> Vec<ImageSource> {
+    images
+        .iter()
+        .map(|i| ImageSource {
+            key: i.key.clone(),
+            source: i.source_display(),
+            axes: i.axes.clone(),
+        })
+        .collect()
+}
+
+/// The options part of the manifest, include directories as nvcc was given them.
+fn resolved_options(k: &Kernels, env: &BuildEnv) -> CompileOptions {
+    CompileOptions {
+        include_dirs: k
+            .includes
             .iter()
-            .map(|i| ImageSource {
-                key: i.key.clone(),
-                source: i.source_display(),
-                axes: i.axes.clone(),
-            })
+            .map(|d| plan::nvcc_path(env, d).display().to_string())
             .collect(),
-    };
-    if !env.quiet {
-        eprintln!(
-        "archbench-build: {} units ({n_compiled} compiled, {n_cached} from the cache) on {jobs} threads, {} fatbins, in {:.1} s ({compile_seconds:.1} s compiling)",
-        units.len(),
-        variants.len() * images.len(),
-        start.elapsed().as_secs_f64()
-    );
+        ..options(k)
     }
-    write(env, m, &images_out, Some(sel.origin), n_compiled, n_cached)
 }
 
 /// The options part of the manifest that needs no toolchain.
