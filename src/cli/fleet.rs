@@ -7,18 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use archbench::core::Capability;
-use archbench::report::compare::compare;
-use archbench::report::merge::merge;
-use archbench::report::output::{write, Formats};
-use archbench::report::verdict::Rule;
-use archbench::report::{baseline, format};
-use archbench::results::read::read_run;
-use archbench_cli::fleet::collect::{self, CollectOptions, Collection, TaskStatus};
+use archbench::report::output::Formats;
+use archbench_cli::fleet::collect::{self, CollectOptions, Collection};
+use archbench_cli::fleet::compare::{self, CompareOptions};
 use archbench_cli::fleet::layout::TaskMode;
 use archbench_cli::fleet::spec::{self, Engine, Fleet};
+use archbench_cli::fleet::summary::{self, Said};
 use archbench_cli::fleet::task::{self, Sink, TaskOptions};
-use archbench_cli::fleet::{ci, k8s, plan, slurm};
-use serde::Serialize;
+use archbench_cli::fleet::{ci, k8s, plan, report, slurm};
 
 const FLEET_HELP: &str =
     "The fleet file (TOML): targets — each a name, the GPU it expects (`model`, `capability`) and
@@ -203,59 +199,57 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             engine,
             binary,
             json,
-        } => plan_cmd(&fleet, engine, binary.as_deref(), json),
+        } => {
+            let fleet = Fleet::load(&fleet)?;
+            let p = plan::plan(&fleet, &plan::manifest_of(binary.as_deref())?, engine)?;
+            say(p.said(json)?)
+        }
         Action::Slurm {
             fleet,
             out,
             binary,
             submit,
         } => slurm_cmd(&fleet, &out, binary, submit),
-        Action::K8s { fleet, out } => k8s_cmd(&fleet, &out),
+        Action::K8s { fleet: path, out } => {
+            let fleet = Fleet::load(&path)?;
+            warn(plan::warnings(&fleet, None, Engine::Kubernetes)?);
+            say(Said::ok(summary::k8s_written(
+                &fleet,
+                &k8s::write(&fleet, &out)?,
+            )))
+        }
         Action::Ci {
-            fleet,
+            fleet: path,
             fleet_path,
             baselines,
             out,
-        } => ci_cmd(&fleet, fleet_path, baselines, out.as_deref()),
+        } => {
+            let fleet = Fleet::load(&path)?;
+            let fleet_path = fleet_path.unwrap_or_else(|| path.display().to_string());
+            let paths = ci::WorkflowPaths {
+                fleet: fleet_path,
+                baselines,
+            };
+            say(Said::ok(ci::write(&fleet, &paths, out.as_deref())?))
+        }
         Action::Collect(a) => collect_cmd(a),
         Action::Compare(a) => compare_cmd(a),
         Action::Task(a) => task_cmd(a),
     }
 }
 
-fn plan_cmd(
-    path: &Path,
-    engine: Option<Engine>,
-    binary: Option<&Path>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let fleet = Fleet::load(path)?;
-    let manifest = plan::manifest_of(binary)?;
-    let p = plan::plan(&fleet, &manifest, engine)?;
-    if json {
-        outln!("{}", serde_json::to_string_pretty(&p)?);
-    } else {
-        out!("{}", p.render());
-    }
-    Ok(ExitCode::SUCCESS)
+/// Writes what a command says, and ends with its exit code.
+fn say(s: Said) -> anyhow::Result<ExitCode> {
+    out!("{}", s.out);
+    eprint!("{}", s.err);
+    Ok(ExitCode::from(s.code))
 }
 
 /// The plan's warnings, before anything is submitted.
-fn warn_unserved(fleet: &Fleet, binary: Option<&Path>, engine: Engine) -> anyhow::Result<()> {
-    let manifest = plan::manifest_of(binary)?;
-    let p = plan::plan(&fleet.clone(), &manifest, Some(engine))?;
-    if !p.unserved.is_empty() {
-        eprintln!(
-            "warning: {} variant(s) are predicted to load on no {} target of this fleet: {} (`archbench fleet plan` shows the matrix)",
-            p.unserved.len(),
-            engine.as_str(),
-            p.unserved.join(", ")
-        );
+fn warn(warnings: Vec<String>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
-    for t in &p.idle {
-        eprintln!("warning: target `{t}`: no variant is predicted to load on its GPU");
-    }
-    Ok(())
 }
 
 fn slurm_cmd(
@@ -271,115 +265,11 @@ fn slurm_cmd(
             std::env::current_exe().context("cannot find this archbench's own path to stage it")?
         }
     };
-    warn_unserved(&fleet, Some(&binary), Engine::Slurm)?;
+    warn(plan::warnings(&fleet, Some(&binary), Engine::Slurm)?);
     let w = slurm::write(&fleet, out, &binary)?;
-    outln!(
-        "fleet `{}`: {} Slurm array task(s) in {}",
-        fleet.name,
-        fleet.targets_for(Some(Engine::Slurm)).len(),
-        w.dir.display()
-    );
-    outln!(
-        "  staged binary  {} ({} bytes)",
-        w.binary.display(),
-        w.binary_bytes
-    );
-    outln!("  array script   {}", w.script.display());
-    outln!(
-        "  submission     {} ({} sbatch call(s))",
-        w.submit.display(),
-        w.groups.len()
-    );
-    for g in &w.groups {
-        outln!(
-            "    --array={} {}  # {}",
-            g.indices
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            g.options.join(" "),
-            g.targets.join(", ")
-        );
-    }
-    if submit {
-        let sub = slurm::submit(&w.dir)?;
-        out!("{}", sub.stdout);
-        eprint!("{}", sub.stderr);
-        outln!(
-            "collect with: archbench fleet collect {} --wait 3600",
-            w.dir.display()
-        );
-        if !sub.all_in {
-            eprintln!(
-                "error: sbatch refused a submission (see above and {}); the other targets were submitted, and collecting reports the refused ones as missing",
-                w.dir.join("jobs.txt").display()
-            );
-            return Ok(ExitCode::from(1));
-        }
-    } else {
-        outln!(
-            "submit with: bash {}   (or archbench fleet slurm … --submit)",
-            w.submit.display()
-        );
-        outln!(
-            "then collect: archbench fleet collect {} --wait 3600",
-            w.dir.display()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn k8s_cmd(path: &Path, out: &Path) -> anyhow::Result<ExitCode> {
-    let fleet = Fleet::load(path)?;
-    warn_unserved(&fleet, None, Engine::Kubernetes)?;
-    let w = k8s::write(&fleet, out)?;
-    outln!(
-        "fleet `{}`: {} Kubernetes Job(s) in {}",
-        fleet.name,
-        w.jobs.len(),
-        w.dir.join("k8s").display()
-    );
-    for (target, name, p) in &w.jobs {
-        outln!("  {target}: job/{name}  {}", p.display());
-    }
-    outln!(
-        "apply with: kubectl apply -f {}",
-        w.dir.join("k8s").display()
-    );
-    match &w.fetch_logs {
-        Some(f) => {
-            outln!("when the Jobs are done: bash {}   (saves each Job's logs as logs/<target>.log)", f.display());
-        }
-        None => outln!(
-            "when the Jobs are done: copy the claim's tasks/ directory to {} (e.g. kubectl cp from a pod that mounts it)",
-            w.dir.join("tasks").display()
-        ),
-    }
-    outln!("then: archbench fleet collect {}", w.dir.display());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn ci_cmd(
-    path: &Path,
-    fleet_path: Option<String>,
-    baselines: String,
-    out: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let fleet = Fleet::load(path)?;
-    let paths = ci::WorkflowPaths {
-        fleet: fleet_path.unwrap_or_else(|| path.display().to_string()),
-        baselines,
-    };
-    let yaml = ci::workflow(&fleet, &paths)?;
-    match out {
-        Some(p) => {
-            archbench_cli::fleet::fsutil::write_atomic(p, yaml.as_bytes())?;
-            outln!("wrote {}", p.display());
-        }
-        None => out!("{yaml}"),
-    }
-    Ok(ExitCode::SUCCESS)
+    out!("{}", summary::slurm_written(&fleet, &w));
+    let sub = submit.then(|| slurm::submit(&w.dir)).transpose()?;
+    say(summary::slurm_next(&w, sub.as_ref()))
 }
 
 fn gather(s: &Sources, log_runs_dir: Option<PathBuf>) -> anyhow::Result<Collection> {
@@ -396,133 +286,17 @@ fn gather(s: &Sources, log_runs_dir: Option<PathBuf>) -> anyhow::Result<Collecti
 fn collect_cmd(a: CollectArgs) -> anyhow::Result<ExitCode> {
     let formats = Formats::parse(&a.format)?;
     if let Some(secs) = a.wait {
-        let jobs: Vec<String> = a
-            .sources
-            .dirs
-            .iter()
-            .flat_map(|d| slurm::read_jobs(d))
-            .filter_map(|s| match s {
-                slurm::Submission::Submitted { job, .. } => Some(job),
-                slurm::Submission::Failed { .. } => None,
-            })
-            .collect();
-        if !jobs.is_empty() {
-            eprintln!(
-                "waiting up to {secs} s for Slurm job(s) {} …",
-                jobs.join(", ")
-            );
-            if !slurm::wait(&jobs, Duration::from_secs(secs))? {
-                eprintln!(
-                    "warning: still queued or running after {secs} s; collecting what is there"
-                );
-            }
-        }
+        slurm::wait_for_dirs(&a.sources.dirs, Duration::from_secs(secs), |m| {
+            eprintln!("{m}")
+        })?;
     }
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| a.sources.dirs[0].join("report"));
     let c = gather(&a.sources, Some(out.join("runs")))?;
-    let mut merged = merge(c.runs());
-    // Columns named by target: several targets can have the same GPU model.
-    let labels = c.run_labels();
-    for (g, l) in merged.gpus.iter_mut().zip(labels) {
-        g.label = l;
-    }
-    merged.absent = c.absent();
-    let written = write(&merged, &[], &out, formats)?;
-    let fleet_md = out.join("fleet.md");
-    archbench_cli::fleet::fsutil::write_atomic(&fleet_md, collect::markdown(&c).as_bytes())?;
-    let fleet_json = out.join("fleet.json");
-    archbench_cli::fleet::fsutil::write_atomic(
-        &fleet_json,
-        format!("{}\n", serde_json::to_string_pretty(&c)?).as_bytes(),
-    )?;
-    if a.json {
-        outln!("{}", serde_json::to_string_pretty(&c)?);
-    } else {
-        print_collection(&c)?;
-        outln!("report: {}", out.display());
-        for p in written.iter().chain([&fleet_md, &fleet_json]) {
-            outln!("  {}", p.display());
-        }
-    }
-    for w in &c.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(if c.all_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn print_collection(c: &Collection) -> anyhow::Result<()> {
-    let counts: Vec<String> = c
-        .counts()
-        .iter()
-        .map(|(s, n)| format!("{n} {}", s.as_str()))
-        .collect();
-    outln!(
-        "fleet{}: {} task(s): {}",
-        c.fleet
-            .as_ref()
-            .map(|f| format!(" `{f}`"))
-            .unwrap_or_default(),
-        c.tasks.len(),
-        counts.join(", ")
-    );
-    let mut rows = vec![vec![
-        "target".to_string(),
-        "expected".into(),
-        "mode".into(),
-        "status".into(),
-        "detail".into(),
-    ]];
-    for t in &c.tasks {
-        rows.push(vec![
-            t.target.clone(),
-            t.expected.clone(),
-            match t.mode {
-                TaskMode::Run => "run".into(),
-                TaskMode::Plan => "plan".into(),
-            },
-            t.status.as_str().into(),
-            t.detail.clone(),
-        ]);
-    }
-    out!("{}", plan::table(&rows));
-    for t in c.tasks.iter().filter(|t| t.status != TaskStatus::Ok) {
-        if let Some(l) = t.logs.iter().find(|l| l.ends_with(".err")) {
-            outln!("  {}: stderr in {l}", t.target);
-        }
-    }
-    let (variants, targets, cells) = collect::prediction_matrix(c);
-    if !variants.is_empty() {
-        outln!("\npredicted on the plan-only targets:");
-        let mut rows = vec![std::iter::once("variant".to_string())
-            .chain(targets)
-            .collect::<Vec<_>>()];
-        for (v, row) in variants.into_iter().zip(cells) {
-            rows.push(std::iter::once(v).chain(row).collect());
-        }
-        out!("{}", plan::table(&rows));
-    }
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct GpuComparison {
-    target: String,
-    device: String,
-    results: String,
-    baseline: Option<String>,
-    faster: usize,
-    slower: usize,
-    same: usize,
-    unsure: usize,
-    failures: Vec<String>,
-    note: Option<String>,
+    let written = report::write(&c, &out, formats)?;
+    say(summary::collected(&c, &out, &written, a.json)?)
 }
 
 fn compare_cmd(a: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -533,123 +307,13 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let c = gather(&a.sources, None)?;
-    let (stored, unreadable) = baseline::list(&a.dir)?;
-    for e in &unreadable {
-        eprintln!("warning: skipped {e}");
-    }
-    let mut out = Vec::new();
-    let mut failed = false;
-    for t in &c.tasks {
-        if t.runs.is_empty() {
-            out.push(GpuComparison {
-                target: t.target.clone(),
-                device: t.expected.clone(),
-                results: String::new(),
-                baseline: None,
-                faster: 0,
-                slower: 0,
-                same: 0,
-                unsure: 0,
-                failures: Vec::new(),
-                note: Some(format!(
-                    "no results to compare ({}: {})",
-                    t.status.as_str(),
-                    t.detail
-                )),
-            });
-            continue;
-        }
-        for (source, run) in &t.runs {
-            let device = format!("{} (sm {})", run.device.name, run.device.capability);
-            // Per GPU model: only a baseline of the same device name and capability.
-            let own: Vec<baseline::Baseline> = stored
-                .iter()
-                .filter(|b| b.device == run.device.name && b.capability == run.device.capability)
-                .cloned()
-                .collect();
-            match baseline::pick(&own, &run.device, &[PathBuf::from(source)]) {
-                Some(b) => {
-                    let base = read_run(&b.path)?;
-                    let cmp = compare(&base, run, &Rule::default());
-                    let [faster, slower, same, unsure] = cmp.counts();
-                    let failures = cmp.failures(a.threshold);
-                    failed |= !failures.is_empty();
-                    out.push(GpuComparison {
-                        target: t.target.clone(),
-                        device,
-                        results: source.clone(),
-                        baseline: Some(b.path.display().to_string()),
-                        faster,
-                        slower,
-                        same,
-                        unsure,
-                        failures,
-                        note: None,
-                    });
-                }
-                None => {
-                    let e = format!(
-                        "no baseline for {} under {} (save one with `archbench baseline save RESULTS --dir {}`)",
-                        device,
-                        a.dir.display(),
-                        a.dir.display()
-                    );
-                    failed |= a.require_baseline;
-                    out.push(GpuComparison {
-                        target: t.target.clone(),
-                        device,
-                        results: source.clone(),
-                        baseline: None,
-                        faster: 0,
-                        slower: 0,
-                        same: 0,
-                        unsure: 0,
-                        failures: if a.require_baseline {
-                            vec![e.to_string()]
-                        } else {
-                            Vec::new()
-                        },
-                        note: Some(format!("not compared: {e}")),
-                    });
-                }
-            }
-        }
-    }
-    if a.json {
-        outln!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        for g in &out {
-            match &g.baseline {
-                Some(b) => outln!(
-                    "{}: {} vs {}: {} faster, {} slower, {} same, {} unsure",
-                    g.target,
-                    g.device,
-                    b,
-                    g.faster,
-                    g.slower,
-                    g.same,
-                    g.unsure
-                ),
-                None => outln!("{}: {}", g.target, g.device),
-            }
-            if let Some(n) = &g.note {
-                outln!("  {n}");
-            }
-            for f in &g.failures {
-                outln!("  FAIL: {}", format::md_cell(f));
-            }
-        }
-        let n = out.iter().filter(|g| !g.failures.is_empty()).count();
-        outln!(
-            "{} GPU(s) compared with their own baselines; {n} regressed",
-            out.iter().filter(|g| g.baseline.is_some()).count()
-        );
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let (dir, threshold, require_baseline) = (a.dir, a.threshold, a.require_baseline);
+    let opts = CompareOptions {
+        dir,
+        threshold,
+        require_baseline,
+    };
+    say(compare::compare(&c, &opts, |w| eprintln!("warning: {w}"))?.said(a.json)?)
 }
 
 fn task_cmd(a: TaskArgs) -> anyhow::Result<ExitCode> {
@@ -661,82 +325,46 @@ fn task_cmd(a: TaskArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let opts = match &a.fleet {
-        Some(path) => {
-            let fleet = Fleet::load(path)?;
-            let t = fleet.target(&a.target).with_context(|| {
-                format!(
-                    "{} has no target `{}`; its targets: {}",
-                    path.display(),
-                    a.target,
-                    fleet
-                        .targets
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-            TaskOptions::new(&fleet, t)
-        }
-        None => {
-            let Some(gpu) = a.gpu else {
-                anyhow::bail!("--gpu X.Y is needed without --fleet");
-            };
-            if let Some(m) = a.max_time {
-                if !(m.is_finite() && m > 0.0) {
-                    anyhow::bail!("--max-time must be a positive number of seconds, not {m}");
-                }
-            }
-            if let Some(d) = &a.driver {
-                d.parse::<archbench::core::DriverVersion>()
-                    .map_err(|e| anyhow::anyhow!("--driver: {e}"))?;
-            }
-            TaskOptions {
-                target: a.target.clone(),
-                capability: gpu.to_string(),
-                model: a.model.clone(),
-                driver: a.driver.clone(),
-                mode: if a.plan_only {
-                    TaskMode::Plan
-                } else {
-                    TaskMode::Run
-                },
-                quick: a.quick,
-                hot: a.hot,
-                max_time_s: a.max_time.unwrap_or(if a.quick { 300.0 } else { 1800.0 }),
-                variants: a.variants.clone(),
-                kernels: a.kernels.clone(),
-                seed: a.seed,
-            }
-        }
+        Some(path) => TaskOptions::from_fleet_file(path, &a.target)?,
+        None => by_hand(&a)?,
     };
-    let sink = match &a.dir {
-        Some(d) => Sink::Dir(d.clone()),
-        None => Sink::Stdout,
-    };
+    let sink = a.dir.clone().map_or(Sink::Stdout, Sink::Dir);
     let exe = std::env::current_exe().context("cannot find this archbench's own path")?;
-    // A task that cannot run at all exits 4, not 1: 1 is `archbench run`'s "a case failed".
-    let record = match task::run(&opts, &sink, &exe) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: archbench fleet task `{}`: {e}", opts.target);
-            return Ok(ExitCode::from(task::EXIT_TASK_ERROR));
-        }
+    say(summary::task_ended(
+        &opts,
+        task::run(&opts, &sink, &exe),
+        a.dir.as_deref(),
+    ))
+}
+
+/// The task's options from the command line (no --fleet).
+fn by_hand(a: &TaskArgs) -> anyhow::Result<TaskOptions> {
+    let Some(gpu) = a.gpu else {
+        anyhow::bail!("--gpu X.Y is needed without --fleet");
     };
-    let code = record.exit_status();
-    let where_ = match &a.dir {
-        Some(d) => format!(
-            " → {}",
-            archbench_cli::fleet::layout::task_dir(d, &opts.target).display()
-        ),
-        None => String::new(),
+    if let Some(m) = a.max_time.filter(|m| !(m.is_finite() && *m > 0.0)) {
+        anyhow::bail!("--max-time must be a positive number of seconds, not {m}");
+    }
+    if let Some(d) = &a.driver {
+        d.parse::<archbench::core::DriverVersion>()
+            .map_err(|e| anyhow::anyhow!("--driver: {e}"))?;
+    }
+    let mode = if a.plan_only {
+        TaskMode::Plan
+    } else {
+        TaskMode::Run
     };
-    eprintln!(
-        "archbench fleet task `{}` on {}: `archbench {}` ended with exit {}{where_}",
-        opts.target,
-        record.host,
-        record.command.join(" "),
-        code
-    );
-    Ok(ExitCode::from(code))
+    Ok(TaskOptions {
+        target: a.target.clone(),
+        capability: gpu.to_string(),
+        model: a.model.clone(),
+        driver: a.driver.clone(),
+        mode,
+        quick: a.quick,
+        hot: a.hot,
+        max_time_s: a.max_time.unwrap_or(if a.quick { 300.0 } else { 1800.0 }),
+        variants: a.variants.clone(),
+        kernels: a.kernels.clone(),
+        seed: a.seed,
+    })
 }

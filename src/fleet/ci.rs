@@ -9,9 +9,11 @@
 //! double-quoted scalar (JSON string syntax, which YAML reads the same) and every shell word
 //! through [`super::shell::quote`].
 
+use std::path::Path;
+
 use super::shell::quote;
 use super::spec::{Engine, Fleet};
-use super::{slurm, FleetError};
+use super::{fsutil, slurm, FleetError};
 
 /// Minutes a matrix job gets beyond the task's own limit (download, upload).
 const JOB_MARGIN_MIN: u64 = 10;
@@ -27,6 +29,23 @@ pub struct WorkflowPaths {
 
 fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The workflow written to `out`, or (`None`) returned for standard output; returns what
+/// to print.
+pub fn write(
+    fleet: &Fleet,
+    paths: &WorkflowPaths,
+    out: Option<&Path>,
+) -> Result<String, FleetError> {
+    let yaml = workflow(fleet, paths)?;
+    match out {
+        Some(p) => {
+            fsutil::write_atomic(p, yaml.as_bytes())?;
+            Ok(format!("wrote {}\n", p.display()))
+        }
+        None => Ok(yaml),
+    }
 }
 
 /// The workflow YAML.

@@ -505,24 +505,7 @@ fn one(
     };
     let found = match found {
         None => {
-            r.detail = match &slurm_info {
-                SlurmInfo::SubmitFailed(m) => format!("never ran: sbatch refused it: {m}"),
-                SlurmInfo::NotSubmitted => "never submitted (no line for it in jobs.txt)".into(),
-                SlurmInfo::State(Some(s), _)
-                    if matches!(
-                        s.state.as_str(),
-                        "PENDING" | "RUNNING" | "CONFIGURING" | "REQUEUED"
-                    ) =>
-                {
-                    format!("nothing written yet{}", slurm_info.suffix())
-                }
-                SlurmInfo::State(..) => format!("no task directory{}", slurm_info.suffix()),
-                SlurmInfo::None => format!(
-                    "no task directory ({}) or log ({})",
-                    finished_dir.display(),
-                    log.display()
-                ),
-            };
+            r.detail = never_arrived(&slurm_info, &finished_dir, &log);
             return r;
         }
         Some(Err(e)) => {
@@ -535,11 +518,6 @@ fn one(
     };
     r.source = Some(found.source.clone());
     r.plan = found.plan.clone();
-    let host = found
-        .record
-        .as_ref()
-        .map(|x| x.host.clone())
-        .unwrap_or_else(|| "?".into());
     r.host = found.record.as_ref().map(|x| x.host.clone());
     r.exit_code = found.record.as_ref().and_then(|x| x.exit_code);
     let mut unreadable = Vec::new();
@@ -558,123 +536,163 @@ fn one(
             run.device.name, run.device.capability
         ));
     }
-    let suffix = slurm_info.suffix();
+    (r.status, r.detail) = judge(&r, et, &found, &unreadable, &slurm_info.suffix());
+    r
+}
+
+/// Why nothing of a task arrived: what Slurm says of it, or where nothing was found.
+fn never_arrived(slurm_info: &SlurmInfo, finished_dir: &Path, log: &Path) -> String {
+    match slurm_info {
+        SlurmInfo::SubmitFailed(m) => format!("never ran: sbatch refused it: {m}"),
+        SlurmInfo::NotSubmitted => "never submitted (no line for it in jobs.txt)".into(),
+        SlurmInfo::State(Some(s), _)
+            if matches!(
+                s.state.as_str(),
+                "PENDING" | "RUNNING" | "CONFIGURING" | "REQUEUED"
+            ) =>
+        {
+            format!("nothing written yet{}", slurm_info.suffix())
+        }
+        SlurmInfo::State(..) => format!("no task directory{}", slurm_info.suffix()),
+        SlurmInfo::None => format!(
+            "no task directory ({}) or log ({})",
+            finished_dir.display(),
+            log.display()
+        ),
+    }
+}
+
+/// The status and detail of a task whose files were `found` (`r` holds what they gave;
+/// `unreadable`, the results files that could not be read; `suffix`, Slurm's word on it).
+fn judge(
+    r: &TaskReport,
+    et: &ExpectedTask,
+    found: &Found,
+    unreadable: &[String],
+    suffix: &str,
+) -> (TaskStatus, String) {
+    let host = r.host.clone().unwrap_or_else(|| "?".into());
     if found.partial {
-        r.status = TaskStatus::Incomplete;
         let started = found
             .record
             .as_ref()
             .map(|x| format!(" at {}", x.started))
             .unwrap_or_default();
         let cases: usize = r.runs.iter().map(|(_, run)| run.cases.len()).sum();
-        r.detail = format!(
+        return (TaskStatus::Incomplete, format!(
             "started on {host}{started}, never finished (killed, timed out or still running); {cases} finished case(s) kept{suffix}"
-        );
-        return r;
+        ));
     }
+    let failed = |detail: String| (TaskStatus::Failed, detail);
     let Some(rec) = &found.record else {
-        r.status = TaskStatus::Failed;
-        r.detail = format!("no task record in {}{suffix}", found.source);
-        return r;
+        return failed(format!("no task record in {}{suffix}", found.source));
     };
     if !unreadable.is_empty() {
-        r.status = TaskStatus::Failed;
-        r.detail = format!("unreadable results: {}", unreadable.join("; "));
-        return r;
+        return failed(format!("unreadable results: {}", unreadable.join("; ")));
     }
     if let Some(e) = &rec.error {
-        r.status = TaskStatus::Failed;
-        r.detail = format!("the task could not run on {host}: {e}{suffix}");
-        return r;
+        return failed(format!("the task could not run on {host}: {e}{suffix}"));
     }
     if let Some(sig) = rec.signal {
-        r.status = TaskStatus::Failed;
-        r.detail = format!("archbench was killed by signal {sig} on {host}{suffix}");
-        return r;
+        return failed(format!(
+            "archbench was killed by signal {sig} on {host}{suffix}"
+        ));
     }
     if rec.mode != et.mode {
-        r.status = TaskStatus::Failed;
-        r.detail = format!(
+        return failed(format!(
             "the task ran in {} mode, but the fleet expects {} mode (was it started by hand with other options?){suffix}",
             mode_word(rec.mode),
             mode_word(et.mode)
-        );
-        return r;
+        ));
     }
     let code = rec.exit_code.unwrap_or(-1);
     match et.mode {
-        TaskMode::Plan => {
-            if code == 0 {
-                r.status = TaskStatus::Ok;
-                let base: Vec<&PredictedVariant> = r
-                    .plan
-                    .iter()
-                    .filter(|v| !v.name.contains(archbench::run::plan::FORCED_SEP))
-                    .collect();
-                let loads = base.iter().filter(|v| v.loads == Some(true)).count();
-                r.detail = format!(
-                    "plan on {host}: {loads} of {} variant(s) predicted to load{suffix}",
-                    base.len()
-                );
-            } else {
-                r.status = TaskStatus::Failed;
-                r.detail = format!(
-                    "`archbench run --plan` on {host}: {}{suffix}",
-                    exit_meaning(code, &host)
-                );
-            }
-        }
-        TaskMode::Run => {
-            if r.runs.is_empty() {
-                r.status = TaskStatus::Failed;
-                r.detail = format!(
-                    "no results from {host}: {}{suffix}",
-                    exit_meaning(code, &host)
-                );
-                return r;
-            }
-            // Did it run on the GPU the fleet meant?
-            for (_, run) in &r.runs {
-                let cap_ok = et.capability == "?" || run.device.capability == et.capability;
-                let model_ok = et
-                    .model
-                    .as_deref()
-                    .is_none_or(|m| gpus::device_is_model(&run.device.name, m));
-                if !(cap_ok && model_ok) {
-                    r.status = TaskStatus::WrongGpu;
-                    r.detail = format!(
-                        "ran on {host}'s {} (sm {}), not a {}: its results are in the report under that GPU{suffix}",
-                        run.device.name,
-                        run.device.capability,
-                        et.gpu()
-                    );
-                    return r;
-                }
-            }
-            let cases: Vec<_> = r
-                .runs
-                .iter()
-                .flat_map(|(_, run)| run.cases.iter())
-                .collect();
-            let count = |s: CaseStatus| cases.iter().filter(|c| c.outcome() == s).count();
-            let failing = cases.iter().filter(|c| c.is_failure()).count();
-            let summary = format!(
-                "{} case(s): {} ok, {} refused as predicted, {} failing",
-                cases.len(),
-                count(CaseStatus::Ok),
-                count(CaseStatus::Refused),
-                failing
-            );
-            if code == 0 {
-                r.status = TaskStatus::Ok;
-                r.detail = format!("{summary} on {host}{suffix}");
-            } else {
-                r.status = TaskStatus::Failed;
-                r.detail = format!("{summary} on {host}; {}{suffix}", exit_meaning(code, &host));
-            }
+        TaskMode::Plan => judge_plan(&r.plan, code, &host, suffix),
+        TaskMode::Run => judge_run(&r.runs, et, code, &host, suffix),
+    }
+}
+
+/// A finished plan-only task: how many variants are predicted to load, or its exit code.
+fn judge_plan(
+    plan: &[PredictedVariant],
+    code: i32,
+    host: &str,
+    suffix: &str,
+) -> (TaskStatus, String) {
+    if code != 0 {
+        return (
+            TaskStatus::Failed,
+            format!(
+                "`archbench run --plan` on {host}: {}{suffix}",
+                exit_meaning(code, host)
+            ),
+        );
+    }
+    let base: Vec<&PredictedVariant> = plan
+        .iter()
+        .filter(|v| !v.name.contains(archbench::run::plan::FORCED_SEP))
+        .collect();
+    let loads = base.iter().filter(|v| v.loads == Some(true)).count();
+    (
+        TaskStatus::Ok,
+        format!(
+            "plan on {host}: {loads} of {} variant(s) predicted to load{suffix}",
+            base.len()
+        ),
+    )
+}
+
+/// A finished measuring task: on the GPU the fleet meant, and how its cases went.
+fn judge_run(
+    runs: &[(String, RunFile)],
+    et: &ExpectedTask,
+    code: i32,
+    host: &str,
+    suffix: &str,
+) -> (TaskStatus, String) {
+    if runs.is_empty() {
+        return (
+            TaskStatus::Failed,
+            format!(
+                "no results from {host}: {}{suffix}",
+                exit_meaning(code, host)
+            ),
+        );
+    }
+    // Did it run on the GPU the fleet meant?
+    for (_, run) in runs {
+        let cap_ok = et.capability == "?" || run.device.capability == et.capability;
+        let model_ok = et
+            .model
+            .as_deref()
+            .is_none_or(|m| gpus::device_is_model(&run.device.name, m));
+        if !(cap_ok && model_ok) {
+            return (TaskStatus::WrongGpu, format!(
+                "ran on {host}'s {} (sm {}), not a {}: its results are in the report under that GPU{suffix}",
+                run.device.name,
+                run.device.capability,
+                et.gpu()
+            ));
         }
     }
-    r
+    let cases: Vec<_> = runs.iter().flat_map(|(_, run)| run.cases.iter()).collect();
+    let count = |s: CaseStatus| cases.iter().filter(|c| c.outcome() == s).count();
+    let failing = cases.iter().filter(|c| c.is_failure()).count();
+    let summary = format!(
+        "{} case(s): {} ok, {} refused as predicted, {} failing",
+        cases.len(),
+        count(CaseStatus::Ok),
+        count(CaseStatus::Refused),
+        failing
+    );
+    if code == 0 {
+        (TaskStatus::Ok, format!("{summary} on {host}{suffix}"))
+    } else {
+        (
+            TaskStatus::Failed,
+            format!("{summary} on {host}; {}{suffix}", exit_meaning(code, host)),
+        )
+    }
 }
 
 /// The plan-only targets' predictions side by side: `(variants, targets, cell[variant][target])`.

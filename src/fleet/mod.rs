@@ -9,22 +9,27 @@
 //! states), [`k8s`] (one `batch/v1` Job per target), [`ci`] (a GitHub Actions workflow),
 //! [`layout`] (the fleet directory: what generators and tasks write where), [`task`] (one
 //! target's share, run on the machine itself), [`logs`] (results carried in container
-//! logs), [`collect`] (gathering, with missing and failed tasks named) and [`fsutil`]
-//! (atomic writes).
+//! logs), [`collect`] (gathering, with missing and failed tasks named), [`report`] (the
+//! merged report and `fleet.md`/`fleet.json` of a collection), [`compare`] (each GPU against
+//! its own baseline), [`summary`] (what the commands tell a person) and [`fsutil`] (atomic
+//! writes).
 //!
 //! Nothing here needs a GPU except what [`task`] runs on the target machine.
 
 pub mod ci;
 pub mod collect;
+pub mod compare;
 pub mod fsutil;
 pub mod gpus;
 pub mod k8s;
 pub mod layout;
 pub mod logs;
 pub mod plan;
+pub mod report;
 pub mod shell;
 pub mod slurm;
 pub mod spec;
+pub mod summary;
 pub mod task;
 
 use std::path::PathBuf;
@@ -57,6 +62,12 @@ pub enum FleetError {
     Binary { binary: PathBuf, message: String },
     #[error(transparent)]
     Plan(#[from] archbench::run::RunError),
+    #[error(transparent)]
+    Report(#[from] archbench::report::ReportError),
+    #[error(transparent)]
+    Results(#[from] archbench::results::read::ReadError),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
     #[error(transparent)]
     Embedded(#[from] crate::embedded::EmbeddedError),
     /// A scheduler command (sbatch, squeue, …) that could not be run or failed.

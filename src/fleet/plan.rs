@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::layout::TaskMode;
 use super::spec::{Engine, Fleet, Target};
+use super::summary::Said;
 use super::{k8s, slurm, FleetError};
 use archbench::run::plan::FORCED_SEP;
 use archbench::run::{Plan, PlanOptions};
@@ -235,6 +236,32 @@ fn target_plan(fleet: &Fleet, manifest: &BuildManifest, t: &Target) -> Result<Pl
     )?)
 }
 
+/// What the plan of `engine`'s targets warns about before anything is submitted: variants
+/// no target is predicted to load, and targets on which none is.
+pub fn warnings(
+    fleet: &Fleet,
+    binary: Option<&Path>,
+    engine: Engine,
+) -> Result<Vec<String>, FleetError> {
+    let manifest = manifest_of(binary)?;
+    let p = plan(fleet, &manifest, Some(engine))?;
+    let mut w = Vec::new();
+    if !p.unserved.is_empty() {
+        w.push(format!(
+            "{} variant(s) are predicted to load on no {} target of this fleet: {} (`archbench fleet plan` shows the matrix)",
+            p.unserved.len(),
+            engine.as_str(),
+            p.unserved.join(", ")
+        ));
+    }
+    for t in &p.idle {
+        w.push(format!(
+            "target `{t}`: no variant is predicted to load on its GPU"
+        ));
+    }
+    Ok(w)
+}
+
 /// Pad columns to equal width (by characters), two spaces apart.
 pub fn table(rows: &[Vec<String>]) -> String {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -263,6 +290,15 @@ pub fn table(rows: &[Vec<String>]) -> String {
 }
 
 impl FleetPlan {
+    /// What `fleet plan` says: the plan as JSON or as text.
+    pub fn said(&self, json: bool) -> Result<Said, FleetError> {
+        if json {
+            Said::json(self)
+        } else {
+            Ok(Said::ok(self.render()))
+        }
+    }
+
     /// The plan as text.
     pub fn render(&self) -> String {
         let mut s = String::new();

@@ -604,6 +604,37 @@ pub fn wait(jobs: &[String], timeout: Duration) -> Result<bool, FleetError> {
     }
 }
 
+/// Waits up to `timeout` for the jobs submitted from the fleet directories `dirs` to leave
+/// the queue, telling `say` what it waits for, and when it gives up.
+pub fn wait_for_dirs(
+    dirs: &[PathBuf],
+    timeout: Duration,
+    mut say: impl FnMut(&str),
+) -> Result<(), FleetError> {
+    let jobs: Vec<String> = dirs
+        .iter()
+        .flat_map(|d| read_jobs(d))
+        .filter_map(|s| match s {
+            Submission::Submitted { job, .. } => Some(job),
+            Submission::Failed { .. } => None,
+        })
+        .collect();
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let secs = timeout.as_secs();
+    say(&format!(
+        "waiting up to {secs} s for Slurm job(s) {} …",
+        jobs.join(", ")
+    ));
+    if !wait(&jobs, timeout)? {
+        say(&format!(
+            "warning: still queued or running after {secs} s; collecting what is there"
+        ));
+    }
+    Ok(())
+}
+
 /// The per-task stdout/stderr files Slurm wrote for array index `i` (newest job last).
 pub fn task_logs(dir: &Path, i: usize) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(layout::logs_dir(dir))

@@ -86,6 +86,24 @@ impl TaskOptions {
         }
     }
 
+    /// The options of the target named `target` in the fleet file at `path`.
+    pub fn from_fleet_file(path: &Path, target: &str) -> Result<Self, FleetError> {
+        let fleet = Fleet::load(path)?;
+        let Some(t) = fleet.target(target) else {
+            return Err(FleetError::Usage(format!(
+                "{} has no target `{target}`; its targets: {}",
+                path.display(),
+                fleet
+                    .targets
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        Ok(Self::new(&fleet, t))
+    }
+
     /// The `archbench fleet task …` arguments (after `archbench`) that run this target.
     pub fn fleet_task_args(&self) -> Vec<String> {
         let mut a: Vec<String> = vec![
