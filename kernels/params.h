@@ -2,7 +2,7 @@
  * params.h: the by-value parameter structs of every kernel entry point in the kernels/ .cu files.
  *
  * Plain C (<stdint.h> only), shared by the CUDA sources and Rust (bindgen generates
- * src/suite/params.rs from this file; tests/bindgen_fresh.rs fails when it is stale).
+ * src/suite/params.rs from this file; tests/build/bindgen_fresh.rs fails when it is stale).
  *
  * Rules: device addresses are uint64_t; sizes, pitches and counts are uint32_t unless they can
  * exceed 2^32; every struct is laid out with NO implicit padding (explicit _pad fields, each

@@ -52,7 +52,8 @@ extern "C" __global__ void __launch_bounds__(256) sobel_3x3_dx(FilterParams p) {
             *reinterpret_cast<uint2*>(row + x0) = make_uint2(w01, w23);
         } else {
             // Unrolled with a predicate: a loop bound by `w` would index a register array
-            // dynamically and put it in local memory (tests/sass_designs.rs checks there is none).
+            // dynamically and put it in local memory (tests/build/sass_designs.rs checks there
+            // is none).
             const uint32_t words[2] = {w01, w23};
 #pragma unroll
             for (int j = 0; j < 4; ++j) {

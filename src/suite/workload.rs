@@ -3,7 +3,7 @@
 //! struct whose device pointers are patched in), and the output checks against the CPU
 //! reference. [`super::declare`] declares each through the public bench API
 //! (`archbench::bench::Case`); the CPU run of the kernels' source
-//! (`tests/kernels_on_cpu.rs`) reads the same tables.
+//! (`tests/build/kernels_on_cpu.rs`) reads the same tables.
 
 use serde::{Deserialize, Serialize};
 

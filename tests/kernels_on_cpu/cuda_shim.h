@@ -1,6 +1,6 @@
 // cuda_shim.h: the CUDA built-ins the suite's kernels use, for compiling their source as host
-// C++ (tests/kernels_on_cpu.rs). It is a model of the CUDA execution model for checking launch
-// geometry and indexing, not a GPU: no timings, and nothing here stands in for a GPU test.
+// C++ (tests/build/kernels_on_cpu.rs). It is a model of the CUDA execution model for checking
+// launch geometry and indexing, not a GPU: no timings, and nothing here stands in for a GPU test.
 //
 // - A block runs as one fiber (ucontext) per thread on one OS thread, blocks one after the
 //   other. A fiber runs until it reaches a barrier, so code that relies on warp lockstep

@@ -1,4 +1,4 @@
-// runner.h: the executable around kernels compiled with cuda_shim.h (tests/kernels_on_cpu.rs
+// runner.h: the executable around kernels compiled with cuda_shim.h (tests/build/kernels_on_cpu.rs
 // writes a wrapper that includes the shim, one kernels/*.cu file, this header, and defines
 // `cpux_registry` listing that file's entries and launch-contract globals).
 //

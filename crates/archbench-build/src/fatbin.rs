@@ -1,7 +1,7 @@
 //! Assembling a variant's fatbin of one image from its compiled pieces with `fatbinary`,
 //! exactly as `nvcc -fatbin` does with the variant's `-gencode` flags: the same arguments,
 //! the same image order ([`crate::plan::nvcc_image_order`]), so the result is byte-identical
-//! (archbench's `tests/fatbin_assembly.rs` checks this against real nvcc).
+//! (archbench's `tests/build/fatbin_assembly.rs` checks this against real nvcc).
 //!
 //! The two option strings nvcc hands `fatbinary` (`--cmdline`, the ptxas options, and
 //! `--cicc-cmdline`, the front end's floating-point modes) depend on the flags: they are read

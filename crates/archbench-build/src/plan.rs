@@ -213,8 +213,8 @@ pub(crate) fn units(images: usize, targets: &[Vec<Target>]) -> Vec<Unit> {
 /// PTX unit of the same image (`sm_121` and `compute_121` in `pkgsCuda`, `sm_75` next to
 /// `cmake:75-virtual`'s `compute_75`) goes in one job after it and is built from that PTX, so
 /// the front end runs once for both: `nvcc -cubin x.cu` is the front end, then ptxas on the
-/// same PTX, so the cubin is the same bytes (archbench's `tests/fatbin_assembly.rs` holds it
-/// to `nvcc -fatbin`). Paired jobs, the longer ones, go first.
+/// same PTX, so the cubin is the same bytes (archbench's `tests/build/fatbin_assembly.rs` holds
+/// it to `nvcc -fatbin`). Paired jobs, the longer ones, go first.
 pub(crate) fn jobs(units: &[Unit]) -> VecDeque<Vec<usize>> {
     let ptx_of = |u: &Unit| {
         units

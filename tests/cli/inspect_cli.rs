@@ -4,14 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "../crates/archbench-inspect/tests/support/vendor.rs"]
-mod vendor;
+use crate::vendor;
 
 use archbench::core::spec::{self, SpecContext};
 use archbench::core::{flags, toolchain, CudaVersion};
 
-mod common;
-use common::{archbench, s};
+use crate::common::{archbench, s};
 
 const SPEC: &str =
     r#"{ cudaSupport = true; cudaCapabilities = [ "7.5" "8.9" ]; cudaForwardCompat = true; }"#;

@@ -9,8 +9,7 @@
 //! asserts exactly where it differs. README's numbers for the 13.0 case come from a real
 //! `archbench advise` run with measured costs.
 
-#[path = "../crates/archbench-inspect/tests/support/vendor.rs"]
-mod vendor;
+use crate::vendor;
 
 use std::collections::BTreeMap;
 

@@ -7,8 +7,7 @@ use std::path::Path;
 
 use archbench::results::schema::*;
 
-mod common;
-use common::{archbench, s};
+use crate::common::{archbench, s};
 
 fn run(warp_median: f64) -> RunFile {
     let header = r#"{"schema_version": 3, "archbench_version": "0.1.0", "suite": "my-kernels",

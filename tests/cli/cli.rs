@@ -2,8 +2,7 @@
 
 use std::process::Command;
 
-mod common;
-use common::archbench;
+use crate::common::archbench;
 
 #[test]
 fn validate_exit_codes() {

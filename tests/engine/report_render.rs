@@ -11,8 +11,7 @@ use archbench::report::output::{write, Formats};
 use archbench::report::verdict::{Rule, Verdict};
 use archbench::results::read::{parse_run, read_run, ReadError};
 
-#[path = "fixtures/synthetic/gen.rs"]
-mod gen;
+use crate::gen;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/synthetic")
@@ -48,7 +47,7 @@ fn fixtures_match_the_generator() {
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             have == want,
-            "{} is out of date: run ARCHBENCH_BLESS=1 cargo test --test report_render",
+            "{} is out of date: run ARCHBENCH_BLESS=1 cargo test --test engine report_render",
             path.display()
         );
     }

@@ -2,10 +2,7 @@
 
 use archbench::report::verdict::{judge, Rule, Verdict};
 
-#[path = "fixtures/synthetic/gen.rs"]
-mod gen;
-
-use gen::{samples, Rng};
+use crate::gen::{samples, Rng};
 
 fn verdict(base: &[f64], new: &[f64]) -> Verdict {
     judge(base, new, &Rule::default())

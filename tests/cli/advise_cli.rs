@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-mod common;
-use common::{archbench_env, s};
+use crate::common::{archbench_env, s};
 
 const SAXPY: &str = r#"
 extern "C" __global__ void saxpy(float a, const float* x, float* y, int n) {

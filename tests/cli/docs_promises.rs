@@ -196,8 +196,8 @@ fn the_slug_is_githubs() {
         "burst-sustained-and-short-kernels"
     );
     assert_eq!(
-        slug(" The kernels on the CPU (`tests/kernels_on_cpu.rs`)"),
-        "the-kernels-on-the-cpu-testskernels_on_cpurs"
+        slug(" The kernels on the CPU: `tests/build/kernels_on_cpu.rs`"),
+        "the-kernels-on-the-cpu-testsbuildkernels_on_cpurs"
     );
     let _ = Path::new("");
 }
