@@ -135,3 +135,155 @@ fn a_user_crate_compiles_no_plotters_and_no_built_in_kernels() {
     assert!(!deps.contains("clap"), "the library depends on clap");
     assert!(!root().join("crates/archbench/build.rs").exists());
 }
+
+/// Which bytes of Rust source are code: not in a comment, a string, a raw string or a char
+/// literal (so braces there do not count).
+fn code_mask(b: &[u8]) -> Vec<bool> {
+    let mut mask = vec![false; b.len()];
+    let mut i = 0;
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    while i < b.len() {
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if rest.starts_with(b"/*") {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+        } else if b[i] == b'r'
+            && (i == 0 || !ident(b[i - 1]))
+            && rest[1..].iter().take_while(|&&c| c == b'#').count() + 1 < rest.len()
+            && rest[1 + rest[1..].iter().take_while(|&&c| c == b'#').count()] == b'"'
+        {
+            let hashes = rest[1..].iter().take_while(|&&c| c == b'#').count();
+            let mut end = b"\"".to_vec();
+            end.extend(std::iter::repeat_n(b'#', hashes));
+            i += 2 + hashes;
+            while i < b.len() && !b[i..].starts_with(&end) {
+                i += 1;
+            }
+            i += end.len();
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if b[i] == b'\'' && rest.get(1) == Some(&b'\\') {
+            i += 2;
+            while i < b.len() && b[i] != b'\'' {
+                i += 1;
+            }
+            i += 1;
+        } else if b[i] == b'\'' && rest.get(2) == Some(&b'\'') {
+            i += 3;
+        } else {
+            mask[i] = true;
+            i += 1;
+        }
+    }
+    mask
+}
+
+/// (name, first line, lines) of every function with a body in `text`.
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let b = text.as_bytes();
+    let code = code_mask(b);
+    let line_of = |i: usize| b[..i].iter().filter(|&&c| c == b'\n').count() + 1;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = text[i..].find("fn ").map(|k| k + i) {
+        i = at + 3;
+        let word_start = at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_');
+        if !code[at] || !word_start {
+            continue;
+        }
+        let name: String = text[at + 3..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        // The body: the first code `{` before any code `;`.
+        let Some(open) = (at..b.len()).find(|&k| code[k] && (b[k] == b'{' || b[k] == b';'))
+        else {
+            continue;
+        };
+        if b[open] == b';' {
+            continue;
+        }
+        let mut depth = 0;
+        for k in open..b.len() {
+            if !code[k] {
+                continue;
+            }
+            match b[k] {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        out.push((name.clone(), line_of(at), line_of(k) - line_of(at) + 1));
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_function_counter_sees_through_strings_and_comments() {
+    let text = "fn a() {\n let s = \"}\"; // }\n let c = '}';\n let r = r#\"}\"#;\n /* } */\n}\nfn b();\nfn c() { x }\n";
+    assert_eq!(
+        functions(text),
+        [("a".to_string(), 1, 6), ("c".to_string(), 8, 1)]
+    );
+}
+
+/// No function in `src/` or `crates/` is longer than 150 lines (issue 27: split where a name
+/// explains a part). Generated code is exempt.
+#[test]
+fn no_function_is_over_150_lines() {
+    let mut files = Vec::new();
+    for d in ["src", "crates", "build.rs", "benches", "examples"] {
+        let p = root().join(d);
+        if p.is_file() {
+            files.push(p);
+        } else {
+            rust_files(&p, &mut files);
+        }
+    }
+    assert!(files.len() > 100, "{} Rust files", files.len());
+    let mut long = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(root()).unwrap().display().to_string();
+        if rel.contains("/target/") || rel == "src/suite/params.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (name, line, lines) in functions(&text) {
+            if lines > 150 {
+                long.push(format!("{rel}:{line} `{name}`: {lines} lines"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over 150 lines:\n{}", long.join("\n"));
+}
