@@ -221,8 +221,7 @@ fn functions(text: &str) -> Vec<(String, usize, usize)> {
             continue;
         }
         // The body: the first code `{` before any code `;`.
-        let Some(open) = (at..b.len()).find(|&k| code[k] && (b[k] == b'{' || b[k] == b';'))
-        else {
+        let Some(open) = (at..b.len()).find(|&k| code[k] && (b[k] == b'{' || b[k] == b';')) else {
             continue;
         };
         if b[open] == b';' {
@@ -285,5 +284,9 @@ fn no_function_is_over_150_lines() {
             }
         }
     }
-    assert!(long.is_empty(), "functions over 150 lines:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "functions over 150 lines:\n{}",
+        long.join("\n")
+    );
 }
