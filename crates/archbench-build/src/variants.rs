@@ -69,7 +69,7 @@ pub(crate) struct Selection {
 /// The default matrix for CUDA `cuda`: Nixpkgs' default capabilities as
 /// `pkgsForCudaArch.sm_XX`, `pkgsForCudaArch.sm_90a` (where Nixpkgs has it), `pkgsCuda`, and
 /// PTX-only builds (`cmake:75-virtual`, `cmake:80-virtual`, `cmake:90-virtual`): of the oldest
-/// default capability, which every GPU JIT-compiles, and of [`PTX_ONLY`]'s newer virtual
+/// default capability, which every GPU JIT-compiles, and of `PTX_ONLY`'s newer virtual
 /// architectures where they are default capabilities, so that what JIT costs can be told
 /// apart from what the older instruction set costs (bf16 and tensor-core code lose most
 /// through `compute_75`, which has neither). Each costs one more front-end pass per kernel

@@ -51,7 +51,7 @@ pub fn write(
     write_with(m, comparisons, out, formats, &Extra::default())
 }
 
-/// [`write`] with a title and sections of the caller's (see [`Extra`]).
+/// [`write()`] with a title and sections of the caller's (see [`Extra`]).
 pub fn write_with(
     m: &Merged,
     comparisons: &[Comparison],
