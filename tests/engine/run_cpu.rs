@@ -50,6 +50,7 @@ fn run_file() -> RunFile {
         ceilings: Ceilings {
             copy_gbps: None,
             gemm_bf16_tflops: None,
+            gemm_like_suite: None,
             note: None,
         },
         cases: Vec::new(),

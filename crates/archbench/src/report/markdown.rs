@@ -110,6 +110,14 @@ fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
     if let Some(c) = r.ceilings.gemm_bf16_tflops {
         ceilings.push(format!("bf16 GEMM {} TFLOP/s", format::sig3(c)));
     }
+    if let Some(l) = &r.ceilings.gemm_like_suite {
+        ceilings.push(format!(
+            "cuBLAS like the suite's GEMM (random inputs, cold, {} samples): burst {}, sustained {} TFLOP/s; % roofline uses the bf16 GEMM ceiling",
+            l.samples,
+            format::sig3(l.burst_tflops),
+            format::sig3(l.sustained_tflops)
+        ));
+    }
     let ceilings = if ceilings.is_empty() {
         "not measured".to_string()
     } else {

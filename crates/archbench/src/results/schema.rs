@@ -169,10 +169,32 @@ pub struct Ceilings {
     /// Device-to-device copy bandwidth, GB/s (read + write bytes / time).
     #[serde(with = "super::float::opt")]
     pub copy_gbps: Option<f64>,
-    /// cuBLAS bf16 GEMM (f32 accumulate) TFLOP/s at 4096³.
+    /// cuBLAS bf16 GEMM (f32 accumulate) TFLOP/s at 4096³: a short burst on constant
+    /// inputs, the figure `% of cuBLAS` uses (comparable with every committed run).
     #[serde(with = "super::float::opt")]
     pub gemm_bf16_tflops: Option<f64>,
+    /// The same cuBLAS GEMM measured like the suite's GEMM (version 3, when measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm_like_suite: Option<GemmLikeSuite>,
     pub note: Option<String>,
+}
+
+/// cuBLAS's bf16 GEMM at 4096³ measured the way the suite's GEMM is: random inputs
+/// (U(-1, 1), as the suite fills them: a tensor core toggling more bits draws more power),
+/// the L2 flushed before each sample, samples over a sustained load; the medians of the first
+/// and the last quarter of the samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GemmLikeSuite {
+    /// TFLOP/s, the median of the first quarter of samples (clocks still high).
+    #[serde(with = "super::float")]
+    pub burst_tflops: f64,
+    /// TFLOP/s, the median of the last quarter (clocks settled under load).
+    #[serde(with = "super::float")]
+    pub sustained_tflops: f64,
+    pub samples: u32,
+    /// GEMM time summed over the samples, seconds.
+    #[serde(with = "super::float")]
+    pub load_s: f64,
 }
 
 /// Which image of a variant the driver actually ran, from the function attributes.

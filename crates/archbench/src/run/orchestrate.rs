@@ -253,6 +253,7 @@ fn ceilings_for(opts: &RunOptions) -> Ceilings {
         Ceilings {
             copy_gbps: None,
             gemm_bf16_tflops: None,
+            gemm_like_suite: None,
             note: Some("not measured: a check-only run".into()),
         }
     } else {
@@ -548,6 +549,7 @@ fn measure_ceilings(device: usize, limit: Duration) -> Ceilings {
     let failed = |note: String| Ceilings {
         copy_gbps: None,
         gemm_bf16_tflops: None,
+        gemm_like_suite: None,
         note: Some(note),
     };
     let vars = worker_vars(None);

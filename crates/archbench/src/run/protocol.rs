@@ -153,6 +153,7 @@ mod tests {
                 ceilings: Ceilings {
                     copy_gbps: Some(2900.5),
                     gemm_bf16_tflops: None,
+                    gemm_like_suite: None,
                     note: Some("no cuBLAS".into()),
                 },
                 profile: false,
