@@ -72,9 +72,8 @@ fn median(mut xs: Vec<f64>) -> Option<f64> {
 
 fn timed(c: &CaseResult) -> Option<f64> {
     (c.outcome() == Status::Ok)
-        .then(|| c.timing.as_ref().map(|t| t.median_s))
+        .then(|| c.timed_median())
         .flatten()
-        .filter(|m| m.is_finite() && *m > 0.0)
 }
 
 impl Evidence {

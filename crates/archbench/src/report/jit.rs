@@ -26,13 +26,6 @@ pub fn class_of(c: &CaseResult) -> String {
     }
 }
 
-fn median_s(c: &CaseResult) -> Option<f64> {
-    c.timing
-        .as_ref()
-        .map(|t| t.median_s)
-        .filter(|m| m.is_finite() && *m > 0.0)
-}
-
 fn is_jit(c: &CaseResult) -> bool {
     c.image.as_ref().is_some_and(|i| i.kind == "ptx-jit")
 }
@@ -82,8 +75,10 @@ fn rows_of(g: &GpuRun) -> Vec<JitRow> {
         if let Some(ms) = c.load_ms.filter(|x| x.is_finite()) {
             row.load_ms.push(ms);
         }
-        let n = g.find(&c.kernel, &c.case, &native).and_then(median_s);
-        if let (Some(n), Some(p)) = (n, median_s(c)) {
+        let n = g
+            .find(&c.kernel, &c.case, &native)
+            .and_then(CaseResult::timed_median);
+        if let (Some(n), Some(p)) = (n, c.timed_median()) {
             row.speed.push(n / p);
         }
     }

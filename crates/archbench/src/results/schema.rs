@@ -565,6 +565,14 @@ impl CaseResult {
         }
     }
 
+    /// The case's median seconds per launch, when it has a positive finite one.
+    pub fn timed_median(&self) -> Option<f64> {
+        self.timing
+            .as_ref()
+            .map(|t| t.median_s)
+            .filter(|m| m.is_finite() && *m > 0.0)
+    }
+
     /// Whether this case makes the run fail: a failed check, an unforeseen error, a worker
     /// timeout or crash, or a prediction the driver contradicted. A refusal the predictor
     /// foresaw and a case skipped by the budget are answers, not failures.

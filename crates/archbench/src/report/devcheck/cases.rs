@@ -5,14 +5,6 @@ use std::collections::BTreeMap;
 
 use crate::results::schema::CaseResult;
 
-/// A case's median in seconds, when it has a positive finite one.
-pub fn median(c: &CaseResult) -> Option<f64> {
-    c.timing
-        .as_ref()
-        .map(|t| t.median_s)
-        .filter(|m| m.is_finite() && *m > 0.0)
-}
-
 /// Whether the case's check ran and passed.
 pub fn passed(c: &CaseResult) -> bool {
     c.correctness.as_ref().is_some_and(|k| k.passed)
@@ -59,7 +51,7 @@ impl<'a> Index<'a> {
 pub fn best_of<'a>(cases: &[&'a CaseResult]) -> Option<(&'a CaseResult, f64)> {
     let mut best: Option<(&CaseResult, f64)> = None;
     for c in cases {
-        if let (true, Some(m)) = (passed(c), median(c)) {
+        if let (true, Some(m)) = (passed(c), c.timed_median()) {
             if best.is_none_or(|(_, b)| m < b) {
                 best = Some((c, m));
             }

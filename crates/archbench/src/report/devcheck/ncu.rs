@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::cases::{self, Index};
+use super::cases::Index;
 use super::json::{self, get, positive, SideFileError};
 use super::{table, time};
 use crate::report::stats;
@@ -397,7 +397,7 @@ fn case_row(
     let timed: Vec<_> = idx
         .of(kname, label)
         .iter()
-        .filter_map(|c| cases::median(c).map(|m| (*c, m)))
+        .filter_map(|c| c.timed_median().map(|m| (*c, m)))
         .collect();
     let (chosen, vnote) = match timed.iter().find(|(c, _)| c.variant == variant) {
         Some(&(_, m)) => (Some(m), variant.to_string()),

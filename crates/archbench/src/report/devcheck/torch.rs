@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::cases::{self, Index};
+use super::cases::Index;
 use super::json::{self, get, num_at, positive, text_at, truthy};
 use super::{rate, ratio, table, time};
 use crate::results::schema::RunFile;
@@ -108,7 +108,7 @@ fn row(idx: &Index<'_>, e: &Value) -> Vec<String> {
     let pkgs = all
         .iter()
         .filter(|c| c.variant == "pkgsCuda")
-        .find_map(|c| cases::median(c));
+        .find_map(|c| c.timed_median());
     let mut notes = Vec::new();
     if truthy(e, "error") {
         notes.push(format!("torch error: {}", text_at(e, "error", "")));
