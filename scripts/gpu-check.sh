@@ -179,7 +179,7 @@ import() {
   local stamp gpu
   stamp=$(header "$main" '["started"]' | tr -cd '0-9TZ')
   gpu=$(header "$main" '["device"]["name"]')
-  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl" "$dir/jit-fill.jsonl" "$dir/jit-cached.jsonl" "$dir/example.jsonl" "$dir/example-quick.jsonl"; do
+  for f in "$dir/quick.jsonl" "$dir/full.jsonl" "$dir/hot-quick.jsonl" "$dir/jit-fill.jsonl" "$dir/jit-cached.jsonl" "$dir/paired.jsonl" "$dir/example.jsonl" "$dir/example-quick.jsonl"; do
     [ -f "$f" ] || continue
     echo "gpu-check: $("$ab" baseline save "$f" --dir "$results" --name "$stamp-gpu-check-$(basename "$f" .jsonl)" --force | tail -1)"
   done
@@ -203,6 +203,16 @@ import() {
   "$ab" report "${args[@]}" >/dev/null || { rm -rf "$rdir"; die "archbench report failed on $main"; }
   cp "$rdir/report.md" "$report.tmp" && mv "$report.tmp" "$report"
   rm -rf "$rdir"
+  # cuBLAS beside the GEMMs (`--paired`): its own short report.
+  if [ -f "$dir/paired.jsonl" ]; then
+    rdir="$(mktemp -d)"
+    if "$ab" report "$dir/paired.jsonl" --format md --out "$rdir" >/dev/null; then
+      cp "$rdir/report.md" "$outdir/${stamp}-gpu-check-paired.md"
+    else
+      echo "gpu-check: archbench report failed on $dir/paired.jsonl" >&2
+    fi
+    rm -rf "$rdir"
+  fi
   for f in torch.json ncu.csv vendor.jsonl summary.txt hostile.jsonl example.log hostile.log; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$outdir/${stamp}-gpu-check-$f"
   done

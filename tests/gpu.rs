@@ -361,3 +361,74 @@ fn gemm_paths_follow_their_contracts() {
     // Two cases on each of the native and `pkgsCuda` images (and sm_90a on Hopper).
     assert!(checked >= 4, "only {checked} gemm cases checked");
 }
+
+/// cuBLAS beside the suite's GEMMs (`--paired`): on non-square shapes (a transposed call
+/// would differ) its result agrees with the case's checked output, and sampled alternately
+/// with the case both series fill, with clocks, and no sample waits out the blocker.
+#[test]
+#[ignore = "needs a CUDA GPU"]
+fn cublas_paired_with_the_gemms_agrees_and_samples() {
+    use archbench::run::paired::{prepare, take_pair};
+    use archbench::run::sampler::{Sample, Series};
+    let (_one, g) = gpu();
+    let s = Stream::DEFAULT;
+    let native = format!("pkgsForCudaArch.{}", g.info.capability().sm());
+    let img = embedded::images_of(&native)
+        .find(|i| i.file == "gemm.cu")
+        .unwrap_or_else(|| panic!("{native}: no gemm.cu image"));
+    let module = Module::load(img.fatbin).unwrap();
+    for (dtype, m, n, k) in [
+        (suite::DType::Bf16, 2560, 512, 320),
+        (suite::DType::F32, 384, 1024, 64),
+    ] {
+        let w = adhoc(move || suite::torch::gemm::case(dtype, m, n, k));
+        let call = w.paired.clone().expect("the suite's gemm declares cuBLAS");
+        let mut p = Prepared::new(&w, &module, 5).unwrap();
+        let (ok, detail) = passed(&p.run_checked(s).unwrap());
+        assert!(ok, "{dtype:?} {m}x{n}x{k}: {detail:?}");
+        let run = prepare(&call, &w, &p, 5, s)
+            .unwrap_or_else(|r| panic!("{dtype:?} {m}x{n}x{k}: cuBLAS not ready: {r:?}"));
+        let stamps = archbench::gpu::ClockStamps::new(g.info.sm_count).unwrap();
+        let blocker = archbench::gpu::BlockingKernel::new().unwrap();
+        let ev = archbench::gpu::EventPair::new().unwrap();
+        let time = |launch: &mut dyn FnMut() -> Result<(), archbench::run::RunError>| {
+            blocker.block(s).unwrap();
+            stamps.before(s).unwrap();
+            ev.record_start(s).unwrap();
+            launch()?;
+            ev.record_end(s).unwrap();
+            stamps.after(s).unwrap();
+            blocker.release();
+            let seconds = ev.elapsed_s().unwrap();
+            g.synchronize().unwrap();
+            Ok::<_, archbench::run::RunError>(Sample {
+                seconds,
+                span: stamps.span(),
+                region_s: None,
+                blocker_timed_out: blocker.timed_out(),
+            })
+        };
+        let mut series = Series::new(f64::from(g.info.sm_clock_khz) / 1e3);
+        for i in 0..20 {
+            let case = take_pair(
+                i,
+                &mut (),
+                &mut series,
+                &mut |_| time(&mut || p.launch(s)),
+                &mut |_| time(&mut || run.launch(s)),
+            )
+            .unwrap();
+            assert!(!case.blocker_timed_out && case.seconds > 0.0);
+        }
+        let t = run.finish(&series, 1, 1.0);
+        let timing = t.timing.expect("timed");
+        assert_eq!(
+            timing.discarded_blocker_timeout, 0,
+            "cuBLAS waited behind the blocker"
+        );
+        assert_eq!(timing.samples, 20);
+        assert!(timing.median_s > 0.0 && timing.clocks_mhz.iter().any(|c| c.is_finite()));
+        assert!(t.correctness.is_some_and(|c| c.passed));
+        assert!(t.library.starts_with("cuBLAS 1"), "{}", t.library);
+    }
+}

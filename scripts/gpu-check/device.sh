@@ -155,6 +155,19 @@ say "default run variants: ${loading[*]:-(none found)}"
 step full 300 "$ab" run --seed 1 --max-time 150 "${loading[@]}" --out "$out/full.jsonl"
 grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/full.log" | tee -a "$log"
 
+# 4b. cuBLAS beside the GEMMs, sample by sample (`--paired`): % of cuBLAS from one
+#     interleaved series, both series' clocks, next to the separate ceiling.
+if [ -n "$cap" ] && [ -n "$cublas" ]; then
+  paired=(--variant "$native")
+  if "$ab" build-info 2>/dev/null | awk -v v="${native}a" '$1 == v {f=1} END {exit !f}'; then
+    paired+=(--variant "${native}a")
+  fi
+  step paired 90 "$ab" run --seed 1 --paired --kernel '^(gemm|sgemm)$' "${paired[@]}" --max-time 40 --out "$out/paired.jsonl"
+  grep -E "^[0-9]+ case\(s\)|^(FAILED|error)" "$out/paired.log" | tee -a "$log"
+else
+  say "paired: SKIPPED (no GPU or no cuBLAS)"
+fi
+
 # 5. PyTorch side by side.
 "$ab" kernels --json > "$out/kernels.json" 2>/dev/null || cp "$pack/kernels.json" "$out/kernels.json"
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then

@@ -83,6 +83,12 @@ pub struct Args {
     /// load pays the JIT. Recorded in the results (`settings.environment`).
     #[arg(long, value_name = "DIR")]
     pub jit_cache: Option<PathBuf>,
+    /// Time the library call a case declares beside it, sample by sample (the suite's
+    /// `gemm` and `sgemm` declare cuBLAS's GEMM on the same inputs): both series see the same
+    /// clocks, and the report's "% of cuBLAS, paired" compares like with like. Recorded in
+    /// the results (`settings.paired`, each case's `paired`).
+    #[arg(long)]
+    pub paired: bool,
     /// For profilers (ncu, nsys), which serialise launches: no blocking kernel and no clock
     /// stamps, 1 sample per case unless `--samples` says otherwise.
     #[arg(long)]
@@ -171,6 +177,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             check_only: false,
             limits,
             jit_cache: jit_cache_dir(a.jit_cache.as_deref())?,
+            paired: a.paired,
         },
         &suite,
         suite.images(),

@@ -33,7 +33,8 @@ use archbench::Images;
 use serde::Serialize;
 
 pub use workload::{
-    Buffer, Check, DType, Fill, FromImage, Launch, Role, Rule, TensorMapSlot, TileSide, Workload,
+    Buffer, Check, DType, Fill, FromImage, Launch, PairedGemm, Role, Rule, TensorMapSlot, TileSide,
+    Workload,
 };
 
 /// The name the built-in suite's results carry.
@@ -215,4 +216,14 @@ pub fn declare(c: &mut api::Case, case: Case) {
     }
     let reference = w.reference;
     c.check_many(&outputs, move |h| reference(h.all()));
+    if let Some(g) = w.paired {
+        match (buf(g.a), buf(g.b), buf(g.out)) {
+            (Some(a), Some(b), Some(out)) => {
+                c.paired_cublas_gemm(a, b, out, (g.m, g.n, g.k));
+            }
+            _ => {
+                c.fail("the paired cuBLAS GEMM names a buffer that does not exist");
+            }
+        }
+    }
 }

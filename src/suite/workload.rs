@@ -126,6 +126,20 @@ pub struct Workload {
     /// Computes the expected bytes of each checked buffer (in `checks` order) from the
     /// input buffers' bytes (indexed like `buffers`; outputs/scratch are empty slices).
     pub reference: Box<ReferenceFn>,
+    /// The library call that does the same work, timed beside the case under `--paired`.
+    pub paired: Option<PairedGemm>,
+}
+
+/// cuBLAS's `C = A·Bᵀ` on the case's buffers `a` (m×k) and `b` (n×k), checked against the
+/// case's output `out` (see `archbench::bench::Case::paired_cublas_gemm`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedGemm {
+    pub a: usize,
+    pub b: usize,
+    pub out: usize,
+    pub m: u64,
+    pub n: u64,
+    pub k: u64,
 }
 
 impl std::fmt::Debug for Workload {
@@ -134,6 +148,7 @@ impl std::fmt::Debug for Workload {
             .field("buffers", &self.buffers)
             .field("launches", &self.launches)
             .field("checks", &self.checks)
+            .field("paired", &self.paired)
             .finish_non_exhaustive()
     }
 }

@@ -515,6 +515,42 @@ pub struct Workload {
     pub reference_launches: Vec<Launch>,
     /// Why this case has no check, when it has none (recorded with its results).
     pub unchecked: Option<String>,
+    /// A library call timed beside the case, sample by sample, when the run asks for it.
+    pub paired: Option<PairedCall>,
+}
+
+/// A library call that does a case's work, timed beside the case sample by sample
+/// (interleaved, under the same clocks and the same protocol) when a run asks for it
+/// (`archbench run --paired`): the fair form of "% of cuBLAS".
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairedCall {
+    /// cuBLAS `C = A·Bᵀ` on row-major matrices: buffer `a` (m×k) and buffer `b` (n×k) of
+    /// `dtype` (bf16 or f32), f32 accumulation, into an m×n f32 buffer of its own. Its
+    /// result is checked against the case's checked output `out` (which holds the same
+    /// product) with twice that check's tolerance.
+    CublasGemm {
+        a: usize,
+        b: usize,
+        out: usize,
+        m: u64,
+        n: u64,
+        k: u64,
+        dtype: DType,
+    },
+}
+
+impl PairedCall {
+    /// The library call, as results name it before the library's version is known.
+    pub fn name(&self) -> String {
+        match self {
+            PairedCall::CublasGemm { m, n, k, dtype, .. } => {
+                format!(
+                    "cuBLAS cublasGemmEx {} {m}x{n}x{k} (f32 accumulate)",
+                    dtype.name()
+                )
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Workload {
@@ -525,6 +561,7 @@ impl std::fmt::Debug for Workload {
             .field("checks", &self.checks)
             .field("reference_launches", &self.reference_launches)
             .field("unchecked", &self.unchecked)
+            .field("paired", &self.paired)
             .finish_non_exhaustive()
     }
 }
@@ -544,6 +581,7 @@ impl Workload {
             reference,
             reference_launches: Vec::new(),
             unchecked: None,
+            paired: None,
         }
     }
 }

@@ -64,6 +64,7 @@ fn case(size: Size, w: usize, h: usize) -> Case {
                 )],
                 checks: vec![check(1, Rule::Exact)],
                 reference: Box::new(move |bufs| vec![bgr2gray(view(bufs[0], w, h, 3, sp), dp)]),
+                paired: None,
             }
         }),
     }

@@ -80,6 +80,7 @@ fn case(size: Size, w: usize, h: usize) -> Case {
                         .flat_map(|c| c.to_le_bytes())
                         .collect()]
                 }),
+                paired: None,
             }
         }),
     }

@@ -108,6 +108,7 @@ fn resize_case(size: Size, sw: usize, sh: usize, dw: usize, dh: usize) -> Case {
                 reference: Box::new(move |bufs| {
                     vec![resize_bilinear(view(bufs[0], sw, sh, 3, sp), dw, dh, dp)]
                 }),
+                paired: None,
             }
         }),
     }

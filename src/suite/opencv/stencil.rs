@@ -71,6 +71,7 @@ fn case(size: Size, w: usize, h: usize, s: Stencil) -> Case {
                 )],
                 checks: vec![check(1, Rule::Exact)],
                 reference: Box::new(move |bufs| vec![reference(view(bufs[0], w, h, 1, sp), dp)]),
+                paired: None,
             }
         }),
     }

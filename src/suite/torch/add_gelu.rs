@@ -100,6 +100,7 @@ fn case(dtype: DType, n: usize) -> Case {
                         &add_gelu(&floats(dtype, bufs[0]), &floats(dtype, bufs[1])),
                     )]
                 }),
+                paired: None,
             }
         }),
     }

@@ -9,7 +9,7 @@ use super::super::data::{float_bytes, floats};
 use super::super::params::GemmParams;
 use super::super::reference::gemm::{full, sample_indices, sampled};
 use super::super::{Case, Check, DType, Family, Fill, KernelSpec, Launch, Rule, Size, Workload};
-use super::super::{FromImage, TensorMapSlot, TileSide};
+use super::super::{FromImage, PairedGemm, TensorMapSlot, TileSide};
 
 /// Outputs are sums of k products of U(-1, 1) values (std-dev sqrt(k)/3): f32 accumulation
 /// error grows like sqrt(k) ulps, so rtol = 1e-5 sqrt(k) and atol = 1e-5 sqrt(k) * sqrt(k)/3.
@@ -157,6 +157,15 @@ pub fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
                         None => full(&a, &b, m, n, k),
                     };
                     vec![float_bytes(DType::F32, &c)]
+                }),
+                // cuBLAS on the same inputs, timed beside it under `--paired`.
+                paired: Some(PairedGemm {
+                    a: 0,
+                    b: 1,
+                    out: 2,
+                    m: m as u64,
+                    n: n as u64,
+                    k: k as u64,
                 }),
             }
         }),

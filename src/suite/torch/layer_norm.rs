@@ -113,6 +113,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
                         ),
                     )]
                 }),
+                paired: None,
             }
         }),
     }

@@ -98,6 +98,7 @@ fn case(n: usize, partials: u32) -> Case {
                         &[sum(&floats(DType::F32, bufs[0]))],
                     )]
                 }),
+                paired: None,
             }
         }),
     }

@@ -98,6 +98,7 @@ fn case(dtype: DType, rows: usize, cols: usize) -> Case {
                 reference: Box::new(move |bufs| {
                     vec![float_bytes(dtype, &softmax(&floats(dtype, bufs[0]), cols))]
                 }),
+                paired: None,
             }
         }),
     }

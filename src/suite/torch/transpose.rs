@@ -71,6 +71,7 @@ fn case(rows: usize, cols: usize) -> Case {
                         .collect();
                     vec![transpose(&words, rows, cols).concat()]
                 }),
+                paired: None,
             }
         }),
     }

@@ -13,7 +13,7 @@ use super::axis::Value;
 use crate::workload::Fill;
 use crate::workload::{
     element_bytes, typed, AnyBuf, Buf, Buffer, Check, DType, Element, Expected, FromImage, Launch,
-    Role, Rule, Set, TensorMapSlot, Workload,
+    PairedCall, Role, Rule, Set, TensorMapSlot, Workload,
 };
 
 /// A reference closure: every buffer's initial contents in, some outputs' bytes out.
@@ -32,6 +32,7 @@ pub struct Case {
     /// Each reference closure and the checks (by index) its outputs go to, in order.
     refs: Vec<(Vec<usize>, RefFn)>,
     unchecked: Option<String>,
+    paired: Option<PairedCall>,
     bytes: u64,
     flops: u64,
     errors: Vec<String>,
@@ -106,6 +107,7 @@ impl Case {
             checks: Vec::new(),
             refs: Vec::new(),
             unchecked: None,
+            paired: None,
             bytes: 0,
             flops: 0,
             errors: Vec::new(),
@@ -542,6 +544,89 @@ impl Case {
         self
     }
 
+    // --- a library beside it ---------------------------------------------------------------
+
+    /// Times cuBLAS's GEMM beside this case, sample by sample, when the run asks for it
+    /// (`archbench run --paired`, `cargo bench -- --paired`): `C = A·Bᵀ` on row-major `a`
+    /// (m×k) and `b` (n×k), bf16 or f32, f32 accumulation, into a buffer of cuBLAS's own.
+    /// `out` is the case's checked m×n f32 output holding the same product: cuBLAS's result
+    /// is checked against it with twice its check's tolerance, so both did the same work.
+    ///
+    /// ```ignore
+    /// c.paired_cublas_gemm(a, b, out, (m, n, k));
+    /// ```
+    pub fn paired_cublas_gemm(
+        &mut self,
+        a: impl Into<super::args::AnyBufRef>,
+        b: impl Into<super::args::AnyBufRef>,
+        out: impl Into<super::args::AnyBufRef>,
+        (m, n, k): (u64, u64, u64),
+    ) -> &mut Self {
+        let (a, b, out) = (a.into().0, b.into().0, out.into().0);
+        let what = "paired_cublas_gemm";
+        if [m, n, k].iter().any(|&d| d == 0 || d > i32::MAX as u64) {
+            self.error(format!(
+                "{what}: the dimensions {m}x{n}x{k} must each be 1 to 2^31-1 (cuBLAS takes 32-bit sizes)"
+            ));
+            return self;
+        }
+        let dtype = self.buffers.get(a).map(|x| x.dtype);
+        let wants = [(a, "a", m * k, dtype), (b, "b", n * k, dtype)];
+        for (index, name, elements, dtype) in wants {
+            let Some(buf) = self.buffers.get(index) else {
+                self.error(format!(
+                    "{what}: `{name}` names buffer #{index}, which this case did not declare"
+                ));
+                return self;
+            };
+            if !matches!(buf.dtype, DType::Bf16 | DType::F32) || Some(buf.dtype) != dtype {
+                self.error(format!(
+                    "{what}: `{}` is {}, and cuBLAS's GEMM here takes a and b both bf16 or both f32",
+                    buf.name,
+                    buf.dtype.name()
+                ));
+                return self;
+            }
+            let need = elements.saturating_mul(buf.dtype.size() as u64);
+            if (buf.bytes as u64) < need {
+                self.error(format!(
+                    "{what}: `{}` holds {} bytes, and a {m}x{n}x{k} GEMM reads {need} from it",
+                    buf.name, buf.bytes
+                ));
+                return self;
+            }
+        }
+        match self.buffers.get(out) {
+            Some(o) if o.dtype == DType::F32 && o.bytes as u64 >= m * n * 4 => {}
+            Some(o) => {
+                self.error(format!(
+                    "{what}: the output `{}` must be f32 with at least {m}x{n} elements ({} bytes); it is {} of {} bytes",
+                    o.name,
+                    m * n * 4,
+                    o.dtype.name(),
+                    o.bytes
+                ));
+                return self;
+            }
+            None => {
+                self.error(format!(
+                    "{what}: `out` names buffer #{out}, which this case did not declare"
+                ));
+                return self;
+            }
+        }
+        self.paired = dtype.map(|dtype| PairedCall::CublasGemm {
+            a,
+            b,
+            out,
+            m,
+            n,
+            k,
+            dtype,
+        });
+        self
+    }
+
     /// Declares that this case has no correctness check, and why (recorded with its
     /// results). A case that writes outputs needs a check or this.
     pub fn no_check(&mut self, reason: impl Into<String>) -> &mut Self {
@@ -600,6 +685,13 @@ impl Case {
             } else {
                 "the case has no correctness check and no output: declare the output it writes and check it, or `c.no_check(\"why\")`".into()
             });
+        }
+        if let Some(PairedCall::CublasGemm { out, .. }) = &self.paired {
+            if !self.checks.iter().any(|c| c.buffer == *out) {
+                self.error(
+                    "paired_cublas_gemm: its output is checked against the case's output `out`, which has no check: add one (`c.check(&out, …)`)".into(),
+                );
+            }
         }
         if !self.checks.is_empty() && self.unchecked.is_some() {
             self.unchecked = None;
@@ -671,6 +763,7 @@ impl Case {
             reference: Box::new(reference),
             reference_launches: self.reference_launches,
             unchecked: self.unchecked,
+            paired: self.paired,
         })
     }
 }
@@ -753,5 +846,70 @@ mod tests {
             e.contains("returned 1 output(s); its check declared 2"),
             "{e}"
         );
+    }
+
+    /// A GEMM case declares cuBLAS beside it; every wrong declaration is the case's error.
+    #[test]
+    fn a_paired_cublas_gemm_is_declared_or_refused_with_why() {
+        let gemm = |m: usize, n: usize, k: usize, check: bool| {
+            let mut c = case(1);
+            let a = c.input::<crate::workload::Bf16>("a", m * k, Fill::Uniform(-1.0, 1.0));
+            let b = c.input::<crate::workload::Bf16>("b", n * k, Fill::Uniform(-1.0, 1.0));
+            let out = c.output::<f32>("c", m * n);
+            c.launch("gemm", Grid::cover(m * n, 256), (&a, &b, &out));
+            if check {
+                c.check(&out, Rule::close(1e-3, 1e-3), move |_| vec![0.0; m * n]);
+            } else {
+                c.no_check("not yet");
+            }
+            (c, a, b, out)
+        };
+        let (mut c, a, b, out) = gemm(128, 256, 64, true);
+        c.paired_cublas_gemm(a, b, out, (128, 256, 64));
+        let w = c.into_workload().unwrap();
+        assert_eq!(
+            w.paired,
+            Some(PairedCall::CublasGemm {
+                a: 0,
+                b: 1,
+                out: 2,
+                m: 128,
+                n: 256,
+                k: 64,
+                dtype: DType::Bf16
+            })
+        );
+        assert!(w.paired.unwrap().name().contains("bf16 128x256x64"));
+
+        let (mut c, a, b, out) = gemm(128, 256, 64, true);
+        c.paired_cublas_gemm(a, b, out, (128, 256, 128));
+        let e = c.errors().join("\n");
+        assert!(
+            e.contains("`a` holds 16384 bytes, and a 128x256x128 GEMM reads 32768"),
+            "{e}"
+        );
+
+        let (mut c, a, _, out) = gemm(128, 256, 64, true);
+        c.paired_cublas_gemm(a, a, out, (0, 256, 64));
+        assert!(c.errors().join("\n").contains("must each be 1 to 2^31-1"));
+
+        let (mut c, a, b, _) = gemm(128, 256, 64, true);
+        c.paired_cublas_gemm(a, b, a, (128, 256, 64));
+        let e = c.errors().join("\n");
+        assert!(e.contains("the output `a` must be f32"), "{e}");
+
+        let (mut c, a, b, out) = gemm(128, 256, 64, false);
+        c.paired_cublas_gemm(a, b, out, (128, 256, 64));
+        let e = c.errors().join("\n");
+        assert!(e.contains("which has no check"), "{e}");
+
+        let mut c = case(1);
+        let x = c.input::<u8>("x", 64, Fill::Zero);
+        let y = c.output::<f32>("y", 64);
+        c.launch("k", Grid::cover(64, 64), (&x, &y));
+        c.check(&y, Rule::exact(), |_| vec![0.0; 64]);
+        c.paired_cublas_gemm(x, x, y, (8, 8, 8));
+        let e = c.errors().join("\n");
+        assert!(e.contains("`x` is u8"), "{e}");
     }
 }

@@ -183,6 +183,7 @@ pub fn run(suite: &Suite, opts: &Options) -> i32 {
         },
         // Every load pays the JIT, as in `archbench run` without `--jit-cache`.
         jit_cache: None,
+        paired: opts.paired,
     };
     let outcome = match orchestrate::run(ropts, suite, suite.images()) {
         Ok(o) => o,

@@ -50,6 +50,8 @@ pub struct Options {
     pub watchdog: f64,
     /// Stop on precision even while a series drifts.
     pub no_drift_check: bool,
+    /// Time each case's declared library call (cuBLAS) beside it, sample by sample.
+    pub paired: bool,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             seed: None,
             watchdog: 60.0,
             no_drift_check: false,
+            paired: false,
         }
     }
 }
@@ -106,6 +109,9 @@ FILTER                  regex on `bench/case` (e.g. `saxpy`, `rmsnorm/impl=warp`
                         recorded as `timeout` and the run goes on (default 60)
 --no-drift-check        stop on precision even while a case's first and last quarters
                         differ (clocks settling under load); by default it samples on
+--paired                time the library call a case declares (cuBLAS beside a GEMM)
+                        sample by sample, interleaved with the case; results and report
+                        give `% of cuBLAS` from the two series
 
 Exit status: 0 every case correct (or refused by the driver as predicted; or no GPU: the plan
 is printed); 1 a failed check, an error, a hang or crash, or a regression against --baseline;
@@ -186,6 +192,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, BenchE
             "--quick" => o.quick = true,
             "--edges" => o.edges = true,
             "--no-drift-check" => o.no_drift_check = true,
+            "--paired" => o.paired = true,
             "--cold" => o.mode = Mode::Cold,
             "--hot" => o.mode = Mode::Hot,
             "--variant" => o.variants.push(value("a variant name")?),
@@ -282,6 +289,7 @@ mod tests {
         let o = p(&["--test-threads", "1", "--nocapture", "--color=never"]).unwrap();
         assert!(!o.timed && o.filters.is_empty());
         assert_eq!(p(&["--hot"]).unwrap().mode, Mode::Hot);
+        assert!(p(&["--paired", "--bench"]).unwrap().paired);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The GPU layer over cudarc's driver API (dynamically loaded): opening a device without
 //! panicking when no driver exists, loading modules from fatbins or single images, reading
 //! which image really runs and what parameters a kernel takes, launching, device memory,
-//! timing primitives (events, L2 flush, SM clock probe, a blocking kernel), and image-declared
-//! launch contracts.
+//! timing primitives (events, L2 flush, SM clock probe, a blocking kernel), image-declared
+//! launch contracts, and the cuBLAS GEMM archbench times beside its own.
 //!
 //! It launches what it is given and knows no kernel, check rule or results schema (the
 //! engine, [`crate::run`], turns a workload into these calls). Layering follows cudarc: `sys`
@@ -10,6 +10,7 @@
 //! module loaded. Nothing here is reached without first checking `is_culib_present()`.
 
 pub mod contract;
+mod cublas;
 mod device;
 mod error;
 mod memory;
@@ -17,6 +18,7 @@ mod module;
 mod ptx;
 mod timer;
 
+pub use cublas::{ColumnMajorCall, Cublas, GemmInput, GemmShape};
 pub use device::linux_driver_release;
 pub use device::{DeviceInfo, Gpu};
 pub use error::GpuError;

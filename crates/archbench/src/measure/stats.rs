@@ -65,9 +65,26 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// The median of the finite values of `xs` (NaN marks a reading not taken), `None` when
+/// there are none.
+pub fn median_finite(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(quantile_sorted(&v, 0.5))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_skips_readings_not_taken() {
+        assert_eq!(median_finite(&[3.0, f64::NAN, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median_finite(&[f64::NAN]), None);
+    }
 
     #[test]
     fn known_values() {

@@ -55,6 +55,7 @@ pub fn render_with(
     super::differ::section(&mut s, m);
     super::matrix::across_gpus_section(&mut s, m);
     super::jit::section(&mut s, m);
+    super::paired::section(&mut s, m);
     for g in &m.gpus {
         gpu_section(&mut s, m, g);
     }
@@ -110,12 +111,43 @@ fn gpu_section(s: &mut String, m: &Merged, g: &GpuRun) {
     if let Some(c) = r.ceilings.gemm_bf16_tflops {
         ceilings.push(format!("bf16 GEMM {} TFLOP/s", format::sig3(c)));
     }
-    if let Some(l) = &r.ceilings.gemm_like_suite {
+    let c = &r.ceilings;
+    // (what, samples, clocks, burst, sustained, unit): the ceilings measured like the suite.
+    let likes = [
+        c.gemm_like_suite.as_ref().map(|l| {
+            let what = "cuBLAS like the suite's GEMM (random inputs";
+            let unit = "TFLOP/s; % roofline uses the bf16 GEMM ceiling";
+            (
+                what,
+                l.samples,
+                &l.clocks,
+                l.burst_tflops,
+                l.sustained_tflops,
+                unit,
+            )
+        }),
+        c.copy_like_suite.as_ref().map(|l| {
+            let what = "copy like the suite's kernels (";
+            (
+                what,
+                l.samples,
+                &l.clocks,
+                l.burst_gbps,
+                l.sustained_gbps,
+                "GB/s",
+            )
+        }),
+    ];
+    for (what, samples, clocks, burst, sustained, unit) in likes.into_iter().flatten() {
+        let at = match (clocks.clock_median_mhz, clocks.clock_min_mhz) {
+            (Some(a), Some(b)) => format!(" at {a:.0} MHz (min {b:.0})"),
+            _ => String::new(),
+        };
+        let sep = if what.ends_with('(') { "" } else { ", " };
         ceilings.push(format!(
-            "cuBLAS like the suite's GEMM (random inputs, cold, {} samples): burst {}, sustained {} TFLOP/s; % roofline uses the bf16 GEMM ceiling",
-            l.samples,
-            format::sig3(l.burst_tflops),
-            format::sig3(l.sustained_tflops)
+            "{what}{sep}cold, {samples} samples{at}): burst {}, sustained {} {unit}",
+            format::sig3(burst),
+            format::sig3(sustained)
         ));
     }
     let ceilings = if ceilings.is_empty() {

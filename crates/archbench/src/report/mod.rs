@@ -7,7 +7,7 @@
 //! One module per job: [`stats`] (medians, bootstrap, Mann–Whitney), [`verdict`] (the rule),
 //! [`baseline`] (save, list, pick), [`compare`] (run vs run), [`merge`] (runs → per-GPU
 //! tables), [`matrix`] (the cross-GPU view), [`devcheck`] (the device check's PyTorch, ncu
-//! and library side files), [`jit`] (what PTX JIT costs per kernel class), [`markdown`], [`html`], [`charts`], [`output`] (writing a report
+//! and library side files), [`jit`] (what PTX JIT costs per kernel class), [`paired`] (cases timed beside cuBLAS), [`markdown`], [`html`], [`charts`], [`output`] (writing a report
 //! directory).
 
 pub mod baseline;
@@ -26,6 +26,7 @@ pub mod matrix;
 pub mod merge;
 #[cfg(feature = "charts")]
 pub mod output;
+pub mod paired;
 pub mod stats;
 pub mod tables;
 pub mod verdict;

@@ -134,6 +134,10 @@ pub struct Settings {
     /// older files, which had no such check).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drift_check: bool,
+    /// Whether cases that declare a library call timed it beside them, sample by sample
+    /// (`--paired`; version 3, off in older files).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paired: bool,
     /// The CUDA environment workers ran with: what was set for them and what was removed.
     #[serde(default)]
     pub environment: Environment,
@@ -176,6 +180,9 @@ pub struct Ceilings {
     /// The same cuBLAS GEMM measured like the suite's GEMM (version 3, when measured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gemm_like_suite: Option<GemmLikeSuite>,
+    /// The device copy measured the same way (version 3, when measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_like_suite: Option<CopyLikeSuite>,
     pub note: Option<String>,
 }
 
@@ -195,6 +202,54 @@ pub struct GemmLikeSuite {
     /// GEMM time summed over the samples, seconds.
     #[serde(with = "super::float")]
     pub load_s: f64,
+    /// The SM clock across the samples (absent in files written before).
+    #[serde(flatten)]
+    pub clocks: SampleClocks,
+}
+
+/// The SM clock across a series' samples — the slowest SM's, from archbench's clock stamps
+/// around each sample — as its median and minimum, MHz (`None`: not read).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleClocks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_median_mhz: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_min_mhz: Option<f64>,
+}
+
+impl SampleClocks {
+    /// From per-sample clocks (NaN where a sample's clock was not read).
+    pub fn of(per_sample: &[f64]) -> Self {
+        SampleClocks {
+            clock_median_mhz: crate::measure::stats::median_finite(per_sample),
+            clock_min_mhz: per_sample
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .reduce(f64::min),
+        }
+    }
+}
+
+/// The device-to-device copy measured like the suite's memory-bound kernels: L2 flushed
+/// before each sample, samples over a sustained load, each bracketed by the clock stamps;
+/// the medians of the first and the last quarter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopyLikeSuite {
+    /// GB/s (read + write bytes / time), the first quarter's median.
+    #[serde(with = "super::float")]
+    pub burst_gbps: f64,
+    /// GB/s, the last quarter's median.
+    #[serde(with = "super::float")]
+    pub sustained_gbps: f64,
+    /// Bytes copied per sample.
+    pub bytes: u64,
+    pub samples: u32,
+    /// Copy time summed over the samples, seconds.
+    #[serde(with = "super::float")]
+    pub load_s: f64,
+    #[serde(flatten)]
+    pub clocks: SampleClocks,
 }
 
 /// Which image of a variant the driver actually ran, from the function attributes.
@@ -547,6 +602,35 @@ pub struct CaseResult {
     /// (version 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_sha256: Option<String>,
+    /// The library call timed beside the case, sample by sample (`--paired`; version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedResult>,
+}
+
+/// A library call (cuBLAS) timed beside a case: its samples alternate with the case's
+/// (which goes first alternates too), under the same protocol (flush, blocking kernel,
+/// clock stamps, events), so both series see the same clocks and temperature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedResult {
+    /// What was called, with the library's version (`cuBLAS 13.0.2 cublasGemmEx bf16 …`).
+    pub library: String,
+    /// Its result against the case's checked output; `None` when it did not run.
+    pub correctness: Option<Correctness>,
+    /// Its series; `None` when it did not run or its result was wrong.
+    pub timing: Option<Timing>,
+    /// Why it did not run or was not timed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PairedResult {
+    /// The case's speed as a percentage of the library's, from the two medians of the same
+    /// interleaved run (above 100: the case is faster).
+    pub fn pct_of_library(&self, case: &Timing) -> Option<f64> {
+        let lib = self.timing.as_ref()?.median_s;
+        let pct = 100.0 * lib / case.median_s;
+        pct.is_finite().then_some(pct)
+    }
 }
 
 impl CaseResult {

@@ -237,6 +237,11 @@ impl<'w> Prepared<'w> {
         })
     }
 
+    /// Buffer `index` on the device, when it exists.
+    pub fn buffer(&self, index: usize) -> Option<&DeviceBuffer> {
+        self.buffers.get(index)
+    }
+
     fn device(&self, index: usize) -> Result<&DeviceBuffer, RunError> {
         self.buffers
             .get(index)

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod ceilings;
 pub mod exec;
 pub mod orchestrate;
+pub mod paired;
 pub mod plan;
 pub mod protocol;
 pub mod sampler;

@@ -49,6 +49,9 @@ pub struct RunOptions {
     /// first load compiles and stores, later loads (a second run with the same directory)
     /// read the cache. `None` (the default): the cache is off and every load pays the JIT.
     pub jit_cache: Option<PathBuf>,
+    /// Time the library call a case declares (cuBLAS beside the GEMMs) sample by sample
+    /// beside it (`--paired`).
+    pub paired: bool,
 }
 
 /// How a run ended.
@@ -254,6 +257,7 @@ fn ceilings_for(opts: &RunOptions) -> Ceilings {
             copy_gbps: None,
             gemm_bf16_tflops: None,
             gemm_like_suite: None,
+            copy_like_suite: None,
             note: Some("not measured: a check-only run".into()),
         }
     } else {
@@ -271,10 +275,11 @@ fn kernels_task(opts: &RunOptions, plan: &Plan, ceilings: Ceilings) -> WorkerTas
         ceilings,
         profile: opts.profile,
         check_only: opts.check_only,
+        paired: opts.paired,
     };
     WorkerTask::Kernels {
         device: opts.device,
-        settings,
+        settings: Box::new(settings),
     }
 }
 
@@ -317,6 +322,7 @@ fn settings(opts: &RunOptions, plan: &Plan, environment: Environment) -> Setting
         max_time_s: opts.max_time_s,
         fixed_samples: opts.rule.fixed_samples,
         drift_check: opts.rule.drift_check && opts.rule.fixed_samples.is_none(),
+        paired: opts.paired && !opts.check_only,
         environment,
     }
 }
@@ -550,6 +556,7 @@ fn measure_ceilings(device: usize, limit: Duration) -> Ceilings {
         copy_gbps: None,
         gemm_bf16_tflops: None,
         gemm_like_suite: None,
+        copy_like_suite: None,
         note: Some(note),
     };
     let vars = worker_vars(None);

@@ -28,7 +28,7 @@ pub enum WorkerTask {
     /// Run the jobs (one variant's image of one kernel each) that arrive on stdin.
     Kernels {
         device: usize,
-        settings: KernelSettings,
+        settings: Box<KernelSettings>,
     },
 }
 
@@ -49,6 +49,9 @@ pub struct KernelSettings {
     /// Check every case once and time nothing (`cargo test --benches`).
     #[serde(default)]
     pub check_only: bool,
+    /// Time each case's declared library call beside it, sample by sample.
+    #[serde(default)]
+    pub paired: bool,
 }
 
 /// One task of the plan: the cases `cases` (from position `first_case`) of one bench, loading
@@ -145,7 +148,7 @@ mod tests {
     fn round_trips() {
         let t = WorkerTask::Kernels {
             device: 0,
-            settings: KernelSettings {
+            settings: Box::new(KernelSettings {
                 quick: true,
                 edges: false,
                 mode: Mode::Cold,
@@ -154,11 +157,13 @@ mod tests {
                     copy_gbps: Some(2900.5),
                     gemm_bf16_tflops: None,
                     gemm_like_suite: None,
+                    copy_like_suite: None,
                     note: Some("no cuBLAS".into()),
                 },
                 profile: false,
                 check_only: false,
-            },
+                paired: true,
+            }),
         };
         let j = serde_json::to_string(&t).unwrap();
         assert_eq!(serde_json::from_str::<WorkerTask>(&j).unwrap(), t);

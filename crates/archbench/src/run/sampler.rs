@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::measure::stats::median_finite;
 use crate::measure::stopping::{Decision, StopRule, Stopper};
 use crate::measure::throttle::{ClockSpan, ThrottleGuard, Verdict};
 use crate::measure::{median_ci_rel, Summary};
@@ -29,6 +30,100 @@ pub struct Sample {
     pub blocker_timed_out: bool,
 }
 
+/// The samples of one series as they arrive: the kept ones with their clocks and GPU-side
+/// durations, the ones still waiting for a clock verdict, and the dropped ones. The case's
+/// own series decides when sampling stops; a paired library call's series
+/// ([`super::paired`]) is kept beside it, sample by sample, and summarised the same way.
+pub struct Series {
+    guard: ThrottleGuard,
+    // Kept samples, then (from `waiting_from`) the samples waiting for a clock verdict.
+    // Waiting samples count toward the rule: they are kept unless their group turns out
+    // throttled.
+    kept: Vec<f64>,
+    // Beside each kept sample: its SM clock and its GPU-side duration (NaN: not measured).
+    clocks: Vec<f64>,
+    regions: Vec<f64>,
+    waiting_from: usize,
+    blocker_timeouts: u32,
+}
+
+impl Series {
+    pub fn new(default_clock_mhz: f64) -> Self {
+        Series {
+            guard: ThrottleGuard::new(default_clock_mhz),
+            kept: Vec::new(),
+            clocks: Vec::new(),
+            regions: Vec::new(),
+            waiting_from: 0,
+            blocker_timeouts: 0,
+        }
+    }
+
+    /// Adds a sample; whether its clock group was throttled and dropped (pause, then go on).
+    pub fn push(&mut self, s: Sample) -> bool {
+        if s.blocker_timed_out {
+            self.blocker_timeouts += 1;
+            return false;
+        }
+        self.kept.push(s.seconds);
+        self.clocks.push(s.span.map_or(f64::NAN, ClockSpan::mhz));
+        self.regions.push(s.region_s.unwrap_or(f64::NAN));
+        match self.guard.judge(s.span) {
+            Verdict::Pending => false,
+            Verdict::Keep => {
+                self.waiting_from = self.kept.len();
+                false
+            }
+            Verdict::DiscardAndPause => {
+                self.kept.truncate(self.waiting_from);
+                self.clocks.truncate(self.waiting_from);
+                self.regions.truncate(self.waiting_from);
+                true
+            }
+        }
+    }
+
+    /// The samples kept so far, in order (a group too short to judge is kept: no reading is
+    /// no evidence).
+    pub fn kept(&self) -> &[f64] {
+        &self.kept
+    }
+
+    /// The series' statistics. `overhead_s`: the event time of an empty timed region, per
+    /// launch, for the net figure.
+    pub fn finish(
+        &self,
+        reason: &str,
+        launches_per_sample: u32,
+        budget_s: f64,
+        overhead_s: Option<f64>,
+    ) -> Timing {
+        let mut t = timing(
+            &self.kept,
+            &self.guard,
+            reason,
+            launches_per_sample,
+            self.blocker_timeouts,
+            budget_s,
+        );
+        if let Some(d) = crate::measure::drift::drift(&self.kept) {
+            t.burst_median_s = Some(d.burst);
+            t.sustained_median_s = Some(d.sustained);
+            t.drift_rel = Some(d.rel);
+            t.drift_p = Some(d.p_value);
+        }
+        if self.clocks.iter().any(|c| c.is_finite()) {
+            t.clocks_mhz = thin(&self.clocks, MAX_STORED_SAMPLES);
+        }
+        t.region_median_s = median_finite(&self.regions);
+        if let Some(o) = overhead_s {
+            t.event_overhead_s = Some(o * f64::from(launches_per_sample));
+            t.net_median_s = net_median(&self.kept, o);
+        }
+        t
+    }
+}
+
 /// Samples until the rule stops. `pause` is called after a throttled sample. `overhead_s`:
 /// the event time of an empty timed region, per launch, for the net figure.
 pub fn sample<E>(
@@ -40,80 +135,29 @@ pub fn sample<E>(
     mut pause: impl FnMut(),
 ) -> Result<Timing, E> {
     let start = Instant::now();
-    let mut guard = ThrottleGuard::new(default_clock_mhz);
+    let mut series = Series::new(default_clock_mhz);
     let mut stopper = Stopper::new(*rule);
-    // Kept samples, then (from `waiting_from`) the samples waiting for a clock verdict.
-    // Waiting samples count toward the rule: they are kept unless their group turns out
-    // throttled.
-    let mut kept: Vec<f64> = Vec::new();
-    // Beside each kept sample: its SM clock and its GPU-side duration (NaN: not measured).
-    let mut clocks: Vec<f64> = Vec::new();
-    let mut regions: Vec<f64> = Vec::new();
-    let mut waiting_from = 0usize;
-    let mut blocker_timeouts = 0u32;
     let reason = loop {
-        let s = take()?;
-        if s.blocker_timed_out {
-            blocker_timeouts += 1;
-        } else {
-            kept.push(s.seconds);
-            clocks.push(s.span.map_or(f64::NAN, ClockSpan::mhz));
-            regions.push(s.region_s.unwrap_or(f64::NAN));
-            match guard.judge(s.span) {
-                Verdict::Pending => {}
-                Verdict::Keep => waiting_from = kept.len(),
-                Verdict::DiscardAndPause => {
-                    kept.truncate(waiting_from);
-                    clocks.truncate(waiting_from);
-                    regions.truncate(waiting_from);
-                    pause();
-                }
-            }
+        if series.push(take()?) {
+            pause();
         }
-        if let Decision::Stop(r) = stopper.decide(&kept, start.elapsed().as_secs_f64()) {
-            // A group too short to judge is kept: no reading is no evidence.
+        if let Decision::Stop(r) = stopper.decide(series.kept(), start.elapsed().as_secs_f64()) {
             break r;
         }
         // A source that never yields a usable sample must still end at the budget.
-        if kept.is_empty() && start.elapsed().as_secs_f64() >= rule.timeout_s {
+        if series.kept().is_empty() && start.elapsed().as_secs_f64() >= rule.timeout_s {
             break crate::measure::StopReason::Timeout;
         }
     };
     let wall_s = start.elapsed().as_secs_f64();
-    let mut t = timing(
-        &kept,
-        &guard,
+    let mut t = series.finish(
         reason.as_str(),
         launches_per_sample,
-        blocker_timeouts,
         rule.timeout_s,
+        overhead_s,
     );
     t.wall_s = Some(wall_s);
-    if let Some(d) = crate::measure::drift::drift(&kept) {
-        t.burst_median_s = Some(d.burst);
-        t.sustained_median_s = Some(d.sustained);
-        t.drift_rel = Some(d.rel);
-        t.drift_p = Some(d.p_value);
-    }
-    if clocks.iter().any(|c| c.is_finite()) {
-        t.clocks_mhz = thin(&clocks, MAX_STORED_SAMPLES);
-    }
-    t.region_median_s = median_finite(&regions);
-    if let Some(o) = overhead_s {
-        t.event_overhead_s = Some(o * f64::from(launches_per_sample));
-        t.net_median_s = net_median(&kept, o);
-    }
     Ok(t)
-}
-
-/// The median of the finite values, `None` when there are none.
-fn median_finite(xs: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(crate::measure::stats::quantile_sorted(&v, 0.5))
 }
 
 /// The net figure: every kept sample less the event overhead of an empty region (clamped at

@@ -135,8 +135,42 @@ pub fn findings(run: &RunFile) -> String {
             Status::Crashed => out.push_str(&format!("crashed: {at}: {err}\n")),
             Status::Ok | Status::Refused | Status::Skipped => {}
         }
+        if let Some(line) = paired_line(c) {
+            out.push_str(&format!("{at}: {line}\n"));
+        }
     }
     out
+}
+
+/// A case timed beside its library call (`--paired`): the case's speed as a share of the
+/// library's from the one interleaved series, with both medians and clocks; or why the
+/// library call was not timed.
+fn paired_line(c: &CaseResult) -> Option<String> {
+    let p = c.paired.as_ref()?;
+    let mhz = |t: &crate::results::schema::Timing| {
+        crate::measure::stats::median_finite(&t.clocks_mhz)
+            .map_or("—".to_string(), |m| format!("{m:.0}"))
+    };
+    Some(match (c.timing.as_ref(), p.timing.as_ref()) {
+        (Some(case), Some(lib)) => format!(
+            "{:.1} % of {} (paired: medians {} / {}, SM clocks {} / {} MHz)",
+            p.pct_of_library(case).unwrap_or(f64::NAN),
+            p.library,
+            fmt_s(case.median_s),
+            fmt_s(lib.median_s),
+            mhz(case),
+            mhz(lib)
+        ),
+        _ => format!(
+            "{} not timed beside it: {}",
+            p.library,
+            p.error.as_deref().unwrap_or("the case was not timed")
+        ),
+    })
+}
+
+fn fmt_s(s: f64) -> String {
+    format!("{:.2} µs", s * 1e6)
 }
 
 /// One line of counts per status, how long the run took, and what the budget cut.
@@ -308,5 +342,41 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_000_000), "2026-11-18T11:06:40Z");
         assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn a_paired_case_says_its_share_of_cublas_or_why_not() {
+        use crate::results::schema::{PairedResult, Timing};
+        let timing = |median_s: f64, mhz: f64| Timing {
+            median_s,
+            clocks_mhz: vec![mhz, f64::NAN, mhz],
+            ..Timing::default()
+        };
+        let mut c = case("pkgsForCudaArch.sm_90a", "sm_90a", Some(true), true, None);
+        c.timing = Some(timing(200e-6, 1700.0));
+        c.paired = Some(PairedResult {
+            library: "cuBLAS 13.0.2 cublasGemmEx bf16 4096x4096x4096 (f32 accumulate)".into(),
+            correctness: None,
+            timing: Some(timing(190e-6, 1650.0)),
+            error: None,
+        });
+        let l = paired_line(&c).unwrap();
+        assert!(l.starts_with("95.0 % of cuBLAS 13.0.2"), "{l}");
+        assert!(
+            l.ends_with("medians 200.00 µs / 190.00 µs, SM clocks 1700 / 1650 MHz)"),
+            "{l}"
+        );
+        c.paired = Some(PairedResult {
+            library: "cuBLAS".into(),
+            correctness: None,
+            timing: None,
+            error: Some("cuBLAS (libcublas.so) not found".into()),
+        });
+        assert_eq!(
+            paired_line(&c).unwrap(),
+            "cuBLAS not timed beside it: cuBLAS (libcublas.so) not found"
+        );
+        c.paired = None;
+        assert!(paired_line(&c).is_none());
     }
 }

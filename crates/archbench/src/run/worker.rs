@@ -494,68 +494,39 @@ fn run_case(
             ((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, per_sample)
         }
     };
+    // The library call the case declares, timed beside it when the run asks (not when
+    // profiling: a profiler times each kernel on its own).
+    let paired = match (&w.paired, c.settings.paired && !profile) {
+        (Some(call), true) => Some(super::paired::prepare(call, w, &p, seed, stream)),
+        _ => None,
+    };
+    let mut library_series = sampler::Series::new(c.default_mhz);
+    let mut n = 0u64;
     let timing = sampler::sample(
         &c.job.rule,
         c.default_mhz,
         batch,
         t.overhead_s.map(|o| o / f64::from(batch)),
         || -> Result<Sample, RunError> {
-            // In-outs back to their filled contents, outside the timed region (and before
-            // the flush, so the copy leaves nothing warm in L2).
-            if restore {
-                p.restore(stream)?;
-            }
-            if let Some(f) = t.flusher.as_mut() {
-                f.flush(stream)?;
-            }
-            // Every launch of the sample waits behind the blocking kernel, so the events
-            // measure the GPU, not the host's submission rate; the clock stamps bracket the
-            // timed region on every SM. (Profilers serialise launches: no blocker there.)
-            if !profile {
-                t.blocker.block(stream)?;
-                t.stamps.before(stream)?;
-            }
-            t.events.record_start(stream)?;
-            let queued: Result<(), RunError> = (|| {
-                for _ in 0..batch {
-                    p.launch(stream)?;
-                }
-                Ok(())
-            })();
-            if !profile {
-                // Release even when a launch failed, so nothing waits for the timeout.
-                if queued.is_ok() {
-                    t.events.record_end(stream)?;
-                    t.stamps.after(stream)?;
-                }
-                t.blocker.release();
-            } else if queued.is_ok() {
-                t.events.record_end(stream)?;
-            }
-            queued?;
-            let secs = t.events.elapsed_s()? / f64::from(batch);
-            stream.synchronize().map_err(|source| {
-                RunError::Gpu(GpuError::Launch {
-                    entry: p.entries(),
-                    source,
-                })
-            })?;
-            let (stamps, blocker_timed_out) = if profile {
-                (None, false)
-            } else {
-                (Some(t.stamps.readout()), t.blocker.timed_out())
+            let Some(Ok(run)) = &paired else {
+                return take_sample(t, stream, profile, batch, &mut Work::Case(&mut p, restore));
             };
-            Ok(Sample {
-                seconds: secs,
-                span: stamps.and_then(|s| s.slowest),
-                region_s: stamps
-                    .and_then(|s| s.region_ns)
-                    .map(|ns| ns as f64 / 1e9 / f64::from(batch)),
-                blocker_timed_out,
-            })
+            n += 1;
+            super::paired::take_pair(
+                n - 1,
+                &mut (&mut *t, &mut p),
+                &mut library_series,
+                &mut |(t, p)| take_sample(t, stream, profile, batch, &mut Work::Case(p, restore)),
+                &mut |(t, _)| take_sample(t, stream, profile, batch, &mut Work::Library(run)),
+            )
         },
         || std::thread::sleep(THROTTLE_PAUSE),
     )?;
+    r.paired = match paired {
+        Some(Ok(run)) => Some(run.finish(&library_series, batch, c.job.rule.timeout_s)),
+        Some(Err(record)) => Some(*record),
+        None => None,
+    };
     let med = timing.median_s;
     let gbps = info.bytes as f64 / med / 1e9;
     let tflops = info.flops as f64 / med / 1e12;
@@ -571,6 +542,98 @@ fn run_case(
     });
     r.timing = Some(timing);
     Ok(())
+}
+
+/// What one timed sample runs: the case's launches (its in-outs restored first), or the
+/// library call timed beside it.
+enum Work<'a, 'w> {
+    Case(&'a mut Prepared<'w>, bool),
+    Library(&'a super::paired::PairedRun),
+}
+
+impl Work<'_, '_> {
+    /// Untimed work before the sample: in-outs back to their filled contents.
+    fn before(&mut self, stream: Stream) -> Result<(), RunError> {
+        match self {
+            Work::Case(p, true) => p.restore(stream),
+            _ => Ok(()),
+        }
+    }
+
+    fn launch(&mut self, stream: Stream) -> Result<(), RunError> {
+        match self {
+            Work::Case(p, _) => p.launch(stream),
+            Work::Library(l) => l.launch(stream),
+        }
+    }
+
+    /// What ran, for a fault's message.
+    fn entries(&self) -> String {
+        match self {
+            Work::Case(p, _) => p.entries(),
+            Work::Library(_) => "cuBLAS GEMM".into(),
+        }
+    }
+}
+
+/// One timed sample of `batch` launches of `work`: in-outs restored and L2 flushed outside
+/// the timed region; every launch waits behind the blocking kernel, so the events measure
+/// the GPU, not the host's submission rate; the clock stamps bracket the timed region on
+/// every SM. (Profilers serialise launches: no blocker and no stamps there.)
+fn take_sample(
+    t: &mut Tools,
+    stream: Stream,
+    profile: bool,
+    batch: u32,
+    work: &mut Work<'_, '_>,
+) -> Result<Sample, RunError> {
+    // Restore before the flush, so the copy leaves nothing warm in L2.
+    work.before(stream)?;
+    if let Some(f) = t.flusher.as_mut() {
+        f.flush(stream)?;
+    }
+    if !profile {
+        t.blocker.block(stream)?;
+        t.stamps.before(stream)?;
+    }
+    t.events.record_start(stream)?;
+    let queued: Result<(), RunError> = (|| {
+        for _ in 0..batch {
+            work.launch(stream)?;
+        }
+        Ok(())
+    })();
+    if !profile {
+        // Release even when a launch failed, so nothing waits for the timeout.
+        if queued.is_ok() {
+            t.events.record_end(stream)?;
+            t.stamps.after(stream)?;
+        }
+        t.blocker.release();
+    } else if queued.is_ok() {
+        t.events.record_end(stream)?;
+    }
+    queued?;
+    let secs = t.events.elapsed_s()? / f64::from(batch);
+    stream.synchronize().map_err(|source| {
+        RunError::Gpu(GpuError::Launch {
+            entry: work.entries(),
+            source,
+        })
+    })?;
+    let (stamps, blocker_timed_out) = if profile {
+        (None, false)
+    } else {
+        (Some(t.stamps.readout()), t.blocker.timed_out())
+    };
+    Ok(Sample {
+        seconds: secs,
+        span: stamps.and_then(|s| s.slowest),
+        region_s: stamps
+            .and_then(|s| s.region_ns)
+            .map(|ns| ns as f64 / 1e9 / f64::from(batch)),
+        blocker_timed_out,
+    })
 }
 
 /// The decompressed bytes of one image (`sm_86`, `compute_80`) of an embedded fatbin.
