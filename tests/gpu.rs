@@ -362,32 +362,64 @@ fn gemm_paths_follow_their_contracts() {
     assert!(checked >= 4, "only {checked} gemm cases checked");
 }
 
-/// cuBLAS beside the suite's GEMMs (`--paired`): on non-square shapes (a transposed call
-/// would differ) its result agrees with the case's checked output, and sampled alternately
-/// with the case both series fill, with clocks, and no sample waits out the blocker.
+/// cuBLAS beside the suite's GEMMs and a device copy beside a memory-bound kernel
+/// (`--paired`): on non-square shapes (a transposed call would differ) cuBLAS's result agrees
+/// with the case's checked output, the copy copies, and sampled alternately with the case both
+/// series fill, with clocks, and no sample waits out the blocker.
 #[test]
 #[ignore = "needs a CUDA GPU"]
-fn cublas_paired_with_the_gemms_agrees_and_samples() {
-    use archbench::run::paired::{prepare, take_pair};
+fn paired_library_calls_agree_and_sample() {
+    use archbench::run::paired::{prepare, take_pair, Beside};
     use archbench::run::sampler::{Sample, Series};
     let (_one, g) = gpu();
     let s = Stream::DEFAULT;
     let native = format!("pkgsForCudaArch.{}", g.info.capability().sm());
-    let img = embedded::images_of(&native)
-        .find(|i| i.file == "gemm.cu")
-        .unwrap_or_else(|| panic!("{native}: no gemm.cu image"));
-    let module = Module::load(img.fatbin).unwrap();
-    for (dtype, m, n, k) in [
-        (suite::DType::Bf16, 2560, 512, 320),
-        (suite::DType::F32, 384, 1024, 64),
-    ] {
-        let w = adhoc(move || suite::torch::gemm::case(dtype, m, n, k));
-        let call = w.paired.clone().expect("the suite's gemm declares cuBLAS");
-        let mut p = Prepared::new(&w, &module, 5).unwrap();
+    let module_of = |file: &str| {
+        let img = embedded::images_of(&native)
+            .find(|i| i.file == file)
+            .unwrap_or_else(|| panic!("{native}: no {file} image"));
+        Module::load(img.fatbin).unwrap()
+    };
+    let gemm = module_of("gemm.cu");
+    let softmax = module_of("softmax.cu");
+    let label = suite::all()
+        .into_iter()
+        .find(|k| k.name == "softmax")
+        .map(|k| (k.cases)(Size::Quick)[0].label.clone())
+        .unwrap();
+    let cases: Vec<(String, Workload, &Module, &str)> = vec![
+        (
+            "gemm bf16 2560x512x320".into(),
+            adhoc(|| suite::torch::gemm::case(suite::DType::Bf16, 2560, 512, 320)),
+            &gemm,
+            "cuBLAS 1",
+        ),
+        (
+            "sgemm 384x1024x64".into(),
+            adhoc(|| suite::torch::gemm::case(suite::DType::F32, 384, 1024, 64)),
+            &gemm,
+            "cuBLAS 1",
+        ),
+        (
+            format!("softmax {label}"),
+            workload("softmax", Size::Quick, &label),
+            &softmax,
+            "device copy",
+        ),
+    ];
+    for (at, w, module, library) in &cases {
+        let call = w.paired.clone().expect("the suite declares a paired call");
+        let mut p = Prepared::new(w, module, 5).unwrap();
         let (ok, detail) = passed(&p.run_checked(s).unwrap());
-        assert!(ok, "{dtype:?} {m}x{n}x{k}: {detail:?}");
-        let run = prepare(&call, &w, &p, 5, s)
-            .unwrap_or_else(|r| panic!("{dtype:?} {m}x{n}x{k}: cuBLAS not ready: {r:?}"));
+        assert!(ok, "{at}: {detail:?}");
+        let beside = Beside {
+            workload: w,
+            prepared: &p,
+            seed: 5,
+            stream: s,
+        };
+        let run = prepare(&call, &beside)
+            .unwrap_or_else(|r| panic!("{at}: the paired call is not ready: {r:?}"));
         let stamps = archbench::gpu::ClockStamps::new(g.info.sm_count).unwrap();
         let blocker = archbench::gpu::BlockingKernel::new().unwrap();
         let ev = archbench::gpu::EventPair::new().unwrap();
@@ -418,17 +450,17 @@ fn cublas_paired_with_the_gemms_agrees_and_samples() {
                 &mut |_| time(&mut || run.launch(s)),
             )
             .unwrap();
-            assert!(!case.blocker_timed_out && case.seconds > 0.0);
+            assert!(!case.blocker_timed_out && case.seconds > 0.0, "{at}");
         }
         let t = run.finish(&series, 1, 1.0);
         let timing = t.timing.expect("timed");
         assert_eq!(
             timing.discarded_blocker_timeout, 0,
-            "cuBLAS waited behind the blocker"
+            "{at}: the library call waited behind the blocker"
         );
-        assert_eq!(timing.samples, 20);
-        assert!(timing.median_s > 0.0 && timing.clocks_mhz.iter().any(|c| c.is_finite()));
-        assert!(t.correctness.is_some_and(|c| c.passed));
-        assert!(t.library.starts_with("cuBLAS 1"), "{}", t.library);
+        assert_eq!(timing.samples, 20, "{at}");
+        assert!(timing.median_s > 0.0, "{at}");
+        assert!(t.correctness.is_some_and(|c| c.passed), "{at}");
+        assert!(t.library.starts_with(library), "{at}: {}", t.library);
     }
 }

@@ -155,14 +155,15 @@ say "default run variants: ${loading[*]:-(none found)}"
 step full 300 "$ab" run --seed 1 --max-time 150 "${loading[@]}" --out "$out/full.jsonl"
 grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction mismatch):" "$out/full.log" | tee -a "$log"
 
-# 4b. cuBLAS beside the GEMMs, sample by sample (`--paired`): % of cuBLAS from one
-#     interleaved series, both series' clocks, next to the separate ceiling.
+# 4b. Library calls beside the cases, sample by sample (`--paired`): cuBLAS beside the GEMMs,
+#     a device copy beside three memory-bound kernels; % of each from one interleaved series,
+#     both series' clocks, next to the separate ceilings.
 if [ -n "$cap" ] && [ -n "$cublas" ]; then
   paired=(--variant "$native")
   if "$ab" build-info 2>/dev/null | awk -v v="${native}a" '$1 == v {f=1} END {exit !f}'; then
     paired+=(--variant "${native}a")
   fi
-  step paired 90 "$ab" run --seed 1 --paired --kernel '^(gemm|sgemm)$' "${paired[@]}" --max-time 40 --out "$out/paired.jsonl"
+  step paired 100 "$ab" run --seed 1 --paired --kernel '^(gemm|sgemm|softmax|layer_norm|add_gelu)$' "${paired[@]}" --max-time 60 --out "$out/paired.jsonl"
   grep -E "^[0-9]+ case\(s\)|^(FAILED|error)" "$out/paired.log" | tee -a "$log"
 else
   say "paired: SKIPPED (no GPU or no cuBLAS)"

@@ -84,9 +84,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub jit_cache: Option<PathBuf>,
     /// Time the library call a case declares beside it, sample by sample (the suite's
-    /// `gemm` and `sgemm` declare cuBLAS's GEMM on the same inputs): both series see the same
-    /// clocks, and the report's "% of cuBLAS, paired" compares like with like. Recorded in
-    /// the results (`settings.paired`, each case's `paired`).
+    /// `gemm` and `sgemm` declare cuBLAS's GEMM on the same inputs, its other kernels a device
+    /// copy of as many bytes): both series see the same clocks, and "% of library, paired"
+    /// compares like with like. Recorded in the results (`settings.paired`, each case's
+    /// `paired`).
     #[arg(long)]
     pub paired: bool,
     /// For profilers (ncu, nsys), which serialise launches: no blocking kernel and no clock

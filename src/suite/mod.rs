@@ -216,14 +216,20 @@ pub fn declare(c: &mut api::Case, case: Case) {
     }
     let reference = w.reference;
     c.check_many(&outputs, move |h| reference(h.all()));
-    if let Some(g) = w.paired {
-        match (buf(g.a), buf(g.b), buf(g.out)) {
+    // Under `--paired`: cuBLAS beside a GEMM; beside every other (memory-bound) kernel, a
+    // device copy moving as many bytes as the case must (half each way).
+    match w.paired {
+        Some(g) => match (buf(g.a), buf(g.b), buf(g.out)) {
             (Some(a), Some(b), Some(out)) => {
                 c.paired_cublas_gemm(a, b, out, (g.m, g.n, g.k));
             }
             _ => {
                 c.fail("the paired cuBLAS GEMM names a buffer that does not exist");
             }
+        },
+        None if case.bytes >= 2 => {
+            c.paired_device_copy(case.bytes / 2);
         }
+        None => {}
     }
 }

@@ -130,17 +130,8 @@ pub struct Workload {
     pub paired: Option<PairedGemm>,
 }
 
-/// cuBLAS's `C = A·Bᵀ` on the case's buffers `a` (m×k) and `b` (n×k), checked against the
-/// case's output `out` (see `archbench::bench::Case::paired_cublas_gemm`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PairedGemm {
-    pub a: usize,
-    pub b: usize,
-    pub out: usize,
-    pub m: u64,
-    pub n: u64,
-    pub k: u64,
-}
+/// cuBLAS's `C = A·Bᵀ` on the case's buffers (see `archbench::bench::Case::paired_cublas_gemm`).
+pub use archbench::workload::GemmOperands as PairedGemm;
 
 impl std::fmt::Debug for Workload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

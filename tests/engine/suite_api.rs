@@ -77,7 +77,21 @@ fn differences(table: &suite::Workload, api: &Workload) -> Vec<String> {
             d.push(format!("check {k} differs"));
         }
     }
+    d.extend(paired_difference(table, api));
     d
+}
+
+/// `--paired`: cuBLAS on the GEMM's own buffers, else a device copy of half the case's bytes.
+fn paired_difference(table: &suite::Workload, api: &Workload) -> Option<String> {
+    let a = api.paired.as_ref();
+    let ok = match (&table.paired, a) {
+        (Some(g), Some(api::PairedCall::CublasGemm(x))) => {
+            g == x && table.buffers.get(g.a).map(|b| b.dtype) == Some(x.dtype)
+        }
+        (None, Some(api::PairedCall::DeviceCopy { bytes })) => *bytes > 0,
+        _ => false,
+    };
+    (!ok).then(|| format!("paired call {:?} vs {a:?}", table.paired))
 }
 
 /// Deterministic non-trivial bytes for every input buffer.
@@ -115,6 +129,9 @@ fn every_case_is_the_same_through_the_api() {
                 let aw = s.workload(spec.name, set_of(size), i).unwrap();
                 let diff = differences(&tw, &aw);
                 assert!(diff.is_empty(), "{at}: {diff:?}");
+                if let Some(api::PairedCall::DeviceCopy { bytes }) = aw.paired {
+                    assert_eq!(bytes, t.bytes / 2, "{at}: the copy moves the case's bytes");
+                }
                 if size != Size::Default {
                     let ins = inputs(&tw);
                     let views: Vec<&[u8]> = ins.iter().map(Vec::as_slice).collect();

@@ -521,33 +521,44 @@ pub struct Workload {
 
 /// A library call that does a case's work, timed beside the case sample by sample
 /// (interleaved, under the same clocks and the same protocol) when a run asks for it
-/// (`archbench run --paired`): the fair form of "% of cuBLAS".
+/// (`archbench run --paired`): the fair form of "% of cuBLAS" and "% of copy bandwidth".
 #[derive(Debug, Clone, PartialEq)]
 pub enum PairedCall {
-    /// cuBLAS `C = A·Bᵀ` on row-major matrices: buffer `a` (m×k) and buffer `b` (n×k) of
-    /// `dtype` (bf16 or f32), f32 accumulation, into an m×n f32 buffer of its own. Its
-    /// result is checked against the case's checked output `out` (which holds the same
-    /// product) with twice that check's tolerance.
-    CublasGemm {
-        a: usize,
-        b: usize,
-        out: usize,
-        m: u64,
-        n: u64,
-        k: u64,
-        dtype: DType,
-    },
+    /// cuBLAS `C = A·Bᵀ` on row-major matrices of the case (see [`GemmOperands`]), into an
+    /// m×n f32 buffer of its own. Its result is checked against the case's checked output
+    /// `out` (which holds the same product) with twice that check's tolerance.
+    CublasGemm(GemmOperands),
+    /// A device-to-device copy (`cuMemcpyDtoDAsync`) of `bytes`, between two buffers of its
+    /// own: what a memory-bound case's bytes cost at the copy engine's speed, under the same
+    /// clocks and the same cold L2. It moves `2·bytes` (read and write).
+    DeviceCopy { bytes: u64 },
+}
+
+/// The operands of [`PairedCall::CublasGemm`]: buffer `a` (m×k) and buffer `b` (n×k) of
+/// `dtype` (bf16 or f32), f32 accumulation; `out` the case's checked m×n f32 output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GemmOperands {
+    pub a: usize,
+    pub b: usize,
+    pub out: usize,
+    pub m: u64,
+    pub n: u64,
+    pub k: u64,
+    pub dtype: DType,
 }
 
 impl PairedCall {
     /// The library call, as results name it before the library's version is known.
     pub fn name(&self) -> String {
         match self {
-            PairedCall::CublasGemm { m, n, k, dtype, .. } => {
+            PairedCall::CublasGemm(GemmOperands { m, n, k, dtype, .. }) => {
                 format!(
                     "cuBLAS cublasGemmEx {} {m}x{n}x{k} (f32 accumulate)",
                     dtype.name()
                 )
+            }
+            PairedCall::DeviceCopy { bytes } => {
+                format!("device copy cuMemcpyDtoDAsync of {bytes} bytes")
             }
         }
     }

@@ -166,6 +166,7 @@ pub fn case(dtype: DType, m: usize, n: usize, k: usize) -> Case {
                     m: m as u64,
                     n: n as u64,
                     k: k as u64,
+                    dtype,
                 }),
             }
         }),

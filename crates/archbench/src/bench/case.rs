@@ -12,8 +12,8 @@ use super::args::{Args, Grid};
 use super::axis::Value;
 use crate::workload::Fill;
 use crate::workload::{
-    element_bytes, typed, AnyBuf, Buf, Buffer, Check, DType, Element, Expected, FromImage, Launch,
-    PairedCall, Role, Rule, Set, TensorMapSlot, Workload,
+    element_bytes, typed, AnyBuf, Buf, Buffer, Check, DType, Element, Expected, FromImage,
+    GemmOperands, Launch, PairedCall, Role, Rule, Set, TensorMapSlot, Workload,
 };
 
 /// A reference closure: every buffer's initial contents in, some outputs' bytes out.
@@ -615,15 +615,30 @@ impl Case {
                 return self;
             }
         }
-        self.paired = dtype.map(|dtype| PairedCall::CublasGemm {
-            a,
-            b,
-            out,
-            m,
-            n,
-            k,
-            dtype,
+        self.paired = dtype.map(|dtype| {
+            PairedCall::CublasGemm(GemmOperands {
+                a,
+                b,
+                out,
+                m,
+                n,
+                k,
+                dtype,
+            })
         });
+        self
+    }
+
+    /// Times a device-to-device copy of `bytes` (between two buffers of the engine's own)
+    /// beside this case, sample by sample, when the run asks for it (`--paired`): for a
+    /// memory-bound case, `% of copy` from the same clocks and the same cold L2. Give the
+    /// bytes each way — half the bytes the case must move, when it reads and writes alike.
+    pub fn paired_device_copy(&mut self, bytes: u64) -> &mut Self {
+        if bytes == 0 {
+            self.error("paired_device_copy: a copy of 0 bytes times nothing; give the bytes each way (half the case's read + write bytes)".into());
+            return self;
+        }
+        self.paired = Some(PairedCall::DeviceCopy { bytes });
         self
     }
 
@@ -686,8 +701,8 @@ impl Case {
                 "the case has no correctness check and no output: declare the output it writes and check it, or `c.no_check(\"why\")`".into()
             });
         }
-        if let Some(PairedCall::CublasGemm { out, .. }) = &self.paired {
-            if !self.checks.iter().any(|c| c.buffer == *out) {
+        if let Some(PairedCall::CublasGemm(g)) = &self.paired {
+            if !self.checks.iter().any(|c| c.buffer == g.out) {
                 self.error(
                     "paired_cublas_gemm: its output is checked against the case's output `out`, which has no check: add one (`c.check(&out, …)`)".into(),
                 );
@@ -869,7 +884,7 @@ mod tests {
         let w = c.into_workload().unwrap();
         assert_eq!(
             w.paired,
-            Some(PairedCall::CublasGemm {
+            Some(PairedCall::CublasGemm(GemmOperands {
                 a: 0,
                 b: 1,
                 out: 2,
@@ -877,7 +892,7 @@ mod tests {
                 n: 256,
                 k: 64,
                 dtype: DType::Bf16
-            })
+            }))
         );
         assert!(w.paired.unwrap().name().contains("bf16 128x256x64"));
 
@@ -911,5 +926,16 @@ mod tests {
         c.paired_cublas_gemm(x, x, y, (8, 8, 8));
         let e = c.errors().join("\n");
         assert!(e.contains("`x` is u8"), "{e}");
+
+        let (mut c, ..) = gemm(128, 256, 64, true);
+        c.paired_device_copy(0);
+        assert!(c
+            .errors()
+            .join("\n")
+            .contains("a copy of 0 bytes times nothing"));
+        let (mut c, ..) = gemm(128, 256, 64, true);
+        c.paired_device_copy(4096);
+        let w = c.into_workload().unwrap();
+        assert_eq!(w.paired, Some(PairedCall::DeviceCopy { bytes: 4096 }));
     }
 }

@@ -109,9 +109,9 @@ FILTER                  regex on `bench/case` (e.g. `saxpy`, `rmsnorm/impl=warp`
                         recorded as `timeout` and the run goes on (default 60)
 --no-drift-check        stop on precision even while a case's first and last quarters
                         differ (clocks settling under load); by default it samples on
---paired                time the library call a case declares (cuBLAS beside a GEMM)
-                        sample by sample, interleaved with the case; results and report
-                        give `% of cuBLAS` from the two series
+--paired                time the library call a case declares (cuBLAS beside a GEMM, a
+                        device copy) sample by sample, interleaved with the case; results
+                        and report give `% of` it from the two series
 
 Exit status: 0 every case correct (or refused by the driver as predicted; or no GPU: the plan
 is printed); 1 a failed check, an error, a hang or crash, or a regression against --baseline;

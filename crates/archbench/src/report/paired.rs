@@ -1,8 +1,9 @@
-//! "Against cuBLAS, sample by sample": for every case a run timed beside its library call
-//! (`--paired`), both medians from the same interleaved series, `% of cuBLAS` from them, the
-//! same figure from the run's separate ceiling for comparison, both series' SM clocks, and
-//! both burst and sustained figures. A library call that did not run or disagreed with the
-//! case is listed with why.
+//! "Against a library call, sample by sample": for every case a run timed beside its library
+//! call (`--paired`: cuBLAS beside a GEMM, a device copy beside a memory-bound kernel), both
+//! medians from the same interleaved series, `% of library` from them, the same figure from
+//! the run's separate ceiling for comparison, both series' SM clocks, and both burst and
+//! sustained figures. A library call that did not run or disagreed with the case is listed
+//! with why.
 
 use std::fmt::Write;
 
@@ -32,17 +33,20 @@ fn row(gpu: &str, c: &CaseResult) -> Option<String> {
     let p = c.paired.as_ref()?;
     let (case, lib) = (c.timing.as_ref()?, p.timing.as_ref()?);
     let paired = p.pct_of_library(case)?;
+    let gemm = p.library.starts_with("cuBLAS");
     let ceiling = c
         .throughput
         .as_ref()
-        .and_then(|t| t.pct_gemm)
+        .and_then(|t| if gemm { t.pct_gemm } else { t.pct_copy_bw })
         .map_or("—".into(), |v| format!("{v:.1} %"));
+    let library: Vec<&str> = p.library.split_whitespace().take(2).collect();
     Some(format!(
-        "| {} | `{}` | {} | {} | {} | {} | **{paired:.1} %** | {ceiling} | {} / {} | {} | {} |",
+        "| {} | `{}` | {} | {} | {} | {} | {} | **{paired:.1} %** | {ceiling} | {} / {} | {} | {} |",
         md_cell(gpu),
         md_cell(&c.variant),
         md_cell(&format::image(c.image.as_ref())),
         md_cell(&format!("{} {}", c.kernel, c.case)),
+        md_cell(&library.join(" ")),
         format::time(case.median_s),
         format::time(lib.median_s),
         mhz(clock(case)),
@@ -56,19 +60,18 @@ fn row(gpu: &str, c: &CaseResult) -> Option<String> {
 pub fn section(s: &mut String, m: &Merged) {
     let mut rows = Vec::new();
     let mut untimed = Vec::new();
-    let mut library = None;
     for g in &m.gpus {
         for c in &g.run.cases {
             let Some(p) = &c.paired else { continue };
-            library.get_or_insert_with(|| p.library.clone());
             match row(&g.label, c) {
                 Some(r) => rows.push(r),
                 None => untimed.push(format!(
-                    "- {} `{}` {} {}: {}",
+                    "- {} `{}` {} {}: {}: {}",
                     md_cell(&g.label),
                     md_cell(&c.variant),
                     md_cell(&c.kernel),
                     md_cell(&c.case),
+                    md_cell(&p.library),
                     md_cell(p.error.as_deref().unwrap_or("not timed"))
                 )),
             }
@@ -77,18 +80,17 @@ pub fn section(s: &mut String, m: &Merged) {
     if rows.is_empty() && untimed.is_empty() {
         return;
     }
-    let _ = writeln!(s, "## Against cuBLAS, sample by sample\n");
+    let _ = writeln!(s, "## Against a library call, sample by sample\n");
     let _ = writeln!(
         s,
-        "Each case's samples alternated with {}'s on the same inputs (which went first alternated too), under one protocol: L2 flushed, launches held behind the blocking kernel, clock stamps and events around each. Its result was checked against the case's output first. **% of cuBLAS, paired** divides the two medians of that one series (above 100 % = faster than cuBLAS); *% of ceiling* is the figure from the run's separate cuBLAS burst, for comparison. Clocks: the median SM clock of each series, MHz.\n",
-        md_cell(library.as_deref().unwrap_or("the library"))
+        "Each case's samples alternated with a library call's (`--paired`; which went first alternated too), under one protocol: L2 flushed, launches held behind the blocking kernel, clock stamps and events around each. Beside a GEMM, cuBLAS on the case's own inputs, its result checked against the case's first; beside a memory-bound kernel, a device copy moving as many bytes. **% of library, paired** divides the two medians of that one series (above 100 % = faster than the library call); *% of ceiling* is the figure from the run's separate ceiling (cuBLAS burst, or 1 GiB copy), for comparison. Clocks: the median SM clock of each series, MHz.\n"
     );
     if !rows.is_empty() {
         let _ = writeln!(
             s,
-            "| GPU | variant | image | case | median | cuBLAS median | % of cuBLAS, paired | % of ceiling | clocks case / cuBLAS | case burst / sustained | cuBLAS burst / sustained |"
+            "| GPU | variant | image | case | library | median | library median | % of library, paired | % of ceiling | clocks case / library | case burst / sustained | library burst / sustained |"
         );
-        let _ = writeln!(s, "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        let _ = writeln!(s, "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|");
         for r in rows {
             let _ = writeln!(s, "{r}");
         }
@@ -134,6 +136,7 @@ mod tests {
             ..CaseResult::default()
         };
         let r = row("H100", &c).unwrap();
+        assert!(r.contains("| cuBLAS 13.0.2 |"), "{r}");
         assert!(r.contains("**90.0 %**"), "{r}");
         assert!(r.contains("1700 / 1650"), "{r}");
         assert!(r.contains("196 µs / 202 µs"), "{r}");
@@ -144,5 +147,23 @@ mod tests {
             error: Some("cuBLAS (libcublas.so) not found".into()),
         });
         assert!(row("H100", &c).is_none());
+        // Beside a memory-bound kernel: a copy, judged against the copy ceiling.
+        c.throughput = Some(crate::results::schema::Throughput {
+            gbps: 2000.0,
+            tflops: 0.0,
+            pct_copy_bw: Some(66.7),
+            pct_gemm: Some(1.0),
+        });
+        c.paired = Some(PairedResult {
+            library: "device copy cuMemcpyDtoDAsync of 33554432 bytes".into(),
+            correctness: None,
+            timing: Some(timing(250e-6, 1980.0)),
+            error: None,
+        });
+        let r = row("H100", &c).unwrap();
+        assert!(
+            r.contains("| device copy |") && r.contains("**125.0 %** | 66.7 % |"),
+            "{r}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! A library call timed beside a case (`--paired`): cuBLAS's GEMM on the case's own inputs,
-//! run once and checked against the case's checked output (so both did the same work), then
-//! sampled alternately with the case under the same protocol, into a series of its own.
+//! run once and checked against the case's checked output (so both did the same work), or a
+//! device copy of the case's bytes (checked to copy); then sampled alternately with the case
+//! under the same protocol, into a series of its own.
 //!
 //! Why interleave: a GPU's clocks fall under sustained load (the H100 drops from 1980 to
 //! about 1530 MHz after 50–70 ms of GEMM), so a ceiling measured at another time, for a
@@ -11,33 +12,53 @@
 use crate::check;
 use crate::gpu::{Cublas, DeviceBuffer, GemmInput, GemmShape, Stream};
 use crate::results::schema::{Correctness, PairedResult};
-use crate::workload::{DType, PairedCall, Rule, Workload};
+use crate::workload::{DType, GemmOperands, PairedCall, Rule, Workload};
 
 use super::exec::Prepared;
 use super::sampler::{Sample, Series};
 use super::RunError;
 
-/// The library call, ready to sample: cuBLAS, the shape, the case's input addresses and an
-/// output of its own.
+/// The library call, ready to sample, with its check's result.
 pub struct PairedRun {
-    cublas: Cublas,
-    shape: GemmShape,
-    a: u64,
-    b: u64,
-    c: DeviceBuffer,
+    call: Call,
     library: String,
     correctness: Correctness,
+}
+
+/// What one paired sample runs.
+enum Call {
+    /// cuBLAS, the shape, the case's input addresses and an output of its own.
+    Gemm {
+        cublas: Cublas,
+        shape: GemmShape,
+        a: u64,
+        b: u64,
+        c: DeviceBuffer,
+    },
+    /// A copy between two buffers of its own.
+    Copy {
+        from: DeviceBuffer,
+        to: DeviceBuffer,
+    },
 }
 
 impl PairedRun {
     /// Queues one call on `stream`.
     pub fn launch(&self, stream: Stream) -> Result<(), RunError> {
-        // SAFETY: `a` and `b` are live buffers of the case that `prepare` checked hold the
-        // shape's operands, and `c` was allocated for its output.
-        unsafe {
-            self.cublas
-                .gemm_abt(&self.shape, self.a, self.b, self.c.ptr(), stream)
-        }?;
+        match &self.call {
+            Call::Gemm {
+                cublas,
+                shape,
+                a,
+                b,
+                c,
+            } => {
+                // SAFETY: `a` and `b` are live buffers of the case that `prepare` checked
+                // hold the shape's operands, and `c` was allocated for its output.
+                unsafe { cublas.gemm_abt(shape, *a, *b, c.ptr(), stream) }?
+            }
+            Call::Copy { from, to } => to.copy_from_async(from, stream)?,
+        }
         Ok(())
     }
 
@@ -57,53 +78,103 @@ impl PairedRun {
     }
 }
 
-/// Opens the library, runs the call once on the case's inputs and checks its output against
-/// the case's (already checked) output. `Err` is the finished record: why the call does not
-/// run, or its failed check.
-pub fn prepare(
-    call: &PairedCall,
-    w: &Workload,
-    p: &Prepared<'_>,
+/// The case a call is paired with, prepared and checked, and where the call runs.
+pub struct Beside<'a, 'w> {
+    pub workload: &'a Workload,
+    pub prepared: &'a Prepared<'w>,
+    /// The case's input seed (recorded with the call's check).
+    pub seed: u64,
+    pub stream: Stream,
+}
+
+/// Makes the call ready: runs it once and checks it (cuBLAS's output against the case's
+/// checked output; a copy against its source). `Err` is the finished record: why the call
+/// does not run, or its failed check.
+pub fn prepare(call: &PairedCall, at: &Beside<'_, '_>) -> Result<PairedRun, Box<PairedResult>> {
+    match call {
+        PairedCall::CublasGemm(g) => prepare_gemm(call.name(), g, at),
+        PairedCall::DeviceCopy { bytes } => prepare_copy(call.name(), *bytes, at.seed, at.stream),
+    }
+}
+
+fn failed(library: String, why: String, correctness: Option<Correctness>) -> Box<PairedResult> {
+    Box::new(PairedResult {
+        library,
+        correctness,
+        timing: None,
+        error: Some(why),
+    })
+}
+
+/// A checked run, and the record of its check.
+fn checked(
+    passed: bool,
+    seed: u64,
+    mismatches: u64,
+    max_abs_err: f64,
+    detail: Option<String>,
+) -> Correctness {
+    Correctness {
+        passed,
+        seed,
+        mismatches,
+        max_abs_err,
+        detail,
+    }
+}
+
+/// Runs `call` once, waits, and downloads what it wrote; the run is not yet checked.
+fn run_once(
+    call: Call,
+    library: &str,
     seed: u64,
     stream: Stream,
-) -> Result<PairedRun, Box<PairedResult>> {
-    let PairedCall::CublasGemm {
-        a,
-        b,
-        out,
-        m,
-        n,
-        k,
-        dtype,
-    } = *call;
-    let fail = |library: String, why: String, correctness: Option<Correctness>| {
-        Box::new(PairedResult {
-            library,
-            correctness,
-            timing: None,
-            error: Some(why),
-        })
+) -> Result<(PairedRun, Vec<u8>), Box<PairedResult>> {
+    let err = |e: &dyn std::fmt::Display| failed(library.to_string(), e.to_string(), None);
+    let run = PairedRun {
+        call,
+        library: library.to_string(),
+        correctness: checked(false, seed, 0, 0.0, None),
     };
-    let name = call.name();
-    let input = match dtype {
+    run.launch(stream).map_err(|e| err(&e))?;
+    stream.synchronize().map_err(|e| err(&e))?;
+    let out = match &run.call {
+        Call::Gemm { c, .. } => c,
+        Call::Copy { to, .. } => to,
+    };
+    let got = out.download().map_err(|e| err(&e))?;
+    Ok((run, got))
+}
+
+/// Opens cuBLAS, runs the GEMM once on the case's inputs and checks its output against the
+/// case's (already checked) output.
+fn prepare_gemm(
+    name: String,
+    g: &GemmOperands,
+    at: &Beside<'_, '_>,
+) -> Result<PairedRun, Box<PairedResult>> {
+    let (w, p, seed) = (at.workload, at.prepared, at.seed);
+    let input = match g.dtype {
         DType::Bf16 => GemmInput::Bf16,
         DType::F32 => GemmInput::F32,
         other => {
-            return Err(fail(
-                name,
-                format!("cuBLAS's GEMM here takes bf16 or f32, not {}", other.name()),
-                None,
-            ))
+            let why = format!("cuBLAS's GEMM here takes bf16 or f32, not {}", other.name());
+            return Err(failed(name, why, None));
         }
     };
-    let shape = GemmShape { m, n, k, input };
-    let cublas = Cublas::open().map_err(|e| fail(name.clone(), e.to_string(), None))?;
+    let shape = GemmShape {
+        m: g.m,
+        n: g.n,
+        k: g.k,
+        input,
+    };
+    let cublas = Cublas::open().map_err(|e| failed(name.clone(), e.to_string(), None))?;
     let library = format!(
         "cuBLAS {} {}",
         cublas.version(),
         name.trim_start_matches("cuBLAS ")
     );
-    let err = |e: &dyn std::fmt::Display| fail(library.clone(), e.to_string(), None);
+    let err = |e: &dyn std::fmt::Display| failed(library.clone(), e.to_string(), None);
     let (need_a, need_b, c_bytes) = shape.bytes();
     let buf = |i: usize, need: u64| -> Result<u64, Box<PairedResult>> {
         match p.buffer(i) {
@@ -115,46 +186,65 @@ pub fn prepare(
             None => Err(err(&format!("buffer #{i} does not exist"))),
         }
     };
-    let (a, b) = (buf(a, need_a)?, buf(b, need_b)?);
+    let (a, b) = (buf(g.a, need_a)?, buf(g.b, need_b)?);
     let c = DeviceBuffer::new(c_bytes as usize).map_err(|e| err(&e))?;
-    let mut run = PairedRun {
+    let call = Call::Gemm {
         cublas,
         shape,
         a,
         b,
         c,
-        library: library.clone(),
-        correctness: Correctness {
-            passed: false,
-            seed,
-            mismatches: 0,
-            max_abs_err: 0.0,
-            detail: None,
-        },
     };
-    run.launch(stream).map_err(|e| err(&e))?;
-    stream.synchronize().map_err(|e| err(&e))?;
-    let got = run.c.download().map_err(|e| err(&e))?;
+    let (run, got) = run_once(call, &library, seed, at.stream)?;
     let case_out = p
-        .buffer(out)
-        .ok_or_else(|| err(&format!("buffer #{out} does not exist")))?
+        .buffer(g.out)
+        .ok_or_else(|| err(&format!("buffer #{} does not exist", g.out)))?
         .download()
         .map_err(|e| err(&e))?;
     let want = case_out.get(..got.len()).unwrap_or(&case_out);
     let rule = w
         .checks
         .iter()
-        .find(|c| c.buffer == out)
+        .find(|c| c.buffer == g.out)
         .map_or(Rule::Exact, |c| c.rule);
-    run.correctness = compare(&got, want, loosened(rule), seed);
-    if !run.correctness.passed {
-        return Err(fail(
-            library,
-            "cuBLAS's result differs from the case's checked output: not timed".into(),
-            Some(run.correctness),
-        ));
+    let correctness = compare(&got, want, loosened(rule), seed);
+    if !correctness.passed {
+        let why = "cuBLAS's result differs from the case's checked output: not timed";
+        return Err(failed(library, why.into(), Some(correctness)));
     }
-    Ok(run)
+    Ok(PairedRun { correctness, ..run })
+}
+
+/// Allocates the copy's two buffers, fills the source, copies once and checks the copy.
+fn prepare_copy(
+    library: String,
+    bytes: u64,
+    seed: u64,
+    stream: Stream,
+) -> Result<PairedRun, Box<PairedResult>> {
+    let err = |e: &dyn std::fmt::Display| failed(library.clone(), e.to_string(), None);
+    let len = usize::try_from(bytes).map_err(|e| err(&e))?;
+    let from = DeviceBuffer::new(len).map_err(|e| err(&e))?;
+    let to = DeviceBuffer::new(len).map_err(|e| err(&e))?;
+    let pattern: Vec<u8> = (0..len)
+        .map(|i| (i.wrapping_mul(31) ^ (i >> 8)) as u8)
+        .collect();
+    from.upload(&pattern).map_err(|e| err(&e))?;
+    to.fill_byte(crate::workload::POISON).map_err(|e| err(&e))?;
+    let (run, got) = run_once(Call::Copy { from, to }, &library, seed, stream)?;
+    let wrong = got.iter().zip(&pattern).filter(|(a, b)| a != b).count() as u64;
+    let correctness = checked(
+        wrong == 0,
+        seed,
+        wrong,
+        0.0,
+        (wrong > 0).then(|| format!("the copy differs from its source in {wrong} of {len} bytes")),
+    );
+    if wrong > 0 {
+        let why = "the device copy did not copy: not timed".to_string();
+        return Err(failed(library, why, Some(correctness)));
+    }
+    Ok(PairedRun { correctness, ..run })
 }
 
 /// Twice a rule's tolerance: two results each within the rule of the exact answer can be

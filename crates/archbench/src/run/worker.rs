@@ -497,7 +497,15 @@ fn run_case(
     // The library call the case declares, timed beside it when the run asks (not when
     // profiling: a profiler times each kernel on its own).
     let paired = match (&w.paired, c.settings.paired && !profile) {
-        (Some(call), true) => Some(super::paired::prepare(call, w, &p, seed, stream)),
+        (Some(call), true) => {
+            let at = super::paired::Beside {
+                workload: w,
+                prepared: &p,
+                seed,
+                stream,
+            };
+            Some(super::paired::prepare(call, &at))
+        }
         _ => None,
     };
     let mut library_series = sampler::Series::new(c.default_mhz);
