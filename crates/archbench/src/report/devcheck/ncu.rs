@@ -350,6 +350,7 @@ pub fn section(
                 "archbench median",
                 "ncu median (n launches)",
                 "difference",
+                "GPU-side / net vs ncu",
                 "verdict",
             ],
             &rows,
@@ -377,7 +378,10 @@ pub fn section(
          short kernels read a little slower in archbench. ncu also locks the clocks to base \
          unless run with `--clock-control none`, and flushes caches before each profiled \
          launch by default (`--cache-control all`), like archbench's cold mode. For a case of \
-         several launches ncu's medians are summed."
+         several launches ncu's medians are summed. GPU-side / net: archbench's other two \
+         readings of the same samples against ncu (the region between the clock stamps by the \
+         GPU's timer, and the event time less an empty region's), where the run recorded them; \
+         the verdict names those within 3 % when the headline is not."
     );
 }
 
@@ -400,15 +404,17 @@ fn case_row(
         .filter_map(|c| c.timed_median().map(|m| (*c, m)))
         .collect();
     let (chosen, vnote) = match timed.iter().find(|(c, _)| c.variant == variant) {
-        Some(&(_, m)) => (Some(m), variant.to_string()),
+        Some(&(c, m)) => (Some((c, m)), variant.to_string()),
         None => match timed.first() {
-            Some((c, m)) => (
-                Some(*m),
+            Some(&(c, m)) => (
+                Some((c, m)),
                 format!("{} ({variant} has no timing for this case)", c.variant),
             ),
             None => (None, "— (no archbench timing for this case)".to_string()),
         },
     };
+    let case = chosen.map(|(c, _)| c);
+    let chosen = chosen.map(|(_, m)| m);
     let (a_med, n_med, ncu_text) = if found.len() < launches.len() {
         let parts: Vec<String> = found
             .iter()
@@ -438,6 +444,7 @@ fn case_row(
     } else {
         f64::NAN
     };
+    let (gpu_side, net) = other_readings(case, n_med);
     let mut verdict = if !diff.is_finite() {
         "—".to_string()
     } else if diff.abs() <= WITHIN_PCT {
@@ -445,6 +452,14 @@ fn case_row(
     } else {
         format!("differs by {diff:+.1} %")
     };
+    let agree: Vec<&str> = [("GPU-side", gpu_side), ("net", net)]
+        .into_iter()
+        .filter(|(_, d)| d.is_some_and(|d| d.abs() <= WITHIN_PCT))
+        .map(|(name, _)| name)
+        .collect();
+    if diff.abs() > WITHIN_PCT && !agree.is_empty() {
+        verdict.push_str(&format!("; {} within {WITHIN_PCT} %", agree.join(" and ")));
+    }
     let mut others: BTreeSet<&(String, String)> = found
         .iter()
         .flat_map(|k| owners.get(k).into_iter().flatten())
@@ -468,8 +483,31 @@ fn case_row(
         } else {
             "—".into()
         },
+        format!("{} / {}", pct_or_dash(gpu_side), pct_or_dash(net)),
         verdict,
     ]
+}
+
+/// The case's other readings against ncu's `n_med`, in percent: the GPU-side region time
+/// (`region_median_s`) and the event time less an empty region's (`net_median_s`), where
+/// the results recorded them (version 3 runs).
+fn other_readings(
+    case: Option<&crate::results::schema::CaseResult>,
+    n_med: f64,
+) -> (Option<f64>, Option<f64>) {
+    let t = case.and_then(|c| c.timing.as_ref());
+    let vs = |x: Option<f64>| {
+        x.filter(|x| positive(*x) && positive(n_med))
+            .map(|x| (x - n_med) / n_med * 100.0)
+    };
+    (
+        vs(t.and_then(|t| t.region_median_s)),
+        vs(t.and_then(|t| t.net_median_s)),
+    )
+}
+
+fn pct_or_dash(d: Option<f64>) -> String {
+    d.map_or("—".into(), |d| format!("{d:+.1} %"))
 }
 
 #[cfg(test)]
@@ -482,6 +520,25 @@ mod tests {
             csv_fields(r#""a","(512, 1, 1)","x""y",3"#),
             vec!["a", "(512, 1, 1)", "x\"y", "3"]
         );
+    }
+
+    #[test]
+    fn the_other_readings_are_set_against_ncu() {
+        use crate::results::schema::{CaseResult, Timing};
+        let c = CaseResult {
+            timing: Some(Timing {
+                median_s: 12e-6,
+                region_median_s: Some(10.2e-6),
+                net_median_s: Some(9.5e-6),
+                ..Timing::default()
+            }),
+            ..CaseResult::default()
+        };
+        let (gpu, net) = other_readings(Some(&c), 10e-6);
+        assert!((gpu.unwrap() - 2.0).abs() < 1e-9 && (net.unwrap() + 5.0).abs() < 1e-9);
+        assert_eq!(other_readings(None, 10e-6), (None, None));
+        assert_eq!(other_readings(Some(&c), f64::NAN), (None, None));
+        assert_eq!(pct_or_dash(gpu), "+2.0 %");
     }
 
     #[test]
