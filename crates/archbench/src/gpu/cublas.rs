@@ -2,9 +2,11 @@
 //! GEMM `C = A·Bᵀ` on row-major matrices (A is m×k, B is n×k, C is m×n f32), with bf16 or
 //! f32 inputs and f32 accumulation — what the suite's `gemm` and `sgemm` compute.
 //!
-//! The handle gets its own workspace at creation, so no call allocates (a `cudaMalloc`
-//! inside a call queued behind archbench's blocking kernel would wait for it). Nothing here
-//! is reached without first checking `is_culib_present()` for cuBLAS.
+//! The handle gets a workspace of its own (set again after every `cublasSetStream`, which
+//! resets it to cuBLAS's default pool), so no call allocates: a `cudaMalloc` inside a call
+//! queued behind archbench's blocking kernel would wait for it. Nothing here is reached
+//! without first checking `is_culib_present()` for cuBLAS and that the library has every
+//! entry point used (cudarc's loader panics on a missing one).
 
 use std::ffi::c_void;
 
@@ -15,6 +17,16 @@ use super::{DeviceBuffer, GpuError, Stream};
 
 /// cuBLAS's recommended workspace on Hopper and later (32 MiB; 4 MiB suffices before).
 const WORKSPACE_BYTES: usize = 32 << 20;
+
+/// The entry points used here; `cublasSetWorkspace_v2` needs cuBLAS ≥ 11.2.
+const ENTRY_POINTS: &[&str] = &[
+    "cublasCreate_v2",
+    "cublasDestroy_v2",
+    "cublasSetWorkspace_v2",
+    "cublasGetVersion_v2",
+    "cublasSetStream_v2",
+    "cublasGemmEx",
+];
 
 /// Element types of the GEMM's inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +107,7 @@ impl GemmShape {
 /// A cuBLAS handle with its workspace; destroyed on drop.
 pub struct Cublas {
     handle: cublas::cublasHandle_t,
-    _workspace: DeviceBuffer,
+    workspace: DeviceBuffer,
     version: i32,
 }
 
@@ -109,6 +121,15 @@ impl Cublas {
                 "cuBLAS (libcublas.so) not found: install it (e.g. `pip install nvidia-cublas`) and put its lib directory on LD_LIBRARY_PATH".into(),
             ));
         }
+        for name in ENTRY_POINTS {
+            // SAFETY: looks a symbol up in the loaded library without calling it.
+            let found = unsafe { cublas::culib().get::<*const c_void>(name.as_bytes()) }.is_ok();
+            if !found {
+                return Err(GpuError::Invalid(format!(
+                    "the cuBLAS library found lacks `{name}`: it is older than cuBLAS 11.2; put a newer libcublas on LD_LIBRARY_PATH"
+                )));
+            }
+        }
         let workspace = DeviceBuffer::new(WORKSPACE_BYTES)?;
         let mut handle: cublas::cublasHandle_t = std::ptr::null_mut();
         // SAFETY: creating a handle in the current context.
@@ -116,17 +137,22 @@ impl Cublas {
         status(st, "cublasCreate")?;
         let mut this = Self {
             handle,
-            _workspace: workspace,
+            workspace,
             version: 0,
         };
-        let ws = this._workspace.ptr() as *mut c_void;
-        // SAFETY: a live handle and a device allocation of WORKSPACE_BYTES it may use.
-        let st = unsafe { cublas::cublasSetWorkspace_v2(this.handle, ws, WORKSPACE_BYTES) };
-        status(st, "cublasSetWorkspace")?;
+        this.use_workspace()?;
         // SAFETY: a live handle; writes one int.
         let st = unsafe { cublas::cublasGetVersion_v2(this.handle, &mut this.version) };
         status(st, "cublasGetVersion")?;
         Ok(this)
+    }
+
+    /// Points the handle at its own workspace (again after `cublasSetStream`, which resets it).
+    fn use_workspace(&self) -> Result<(), GpuError> {
+        let ws = self.workspace.ptr() as *mut c_void;
+        // SAFETY: a live handle and a live device allocation of WORKSPACE_BYTES it may use.
+        let st = unsafe { cublas::cublasSetWorkspace_v2(self.handle, ws, WORKSPACE_BYTES) };
+        status(st, "cublasSetWorkspace")
     }
 
     /// cuBLAS's version as `13.0.2` (from its integer, major·10000 + minor·100 + patch).
@@ -156,6 +182,7 @@ impl Cublas {
         // SAFETY: a live handle; the stream belongs to the current context.
         let st = unsafe { cublas::cublasSetStream_v2(self.handle, stream.raw().cast()) };
         status(st, "cublasSetStream")?;
+        self.use_workspace()?;
         // SAFETY: the caller's buffers hold the operands; f32 scalars go with
         // CUBLAS_COMPUTE_32F; the dimensions were checked to fit.
         let st = unsafe {
@@ -178,7 +205,9 @@ impl Cublas {
                 cublas::cudaDataType::CUDA_R_32F,
                 call.ld.2,
                 cublas::cublasComputeType_t::CUBLAS_COMPUTE_32F,
-                cublas::cublasGemmAlgo_t::CUBLAS_GEMM_DEFAULT_TENSOR_OP,
+                // Not the deprecated DEFAULT_TENSOR_OP, which allows reduced-precision
+                // kernels: f32 inputs stay f32 (the default math mode has no TF32).
+                cublas::cublasGemmAlgo_t::CUBLAS_GEMM_DEFAULT,
             )
         };
         status(st, "cublasGemmEx")

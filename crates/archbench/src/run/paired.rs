@@ -62,6 +62,11 @@ impl PairedRun {
         Ok(())
     }
 
+    /// What is called (`cuBLAS 13.0.2 cublasGemmEx …`, `device copy …`).
+    pub fn library(&self) -> &str {
+        &self.library
+    }
+
     /// Whether sample `n` (from 0) of the pair runs the library call first.
     pub fn goes_first(n: u64) -> bool {
         n % 2 == 1

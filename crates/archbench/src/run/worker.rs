@@ -469,6 +469,22 @@ fn run_case(
     if c.settings.check_only {
         return Ok(());
     }
+    // The library call the case declares, checked against the output just checked and timed
+    // beside the case when the run asks (not when profiling: a profiler times each kernel on
+    // its own).
+    let profile = c.settings.profile;
+    let paired = match (&w.paired, c.settings.paired && !profile) {
+        (Some(call), true) => {
+            let at = super::paired::Beside {
+                workload: w,
+                prepared: &p,
+                seed,
+                stream,
+            };
+            Some(super::paired::prepare(call, &at))
+        }
+        _ => None,
+    };
     let restore = p.has_inouts();
     // Warm-up (the checked run already absorbed any JIT), then a launch-time estimate.
     if restore {
@@ -483,7 +499,6 @@ fn run_case(
     t.events.record_end(stream)?;
     let estimate = t.events.elapsed_s()?.max(1e-7);
     let mode = c.settings.mode;
-    let profile = c.settings.profile;
     let batch = match mode {
         Mode::Cold => 1,
         // In-out buffers are restored before every sample, not between the launches of a
@@ -494,19 +509,9 @@ fn run_case(
             ((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, per_sample)
         }
     };
-    // The library call the case declares, timed beside it when the run asks (not when
-    // profiling: a profiler times each kernel on its own).
-    let paired = match (&w.paired, c.settings.paired && !profile) {
-        (Some(call), true) => {
-            let at = super::paired::Beside {
-                workload: w,
-                prepared: &p,
-                seed,
-                stream,
-            };
-            Some(super::paired::prepare(call, &at))
-        }
-        _ => None,
+    let lib_batch = match &paired {
+        Some(Ok(run)) => library_batch(t, run, mode, stream)?,
+        _ => 1,
     };
     let mut library_series = sampler::Series::new(c.default_mhz);
     let mut n = 0u64;
@@ -525,13 +530,13 @@ fn run_case(
                 &mut (&mut *t, &mut p),
                 &mut library_series,
                 &mut |(t, p)| take_sample(t, stream, profile, batch, &mut Work::Case(p, restore)),
-                &mut |(t, _)| take_sample(t, stream, profile, batch, &mut Work::Library(run)),
+                &mut |(t, _)| take_sample(t, stream, profile, lib_batch, &mut Work::Library(run)),
             )
         },
         || std::thread::sleep(THROTTLE_PAUSE),
     )?;
     r.paired = match paired {
-        Some(Ok(run)) => Some(run.finish(&library_series, batch, c.job.rule.timeout_s)),
+        Some(Ok(run)) => Some(run.finish(&library_series, lib_batch, c.job.rule.timeout_s)),
         Some(Err(record)) => Some(*record),
         None => None,
     };
@@ -550,6 +555,25 @@ fn run_case(
     });
     r.timing = Some(timing);
     Ok(())
+}
+
+/// Launches of the library call per sample: one when cold; when hot, about
+/// [`HOT_SAMPLE_S`] of its own time (timed once here), at most an eighth of
+/// [`HOT_QUEUE_CAP`], as one library call may queue several kernels.
+fn library_batch(
+    t: &mut Tools,
+    run: &super::paired::PairedRun,
+    mode: Mode,
+    stream: Stream,
+) -> Result<u32, RunError> {
+    if mode == Mode::Cold {
+        return Ok(1);
+    }
+    t.events.record_start(stream)?;
+    run.launch(stream)?;
+    t.events.record_end(stream)?;
+    let estimate = t.events.elapsed_s()?.max(1e-7);
+    Ok(((HOT_SAMPLE_S / estimate).ceil() as u32).clamp(1, HOT_QUEUE_CAP / 8))
 }
 
 /// What one timed sample runs: the case's launches (its in-outs restored first), or the
@@ -579,7 +603,7 @@ impl Work<'_, '_> {
     fn entries(&self) -> String {
         match self {
             Work::Case(p, _) => p.entries(),
-            Work::Library(_) => "cuBLAS GEMM".into(),
+            Work::Library(l) => l.library().to_string(),
         }
     }
 }
@@ -611,17 +635,18 @@ fn take_sample(
         }
         Ok(())
     })();
-    if !profile {
-        // Release even when a launch failed, so nothing waits for the timeout.
-        if queued.is_ok() {
-            t.events.record_end(stream)?;
+    let ended = queued.and_then(|()| {
+        t.events.record_end(stream)?;
+        if !profile {
             t.stamps.after(stream)?;
         }
+        Ok(())
+    });
+    // Release whatever failed, so nothing waits for the blocker's timeout.
+    if !profile {
         t.blocker.release();
-    } else if queued.is_ok() {
-        t.events.record_end(stream)?;
     }
-    queued?;
+    ended?;
     let secs = t.events.elapsed_s()? / f64::from(batch);
     stream.synchronize().map_err(|source| {
         RunError::Gpu(GpuError::Launch {
