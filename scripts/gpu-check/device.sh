@@ -136,7 +136,7 @@ grep -E "^[0-9]+ case\(s\)|^cut:|^(FAILED|error|timeout|crashed|prediction misma
 # hostile suite's GPU test (a faulting, a hanging, a wrongly called kernel, a panicking
 # reference: each recorded, the run going on).
 step example-quick 90 env ARCHBENCH_RESULTS_DIR="$out/example-results" "$pack/example-bench" --bench --quick --seed 1 --out "$out/example-quick.jsonl"
-step example 120 env ARCHBENCH_RESULTS_DIR="$out/example-results" "$pack/example-bench" --bench --seed 1 --max-time 60 --out "$out/example.jsonl"
+step example 120 env ARCHBENCH_RESULTS_DIR="$out/example-results" "$pack/example-bench" --bench --seed 1 --max-time 60 --paired --out "$out/example.jsonl"
 tail -25 "$out/example.log" >> "$log" 2>/dev/null
 step hostile 120 env ARCHBENCH_HOSTILE="$pack/hostile" ARCHBENCH_HOSTILE_OUT="$out/hostile.jsonl" "$pack/hostile-tests" --ignored --test-threads=1
 

@@ -29,6 +29,8 @@ fn main() {
             c.reads::<f32>(rows * cols + cols)
                 .writes::<f32>(rows * cols);
             c.flops(4 * (rows * cols) as u64);
+            // Under `--paired`: a device copy of `x` timed beside it, sample by sample.
+            c.paired_device_copy((rows * cols * 4) as u64);
             c.check(&y, Rule::close(1e-5, 1e-6), move |h| {
                 let (x, w) = (&h[&x], &h[&w]);
                 x.chunks(cols)
