@@ -5,8 +5,6 @@
 //! the SM clock). cuBLAS is loaded dynamically; without it the GEMM ceilings are skipped with
 //! a note.
 
-use cudarc::driver::result;
-
 use crate::gpu::{
     ClockStamps, Cublas, DeviceBuffer, EventPair, GemmInput, GemmShape, Gpu, GpuError, L2Flusher,
     Stream,
@@ -58,7 +56,7 @@ fn copy_gbps(gpu: &Gpu, stream: Stream) -> Result<f64, GpuError> {
     let mut times = Vec::new();
     for i in 0..22 {
         ev.record_start(stream)?;
-        copy(&a, &b, stream)?;
+        b.copy_from_async(&a, stream)?;
         ev.record_end(stream)?;
         let t = ev.elapsed_s()?;
         if i >= 2 {
@@ -67,13 +65,6 @@ fn copy_gbps(gpu: &Gpu, stream: Stream) -> Result<f64, GpuError> {
     }
     let med = Summary::of(&times).map(|s| s.median).unwrap_or(f64::NAN);
     Ok(2.0 * bytes as f64 / med / 1e9)
-}
-
-/// Queues a copy of all of `from` into `to` (buffers of one size).
-fn copy(from: &DeviceBuffer, to: &DeviceBuffer, stream: Stream) -> Result<(), GpuError> {
-    // SAFETY: two live allocations of at least `from.len()` bytes.
-    unsafe { result::memcpy_dtod_async(to.ptr(), from.ptr(), from.len(), stream.raw()) }
-        .map_err(GpuError::driver("device copy"))
 }
 
 /// cuBLAS and the 4096³ bf16 GEMM's buffers.
@@ -255,7 +246,7 @@ fn copy_like_suite(gpu: &Gpu, stream: Stream) -> Result<CopyLikeSuite, String> {
     let b = DeviceBuffer::new(bytes).map_err(e)?;
     a.upload(&random_bf16(bytes / 2, 0x2545_F491_4F6C_DD1D))
         .map_err(e)?;
-    let s = sustained(gpu, stream, &mut |st| copy(&a, &b, st)).map_err(e)?;
+    let s = sustained(gpu, stream, &mut |st| b.copy_from_async(&a, st)).map_err(e)?;
     let (burst, sustained) =
         burst_and_sustained(&s.times).ok_or("too few like-for-like copy samples")?;
     let gbps = |t: f64| 2.0 * bytes as f64 / t / 1e9;

@@ -42,10 +42,10 @@ enum Call {
     },
 }
 
-impl PairedRun {
+impl Call {
     /// Queues one call on `stream`.
-    pub fn launch(&self, stream: Stream) -> Result<(), RunError> {
-        match &self.call {
+    fn launch(&self, stream: Stream) -> Result<(), RunError> {
+        match self {
             Call::Gemm {
                 cublas,
                 shape,
@@ -60,6 +60,21 @@ impl PairedRun {
             Call::Copy { from, to } => to.copy_from_async(from, stream)?,
         }
         Ok(())
+    }
+
+    /// The buffer the call writes.
+    fn output(&self) -> &DeviceBuffer {
+        match self {
+            Call::Gemm { c, .. } => c,
+            Call::Copy { to, .. } => to,
+        }
+    }
+}
+
+impl PairedRun {
+    /// Queues one call on `stream`.
+    pub fn launch(&self, stream: Stream) -> Result<(), RunError> {
+        self.call.launch(stream)
     }
 
     /// What is called (`cuBLAS 13.0.2 cublasGemmEx …`, `device copy …`).
@@ -111,44 +126,12 @@ fn failed(library: String, why: String, correctness: Option<Correctness>) -> Box
     })
 }
 
-/// A checked run, and the record of its check.
-fn checked(
-    passed: bool,
-    seed: u64,
-    mismatches: u64,
-    max_abs_err: f64,
-    detail: Option<String>,
-) -> Correctness {
-    Correctness {
-        passed,
-        seed,
-        mismatches,
-        max_abs_err,
-        detail,
-    }
-}
-
-/// Runs `call` once, waits, and downloads what it wrote; the run is not yet checked.
-fn run_once(
-    call: Call,
-    library: &str,
-    seed: u64,
-    stream: Stream,
-) -> Result<(PairedRun, Vec<u8>), Box<PairedResult>> {
+/// Runs `call` once, waits, and downloads what it wrote (not yet checked).
+fn run_once(call: &Call, library: &str, stream: Stream) -> Result<Vec<u8>, Box<PairedResult>> {
     let err = |e: &dyn std::fmt::Display| failed(library.to_string(), e.to_string(), None);
-    let run = PairedRun {
-        call,
-        library: library.to_string(),
-        correctness: checked(false, seed, 0, 0.0, None),
-    };
-    run.launch(stream).map_err(|e| err(&e))?;
+    call.launch(stream).map_err(|e| err(&e))?;
     stream.synchronize().map_err(|e| err(&e))?;
-    let out = match &run.call {
-        Call::Gemm { c, .. } => c,
-        Call::Copy { to, .. } => to,
-    };
-    let got = out.download().map_err(|e| err(&e))?;
-    Ok((run, got))
+    call.output().download().map_err(|e| err(&e))
 }
 
 /// Opens cuBLAS, runs the GEMM once on the case's inputs and checks its output against the
@@ -200,7 +183,7 @@ fn prepare_gemm(
         b,
         c,
     };
-    let (run, got) = run_once(call, &library, seed, at.stream)?;
+    let got = run_once(&call, &library, at.stream)?;
     let case_out = p
         .buffer(g.out)
         .ok_or_else(|| err(&format!("buffer #{} does not exist", g.out)))?
@@ -217,7 +200,11 @@ fn prepare_gemm(
         let why = "cuBLAS's result differs from the case's checked output: not timed";
         return Err(failed(library, why.into(), Some(correctness)));
     }
-    Ok(PairedRun { correctness, ..run })
+    Ok(PairedRun {
+        call,
+        library,
+        correctness,
+    })
 }
 
 /// Allocates the copy's two buffers, fills the source, copies once and checks the copy.
@@ -236,20 +223,26 @@ fn prepare_copy(
         .collect();
     from.upload(&pattern).map_err(|e| err(&e))?;
     to.fill_byte(crate::workload::POISON).map_err(|e| err(&e))?;
-    let (run, got) = run_once(Call::Copy { from, to }, &library, seed, stream)?;
+    let call = Call::Copy { from, to };
+    let got = run_once(&call, &library, stream)?;
     let wrong = got.iter().zip(&pattern).filter(|(a, b)| a != b).count() as u64;
-    let correctness = checked(
-        wrong == 0,
+    let correctness = Correctness {
+        passed: wrong == 0,
         seed,
-        wrong,
-        0.0,
-        (wrong > 0).then(|| format!("the copy differs from its source in {wrong} of {len} bytes")),
-    );
+        mismatches: wrong,
+        max_abs_err: 0.0,
+        detail: (wrong > 0)
+            .then(|| format!("the copy differs from its source in {wrong} of {len} bytes")),
+    };
     if wrong > 0 {
         let why = "the device copy did not copy: not timed".to_string();
         return Err(failed(library, why, Some(correctness)));
     }
-    Ok(PairedRun { correctness, ..run })
+    Ok(PairedRun {
+        call,
+        library,
+        correctness,
+    })
 }
 
 /// Twice a rule's tolerance: two results each within the rule of the exact answer can be
